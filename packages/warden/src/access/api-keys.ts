@@ -1,0 +1,159 @@
+import type { Kysely } from 'kysely'
+import { WardenError, type AuditSink, type Principal } from '../domain/index.js'
+import type { Database } from '../store/index.js'
+import { createId, createSecret, hashSecret } from './ids.js'
+
+export const KEY_PREFIX = 'wdn_'
+/** Random bytes in a key: 32 bytes, 256 bits. */
+const KEY_BYTES = 32
+const DISPLAY_LENGTH = KEY_PREFIX.length + 8
+
+/** A key as listed: never the key itself, only its display prefix. */
+export interface ApiKeyInfo {
+  readonly id: string
+  readonly appId: string
+  readonly orgId: string
+  readonly name: string | null
+  readonly prefix: string
+  readonly allowedModels: readonly string[] | null
+  readonly expiresAt: number | null
+  readonly revokedAt: number | null
+  readonly createdAt: number
+}
+
+/** A key just created: the only time the secret exists outside the client. */
+export interface CreatedApiKey {
+  readonly key: string
+  readonly info: ApiKeyInfo
+}
+
+export interface CreateKeyInput {
+  readonly appId: string
+  readonly orgId: string
+  readonly name?: string | null
+  readonly allowedModels?: readonly string[] | null
+  readonly expiresAt?: number | null
+  readonly actor: string
+}
+
+export interface ApiKeyDeps {
+  readonly db: Kysely<Database>
+  readonly audit: AuditSink
+  readonly now: () => number
+}
+
+type KeyRow = Database['api_key']
+
+function toInfo(row: KeyRow): ApiKeyInfo {
+  return {
+    id: row.id,
+    appId: row.app_id,
+    orgId: row.org_id,
+    name: row.name,
+    prefix: row.prefix,
+    allowedModels: row.allowed_models === null ? null : (JSON.parse(row.allowed_models) as string[]),
+    expiresAt: row.expires_at,
+    revokedAt: row.revoked_at,
+    createdAt: row.created_at,
+  }
+}
+
+/** Creates, lists, revokes and resolves API keys. Keys are stored as SHA-256 hashes only. */
+export function createApiKeys(deps: ApiKeyDeps) {
+  const { db, audit, now } = deps
+
+  return {
+    async createKey(input: CreateKeyInput): Promise<CreatedApiKey> {
+      if (input.expiresAt != null && input.expiresAt <= now()) {
+        throw new WardenError('invalid_request_error', 'expires_at must be in the future', {
+          param: 'expires_at',
+        })
+      }
+      const key = createSecret(KEY_PREFIX, KEY_BYTES)
+      const row: KeyRow = {
+        id: createId('key'),
+        app_id: input.appId,
+        org_id: input.orgId,
+        name: input.name ?? null,
+        prefix: key.slice(0, DISPLAY_LENGTH),
+        hash: hashSecret(key),
+        allowed_models: input.allowedModels == null ? null : JSON.stringify([...input.allowedModels]),
+        expires_at: input.expiresAt ?? null,
+        revoked_at: null,
+        created_at: now(),
+      }
+      await db.insertInto('api_key').values(row).execute()
+      await audit.appendNow({
+        actor: input.actor,
+        action: 'key.create',
+        target: row.id,
+        details: { app_id: row.app_id, prefix: row.prefix, allowed_models: input.allowedModels ?? null },
+      })
+      return { key, info: toInfo(row) }
+    },
+
+    async listKeys(filter: { orgId?: string; appId?: string } = {}): Promise<ApiKeyInfo[]> {
+      let query = db.selectFrom('api_key').selectAll().orderBy('created_at')
+      if (filter.orgId !== undefined) query = query.where('org_id', '=', filter.orgId)
+      if (filter.appId !== undefined) query = query.where('app_id', '=', filter.appId)
+      return (await query.execute()).map(toInfo)
+    },
+
+    async findKey(idOrPrefix: string): Promise<ApiKeyInfo | undefined> {
+      const row = await db
+        .selectFrom('api_key')
+        .selectAll()
+        .where((eb) => eb.or([eb('id', '=', idOrPrefix), eb('prefix', '=', idOrPrefix)]))
+        .executeTakeFirst()
+      return row && toInfo(row)
+    },
+
+    /** Revokes a key; the next request with it is refused. Revoking twice is a no-op. */
+    async revokeKey(id: string, actor: string): Promise<ApiKeyInfo> {
+      const row = await db.selectFrom('api_key').selectAll().where('id', '=', id).executeTakeFirst()
+      if (!row) throw new WardenError('not_found', `no API key with id "${id}"`, { param: 'id' })
+      if (row.revoked_at !== null) return toInfo(row)
+      const revokedAt = now()
+      await db.updateTable('api_key').set({ revoked_at: revokedAt }).where('id', '=', id).execute()
+      await audit.appendNow({ actor, action: 'key.revoke', target: id, details: { prefix: row.prefix } })
+      return toInfo({ ...row, revoked_at: revokedAt })
+    },
+
+    /**
+     * Turns the bearer secret of a request into a principal, or throws the refusal.
+     * Reads the database every time, so a revocation by any process applies to the next request.
+     */
+    async resolveKey(secret: string | undefined): Promise<Principal> {
+      if (secret === undefined || secret === '') {
+        throw new WardenError(
+          'missing_api_key',
+          'You did not provide an API key. Send it as "Authorization: Bearer wdn_…".',
+        )
+      }
+      const row = secret.startsWith(KEY_PREFIX)
+        ? await db
+            .selectFrom('api_key')
+            .select(['id', 'app_id', 'org_id', 'prefix', 'allowed_models', 'expires_at', 'revoked_at'])
+            .where('hash', '=', hashSecret(secret))
+            .executeTakeFirst()
+        : undefined
+      if (!row) throw new WardenError('invalid_api_key', 'Incorrect API key provided.')
+      if (row.revoked_at !== null) {
+        throw new WardenError('api_key_revoked', `The API key ${row.prefix}… has been revoked.`)
+      }
+      if (row.expires_at !== null && row.expires_at <= now()) {
+        throw new WardenError('api_key_expired', `The API key ${row.prefix}… has expired.`)
+      }
+      return {
+        keyId: row.id,
+        keyPrefix: row.prefix,
+        appId: row.app_id,
+        orgId: row.org_id,
+        allowedModels: row.allowed_models === null ? null : (JSON.parse(row.allowed_models) as string[]),
+      }
+    },
+  }
+}
+
+/** The API key operations. */
+export type ApiKeys = ReturnType<typeof createApiKeys>

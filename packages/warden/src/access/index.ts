@@ -1,0 +1,7 @@
+export { createOrganizations } from './organizations.js'
+export type { Organizations, Organization, Application } from './organizations.js'
+export { createApiKeys, KEY_PREFIX } from './api-keys.js'
+export type { ApiKeys, ApiKeyInfo, CreatedApiKey, CreateKeyInput } from './api-keys.js'
+export { createAdminUsers, ADMIN_ROLES } from './admin-users.js'
+export type { AdminUsers, AdminUser, AdminRole } from './admin-users.js'
+export { hashPassword, verifyPassword } from './passwords.js'

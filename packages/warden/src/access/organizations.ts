@@ -1,0 +1,116 @@
+import type { Kysely } from 'kysely'
+import { WardenError, type AuditSink } from '../domain/index.js'
+import type { Database } from '../store/index.js'
+import { createId } from './ids.js'
+
+/** An organization as the admin API shows it. */
+export interface Organization {
+  readonly id: string
+  readonly name: string
+  readonly createdAt: number
+}
+
+/** An application of an organization: the unit that holds keys. */
+export interface Application {
+  readonly id: string
+  readonly orgId: string
+  readonly name: string
+  readonly createdAt: number
+}
+
+export interface OrganizationDeps {
+  readonly db: Kysely<Database>
+  readonly audit: AuditSink
+  readonly now: () => number
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}$/
+
+function checkName(name: string, param: string): void {
+  if (!NAME.test(name)) {
+    throw new WardenError(
+      'invalid_request_error',
+      `${param} must be 1-100 characters: letters, digits, space, dot, dash or underscore`,
+      { param },
+    )
+  }
+}
+
+/** Creates, finds and lists organizations and their applications. */
+export function createOrganizations(deps: OrganizationDeps) {
+  const { db, audit, now } = deps
+
+  async function findOrganization(idOrName: string): Promise<Organization | undefined> {
+    const row = await db
+      .selectFrom('organization')
+      .selectAll()
+      .where((eb) => eb.or([eb('id', '=', idOrName), eb('name', '=', idOrName)]))
+      .executeTakeFirst()
+    return row && { id: row.id, name: row.name, createdAt: row.created_at }
+  }
+
+  async function findApplication(orgId: string, idOrName: string): Promise<Application | undefined> {
+    const row = await db
+      .selectFrom('application')
+      .selectAll()
+      .where('org_id', '=', orgId)
+      .where((eb) => eb.or([eb('id', '=', idOrName), eb('name', '=', idOrName)]))
+      .executeTakeFirst()
+    return row && { id: row.id, orgId: row.org_id, name: row.name, createdAt: row.created_at }
+  }
+
+  return {
+    findOrganization,
+    findApplication,
+
+    /** Creates an organization; a taken name is a 409. */
+    async createOrganization(name: string, actor: string): Promise<Organization> {
+      checkName(name, 'name')
+      if (await findOrganization(name)) {
+        throw new WardenError('conflict', `organization "${name}" already exists`, { param: 'name' })
+      }
+      const org = { id: createId('org'), name, createdAt: now() }
+      await db.insertInto('organization').values({ id: org.id, name, created_at: org.createdAt }).execute()
+      await audit.appendNow({ actor, action: 'organization.create', target: org.id, details: { name } })
+      return org
+    },
+
+    async listOrganizations(): Promise<Organization[]> {
+      const rows = await db.selectFrom('organization').selectAll().orderBy('created_at').execute()
+      return rows.map((r) => ({ id: r.id, name: r.name, createdAt: r.created_at }))
+    },
+
+    /** Creates an application in an organization; a taken name there is a 409. */
+    async createApplication(orgId: string, name: string, actor: string): Promise<Application> {
+      checkName(name, 'name')
+      if (await findApplication(orgId, name)) {
+        throw new WardenError('conflict', `application "${name}" already exists`, { param: 'name' })
+      }
+      const app = { id: createId('app'), orgId, name, createdAt: now() }
+      await db
+        .insertInto('application')
+        .values({ id: app.id, org_id: orgId, name, created_at: app.createdAt })
+        .execute()
+      await audit.appendNow({
+        actor,
+        action: 'application.create',
+        target: app.id,
+        details: { org_id: orgId, name },
+      })
+      return app
+    },
+
+    async listApplications(orgId: string): Promise<Application[]> {
+      const rows = await db
+        .selectFrom('application')
+        .selectAll()
+        .where('org_id', '=', orgId)
+        .orderBy('created_at')
+        .execute()
+      return rows.map((r) => ({ id: r.id, orgId: r.org_id, name: r.name, createdAt: r.created_at }))
+    },
+  }
+}
+
+/** The organization and application operations. */
+export type Organizations = ReturnType<typeof createOrganizations>

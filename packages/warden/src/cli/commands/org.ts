@@ -1,0 +1,54 @@
+import type { Command } from 'commander'
+import { toApplicationDto, toOrganizationDto } from '../../http/routes/admin/admin-routes.js'
+import { CliError, output, withServices } from '../context.js'
+
+/** `warden org create|list` and `warden app create|list`. */
+export function registerOrgCommands(program: Command): void {
+  const org = program.command('org').description('manage organizations')
+  org
+    .command('create')
+    .argument('<name>')
+    .option('--json', 'print JSON')
+    .action(async (name: string, opts: { json?: boolean }) => {
+      await withServices(async (s) => {
+        const created = await s.organizations.createOrganization(name, 'cli')
+        output(opts.json === true, toOrganizationDto(created), `Created organization ${created.name} (${created.id})`)
+      })
+    })
+  org
+    .command('list')
+    .option('--json', 'print JSON')
+    .action(async (opts: { json?: boolean }) => {
+      await withServices(async (s) => {
+        const orgs = (await s.organizations.listOrganizations()).map(toOrganizationDto)
+        output(opts.json === true, orgs, orgs.map((o) => `${o.id}  ${o.name}`).join('\n') || 'no organizations')
+      })
+    })
+
+  const app = program.command('app').description('manage applications of an organization')
+  app
+    .command('create')
+    .requiredOption('--org <name>', 'organization name or id')
+    .argument('<name>')
+    .option('--json', 'print JSON')
+    .action(async (name: string, opts: { org: string; json?: boolean }) => {
+      await withServices(async (s) => {
+        const found = await s.organizations.findOrganization(opts.org)
+        if (!found) throw new CliError(`no organization "${opts.org}"`)
+        const created = await s.organizations.createApplication(found.id, name, 'cli')
+        output(opts.json === true, toApplicationDto(created), `Created application ${created.name} (${created.id}) in ${found.name}`)
+      })
+    })
+  app
+    .command('list')
+    .requiredOption('--org <name>', 'organization name or id')
+    .option('--json', 'print JSON')
+    .action(async (opts: { org: string; json?: boolean }) => {
+      await withServices(async (s) => {
+        const found = await s.organizations.findOrganization(opts.org)
+        if (!found) throw new CliError(`no organization "${opts.org}"`)
+        const apps = (await s.organizations.listApplications(found.id)).map(toApplicationDto)
+        output(opts.json === true, apps, apps.map((a) => `${a.id}  ${a.name}`).join('\n') || 'no applications')
+      })
+    })
+}

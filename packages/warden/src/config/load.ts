@@ -1,0 +1,157 @@
+import { existsSync, readFileSync } from 'node:fs'
+import { isAbsolute, resolve } from 'node:path'
+import { parse as parseYaml } from 'yaml'
+import type { z } from 'zod'
+import { configSchema, type Config } from './schema.js'
+
+/** Why the configuration could not be loaded; the message names every wrong path. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError'
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
+  }
+}
+
+export interface LoadConfigInput {
+  /** A YAML file; defaults to `$WARDEN_CONFIG`, else `./warden.yaml` when it exists. */
+  readonly file?: string | undefined
+  readonly env: Readonly<Record<string, string | undefined>>
+  readonly cwd?: string
+}
+
+type Mutable = Record<string, unknown>
+
+/** `WARDEN_*` variables and the config path each one sets. */
+export const ENV_KEYS: Readonly<Record<string, readonly string[]>> = {
+  WARDEN_HOST: ['server', 'host'],
+  WARDEN_PORT: ['server', 'port'],
+  WARDEN_BODY_LIMIT_BYTES: ['server', 'bodyLimitBytes'],
+  WARDEN_DATABASE_URL: ['database', 'url'],
+  WARDEN_SQLITE_PATH: ['database', 'sqlitePath'],
+  WARDEN_LOG_LEVEL: ['log', 'level'],
+}
+
+/** Loads defaults < file < environment, resolves secret references, validates once. */
+export function loadConfig(input: LoadConfigInput): Config {
+  const cwd = input.cwd ?? process.cwd()
+  const env = input.env
+  const problems: string[] = []
+  const raw = readFile(input.file ?? env.WARDEN_CONFIG, cwd, problems)
+
+  for (const [name, path] of Object.entries(ENV_KEYS)) {
+    const value = env[name]
+    if (value !== undefined && value !== '') setPath(raw, path, value)
+  }
+  applyDefaultUpstream(raw, env)
+  resolveSecrets(raw, env, cwd, problems)
+
+  const parsed = configSchema.safeParse(raw)
+  if (!parsed.success) problems.push(...formatIssues(parsed.error.issues))
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems)
+  const config = parsed.data
+  if (config.database.url === '' && !isAbsolute(config.database.sqlitePath)) {
+    config.database.sqlitePath = resolve(cwd, config.database.sqlitePath)
+  }
+  return deepFreeze(config)
+}
+
+function readFile(file: string | undefined, cwd: string, problems: string[]): Mutable {
+  const path = file !== undefined && file !== '' ? resolve(cwd, file) : resolve(cwd, 'warden.yaml')
+  if (file === undefined || file === '') {
+    if (!existsSync(path)) return {}
+  }
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (error) {
+    problems.push(`${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`)
+    return {}
+  }
+  try {
+    const value: unknown = parseYaml(text) ?? {}
+    if (typeof value !== 'object' || Array.isArray(value)) {
+      problems.push(`${path}: the top level must be a mapping`)
+      return {}
+    }
+    return value as Mutable
+  } catch (error) {
+    problems.push(`${path}: not valid YAML (${(error as Error).message.split('\n')[0]})`)
+    return {}
+  }
+}
+
+function applyDefaultUpstream(raw: Mutable, env: LoadConfigInput['env']): void {
+  const url = env.WARDEN_UPSTREAM_URL
+  if (url === undefined || url === '') return
+  const providers = (isObject(raw.providers) ? raw.providers : (raw.providers = {})) as Mutable
+  const existing = isObject(providers.default) ? providers.default : {}
+  providers.default = {
+    kind: 'openai-compatible',
+    passthroughModels: true,
+    ...existing,
+    baseUrl: url,
+    ...(env.WARDEN_UPSTREAM_API_KEY ? { apiKey: env.WARDEN_UPSTREAM_API_KEY } : {}),
+  }
+}
+
+/** Replaces `env:NAME` and `file:/path` values under providers with what they point at. */
+function resolveSecrets(
+  raw: Mutable,
+  env: LoadConfigInput['env'],
+  cwd: string,
+  problems: string[],
+): void {
+  if (!isObject(raw.providers)) return
+  for (const [name, provider] of Object.entries(raw.providers)) {
+    if (!isObject(provider)) continue
+    const resolveAt = (holder: Mutable, key: string, path: string): void => {
+      const value = holder[key]
+      if (typeof value !== 'string') return
+      if (value.startsWith('env:')) {
+        const resolved = env[value.slice(4)]
+        if (resolved === undefined) problems.push(`${path}: environment variable ${value.slice(4)} is not set`)
+        else holder[key] = resolved
+      } else if (value.startsWith('file:')) {
+        try {
+          holder[key] = readFileSync(resolve(cwd, value.slice(5)), 'utf8').trim()
+        } catch {
+          problems.push(`${path}: secret file ${value.slice(5)} cannot be read`)
+        }
+      }
+    }
+    resolveAt(provider, 'apiKey', `providers.${name}.apiKey`)
+    if (isObject(provider.headers)) {
+      for (const header of Object.keys(provider.headers)) {
+        resolveAt(provider.headers, header, `providers.${name}.headers.${header}`)
+      }
+    }
+  }
+}
+
+function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
+  return issues.map((issue) => {
+    const path = issue.path.map(String).join('.') || '(root)'
+    return `${path}: ${issue.message}`
+  })
+}
+
+function setPath(target: Mutable, path: readonly string[], value: unknown): void {
+  let node = target
+  path.slice(0, -1).forEach((key) => {
+    if (!isObject(node[key])) node[key] = {}
+    node = node[key] as Mutable
+  })
+  node[path[path.length - 1] as string] = value
+}
+
+function isObject(x: unknown): x is Mutable {
+  return typeof x === 'object' && x !== null && !Array.isArray(x)
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    Object.values(value).forEach((child) => deepFreeze(child))
+    Object.freeze(value)
+  }
+  return value
+}

@@ -1,0 +1,3 @@
+export * from './errors.js'
+export * from './openai.js'
+export * from './records.js'

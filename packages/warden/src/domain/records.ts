@@ -1,0 +1,72 @@
+/** Plain records shared by the modules; the store maps them to and from rows. */
+
+export const REQUEST_OUTCOMES = [
+  'ok',
+  'client_error',
+  'refused',
+  'upstream_error',
+  'cancelled',
+  'internal_error',
+] as const
+/** How one request ended, as usage and metrics count it. */
+export type RequestOutcome = (typeof REQUEST_OUTCOMES)[number]
+
+export const ENDPOINTS = ['chat', 'completions', 'embeddings', 'models'] as const
+/** Which OpenAI-compatible endpoint a request used. */
+export type Endpoint = (typeof ENDPOINTS)[number]
+
+/** One record per request, written asynchronously in batches. */
+export interface UsageEvent {
+  readonly requestId: string
+  readonly at: number
+  readonly endpoint: Endpoint
+  readonly keyId: string | null
+  readonly appId: string | null
+  readonly orgId: string | null
+  readonly model: string | null
+  readonly stream: boolean
+  readonly promptTokens: number
+  readonly completionTokens: number
+  /** Whether the token counts came from the upstream or were counted by Warden. */
+  readonly tokensSource: 'upstream' | 'counted' | 'none'
+  readonly gatewayMs: number
+  readonly upstreamMs: number
+  readonly status: number
+  readonly outcome: RequestOutcome
+  readonly errorCode: string | null
+}
+
+/** Where usage events go; never blocks, never throws. */
+export interface UsageSink {
+  record(event: UsageEvent): void
+}
+
+/** One entry the caller asks the audit log to append. */
+export interface AuditInput {
+  /** Who acted: `admin:<user id>`, `key:<key id>`, `cli`, `system`, or `anonymous`. */
+  readonly actor: string
+  /** What happened, dotted: `key.create`, `request.refused`, … */
+  readonly action: string
+  /** What it happened to (an id), when anything. */
+  readonly target?: string | null
+  /** Structured detail; never secrets. */
+  readonly details?: Readonly<Record<string, unknown>>
+}
+
+/** The append-only audit log as the pipeline and the admin API see it. */
+export interface AuditSink {
+  /** Appends in the background; the request does not wait for it. */
+  append(entry: AuditInput): void
+  /** Appends and resolves once the entry is durable. */
+  appendNow(entry: AuditInput): Promise<void>
+}
+
+/** An API key resolved for one request, with its application and organization. */
+export interface Principal {
+  readonly keyId: string
+  readonly keyPrefix: string
+  readonly appId: string
+  readonly orgId: string
+  /** Public model ids this key may use; null means every model. */
+  readonly allowedModels: readonly string[] | null
+}

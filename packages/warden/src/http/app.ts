@@ -1,0 +1,42 @@
+import { randomBytes } from 'node:crypto'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import type { Logger } from 'pino'
+import { WardenError } from '../domain/index.js'
+import { sendError } from './errors.js'
+import { registerAdminRoutes, type AdminRouteDeps } from './routes/admin/admin-routes.js'
+import { registerOpenAiRoutes, type OpenAiRouteDeps } from './routes/openai/openai-routes.js'
+
+export interface HttpAppDeps extends OpenAiRouteDeps, AdminRouteDeps {
+  readonly logger: Logger
+  readonly bodyLimitBytes: number
+  readonly trustProxy: boolean
+  /** What `/healthz` reports; it answers 200 once the server is listening. */
+  readonly health: () => Readonly<Record<string, unknown>>
+}
+
+/** Assembles the HTTP app: every surface's routes, one error handler, one 404. */
+export function createHttpApp(deps: HttpAppDeps): FastifyInstance {
+  const logger: FastifyBaseLogger = deps.logger
+  const app = Fastify({
+    loggerInstance: logger,
+    disableRequestLogging: true,
+    bodyLimit: deps.bodyLimitBytes,
+    trustProxy: deps.trustProxy,
+    genReqId: () => `req_${randomBytes(12).toString('hex')}`,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    // The OpenAI wire format has no use for prototype keys; refuse them outright.
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+  })
+
+  app.setErrorHandler((error, request, reply) => sendError(error, request, reply))
+  app.setNotFoundHandler((request, reply) =>
+    sendError(new WardenError('not_found', `Unknown path: ${request.method} ${request.url.split('?')[0] ?? ''}`), request, reply),
+  )
+
+  app.get('/healthz', async () => ({ status: 'ok', ...deps.health() }))
+  registerOpenAiRoutes(app, deps)
+  registerAdminRoutes(app, deps)
+  return app
+}

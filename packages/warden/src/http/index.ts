@@ -1,0 +1,2 @@
+export { createHttpApp } from './app.js'
+export type { HttpAppDeps } from './app.js'

@@ -1,0 +1,182 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { AdminUser, AdminUsers, ApiKeyInfo, ApiKeys, Application, Organization, Organizations } from '../../../access/index.js'
+import {
+  createApplicationRequestSchema,
+  createKeyRequestSchema,
+  createOrganizationRequestSchema,
+  loginRequestSchema,
+  setPasswordRequestSchema,
+  type ApiKeyDto,
+  type ApplicationDto,
+  type OrganizationDto,
+} from '../../../contract/index.js'
+import { WardenError } from '../../../domain/index.js'
+import type { AuditLog } from '../../../monitoring/index.js'
+import { parseBody } from '../../../pipeline/validate-request.js'
+
+export interface AdminRouteDeps {
+  readonly organizations: Organizations
+  readonly apiKeys: ApiKeys
+  readonly adminUsers: AdminUsers
+  readonly auditLog: AuditLog
+}
+
+const seconds = (ms: number | null) => (ms === null ? null : Math.floor(ms / 1000))
+
+export const toOrganizationDto = (o: Organization): OrganizationDto => ({ id: o.id, name: o.name, created_at: seconds(o.createdAt) ?? 0 })
+export const toApplicationDto = (a: Application): ApplicationDto => ({
+  id: a.id,
+  org_id: a.orgId,
+  name: a.name,
+  created_at: seconds(a.createdAt) ?? 0,
+})
+export const toApiKeyDto = (k: ApiKeyInfo): ApiKeyDto => ({
+  id: k.id,
+  app_id: k.appId,
+  org_id: k.orgId,
+  name: k.name,
+  prefix: k.prefix,
+  models: k.allowedModels,
+  expires_at: seconds(k.expiresAt),
+  revoked_at: seconds(k.revokedAt),
+  created_at: seconds(k.createdAt) ?? 0,
+})
+
+function sessionToken(request: FastifyRequest): string | undefined {
+  const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')
+  return match?.[1]
+}
+
+/** `/api/admin/*`: sign-in, organizations, applications, keys and the audit log. Admins only. */
+export function registerAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps): void {
+  const { organizations, apiKeys, adminUsers, auditLog } = deps
+
+  async function requireAdmin(request: FastifyRequest): Promise<AdminUser> {
+    const user = await adminUsers.authenticate(sessionToken(request))
+    if (user.role !== 'admin') throw new WardenError('forbidden', 'This needs the admin role.')
+    return user
+  }
+
+  async function requireOrganization(idOrName: string) {
+    const org = await organizations.findOrganization(idOrName)
+    if (!org) throw new WardenError('not_found', `No organization "${idOrName}".`, { param: 'org' })
+    return org
+  }
+
+  async function requireApplication(idOrName: string, orgIdOrName: string) {
+    const org = await requireOrganization(orgIdOrName)
+    const application = await organizations.findApplication(org.id, idOrName)
+    if (!application) throw new WardenError('not_found', `No application "${idOrName}" in "${org.name}".`, { param: 'app' })
+    return application
+  }
+
+  app.post('/api/admin/login', async (request) => {
+    const session = await adminUsers.login(parseBody(loginRequestSchema, request.body))
+    return {
+      token: session.token,
+      expires_at: seconds(session.expiresAt),
+      user: { id: session.user.id, username: session.user.username, role: session.user.role, has_password: session.user.hasPassword },
+    }
+  })
+
+  app.post('/api/admin/logout', async (request, reply) => {
+    await requireAdmin(request)
+    await adminUsers.logout(sessionToken(request) ?? '')
+    return reply.code(204).send()
+  })
+
+  app.get('/api/admin/me', async (request) => {
+    const user = await requireAdmin(request)
+    return { id: user.id, username: user.username, role: user.role, has_password: user.hasPassword }
+  })
+
+  app.post('/api/admin/password', async (request, reply) => {
+    const user = await requireAdmin(request)
+    const { password } = parseBody(setPasswordRequestSchema, request.body)
+    await adminUsers.setPassword(user.id, password, `admin:${user.id}`)
+    return reply.code(204).send()
+  })
+
+  app.get('/api/admin/organizations', async (request) => {
+    await requireAdmin(request)
+    return { object: 'list', data: (await organizations.listOrganizations()).map(toOrganizationDto) }
+  })
+
+  app.post('/api/admin/organizations', async (request, reply) => {
+    const user = await requireAdmin(request)
+    const { name } = parseBody(createOrganizationRequestSchema, request.body)
+    return reply.code(201).send(toOrganizationDto(await organizations.createOrganization(name, `admin:${user.id}`)))
+  })
+
+  app.get<{ Params: { org: string } }>('/api/admin/organizations/:org/applications', async (request) => {
+    await requireAdmin(request)
+    const org = await requireOrganization(request.params.org)
+    return { object: 'list', data: (await organizations.listApplications(org.id)).map(toApplicationDto) }
+  })
+
+  app.post<{ Params: { org: string } }>('/api/admin/organizations/:org/applications', async (request, reply) => {
+    const user = await requireAdmin(request)
+    const org = await requireOrganization(request.params.org)
+    const { name } = parseBody(createApplicationRequestSchema, request.body)
+    return reply.code(201).send(toApplicationDto(await organizations.createApplication(org.id, name, `admin:${user.id}`)))
+  })
+
+  app.get<{ Params: { org: string; app: string } }>('/api/admin/organizations/:org/applications/:app/keys', async (request) => {
+    await requireAdmin(request)
+    const application = await requireApplication(request.params.app, request.params.org)
+    return { object: 'list', data: (await apiKeys.listKeys({ appId: application.id })).map(toApiKeyDto) }
+  })
+
+  app.post<{ Params: { org: string; app: string } }>(
+    '/api/admin/organizations/:org/applications/:app/keys',
+    async (request, reply) => {
+      const user = await requireAdmin(request)
+      const application = await requireApplication(request.params.app, request.params.org)
+      const body = parseBody(createKeyRequestSchema, request.body)
+      const created = await apiKeys.createKey({
+        appId: application.id,
+        orgId: application.orgId,
+        name: body.name ?? null,
+        allowedModels: body.models ?? null,
+        expiresAt: body.expires_at == null ? null : body.expires_at * 1000,
+        actor: `admin:${user.id}`,
+      })
+      return reply.code(201).send({ key: created.key, ...toApiKeyDto(created.info) })
+    },
+  )
+
+  app.get('/api/admin/keys', async (request) => {
+    await requireAdmin(request)
+    return { object: 'list', data: (await apiKeys.listKeys()).map(toApiKeyDto) }
+  })
+
+  app.post<{ Params: { id: string } }>('/api/admin/keys/:id/revoke', async (request) => {
+    const user = await requireAdmin(request)
+    return toApiKeyDto(await apiKeys.revokeKey(request.params.id, `admin:${user.id}`))
+  })
+
+  app.get<{ Querystring: { after?: string; limit?: string } }>('/api/admin/audit', async (request) => {
+    await requireAdmin(request)
+    const entries = await auditLog.list({ afterSeq: Number(request.query.after ?? 0) || 0, limit: Number(request.query.limit ?? 100) || 100 })
+    return {
+      object: 'list',
+      data: entries.map((e) => ({
+        seq: e.seq,
+        at: seconds(e.at),
+        actor: e.actor,
+        action: e.action,
+        target: e.target,
+        details: JSON.parse(e.details) as unknown,
+        prev_hash: e.prevHash,
+        hash: e.hash,
+      })),
+    }
+  })
+
+  app.get('/api/admin/audit/verify', async (request) => {
+    await requireAdmin(request)
+    await auditLog.flush()
+    const result = await auditLog.verify()
+    return { ok: result.ok, checked: result.checked, head_seq: result.headSeq, problems: result.problems }
+  })
+}

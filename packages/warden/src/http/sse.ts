@@ -1,0 +1,41 @@
+import type { ServerResponse } from 'node:http'
+import { once } from 'node:events'
+import type { JsonObject } from '../domain/index.js'
+import { toWardenError } from './errors.js'
+
+const SSE_HEADERS = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache',
+  connection: 'keep-alive',
+  'x-accel-buffering': 'no',
+}
+
+/**
+ * Writes a stream of JSON chunks as Server-Sent Events, ending with `data: [DONE]`. The caller
+ * has already read the first chunk, so a failure before it was still a plain JSON error; a
+ * failure after it ends the stream with an `error` event rather than a hang.
+ */
+export async function writeSse(
+  res: ServerResponse,
+  iterator: AsyncIterator<JsonObject>,
+  first: IteratorResult<JsonObject>,
+  requestId: string,
+  headers: Readonly<Record<string, string>>,
+): Promise<void> {
+  try {
+    if (res.destroyed) return
+    res.writeHead(200, { ...SSE_HEADERS, ...headers })
+    for (let next = first; !next.done; next = await iterator.next()) {
+      if (res.destroyed) return
+      if (!res.write(`data: ${JSON.stringify(next.value)}\n\n`)) {
+        await Promise.race([once(res, 'drain'), once(res, 'close')])
+      }
+    }
+    res.end('data: [DONE]\n\n')
+  } catch (error) {
+    if (!res.destroyed) res.end(`data: ${JSON.stringify(toWardenError(error, requestId).toBody())}\n\n`)
+  } finally {
+    // Stops the upstream read and runs every stage's end-of-stream work.
+    await iterator.return?.()
+  }
+}

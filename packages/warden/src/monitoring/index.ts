@@ -1,0 +1,6 @@
+export { createBatchQueue } from './batch-queue.js'
+export type { BatchQueue, BatchQueueStats } from './batch-queue.js'
+export { createUsageRecorder } from './usage-recorder.js'
+export type { UsageRecorder } from './usage-recorder.js'
+export { createAuditLog, canonicalJson, hashAuditEntry } from './audit-log.js'
+export type { AuditLog, AuditEntry, AuditVerification } from './audit-log.js'

@@ -1,0 +1,46 @@
+import { performance } from 'node:perf_hooks'
+import { isWardenError, type UsageSink } from '../domain/index.js'
+import { modelOf, outcomeOf, type Exchange } from './exchange.js'
+import { onStreamEnd, type Stage } from './stage.js'
+
+/** Emits one usage event per request once it is over; for a stream, once the stream ends. */
+export function recordUsage(deps: { readonly usage: UsageSink }): Stage {
+  const emit = (x: Exchange, error: unknown) => {
+    const status = error === null ? 200 : isWardenError(error) ? error.status : 500
+    const code = error === null ? null : isWardenError(error) ? error.code : 'internal_error'
+    const totalMs = performance.now() - x.startedAt
+    deps.usage.record({
+      requestId: x.requestId,
+      at: x.at,
+      endpoint: x.endpoint,
+      keyId: x.principal?.keyId ?? null,
+      appId: x.principal?.appId ?? null,
+      orgId: x.principal?.orgId ?? null,
+      model: modelOf(x),
+      stream: x.output?.kind === 'stream',
+      promptTokens: x.usage.promptTokens,
+      completionTokens: x.usage.completionTokens,
+      tokensSource: x.usage.source,
+      gatewayMs: Math.max(0, totalMs - x.upstreamMs),
+      upstreamMs: x.upstreamMs,
+      status,
+      outcome: outcomeOf(status, code),
+      errorCode: code,
+    })
+  }
+
+  return async (x, next) => {
+    try {
+      await next()
+    } catch (error) {
+      emit(x, error)
+      throw error
+    }
+    const output = x.output
+    if (output?.kind === 'stream') {
+      x.output = { kind: 'stream', chunks: onStreamEnd(output.chunks, (error) => emit(x, error)) }
+    } else {
+      emit(x, null)
+    }
+  }
+}

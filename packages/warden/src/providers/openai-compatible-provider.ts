@@ -1,0 +1,187 @@
+import { Pool, type Dispatcher } from 'undici'
+import type { OpenAiCompatibleProviderConfig } from '../config/index.js'
+import { WardenError, type JsonObject } from '../domain/index.js'
+import type { Provider } from './provider.js'
+import { parseSseJson } from './sse-parser.js'
+
+const RETRYABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'EAI_AGAIN',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+])
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'])
+
+interface Opened {
+  readonly body: Dispatcher.ResponseData['body']
+  /** Ends the deadline timer and the link to the caller's signal. */
+  readonly done: () => void
+}
+
+/**
+ * A provider for any upstream that speaks the OpenAI wire format: OpenAI, Ollama, vLLM,
+ * llama.cpp's server, LiteLLM, … Calls go through one keep-alive undici pool per upstream.
+ */
+export function createOpenAiCompatibleProvider(id: string, config: OpenAiCompatibleProviderConfig): Provider {
+  const base = new URL(config.baseUrl)
+  const basePath = base.pathname.replace(/\/+$/, '')
+  const pool = new Pool(base.origin, {
+    connections: config.connections,
+    connectTimeout: config.connectTimeoutMs,
+    keepAliveTimeout: 30_000,
+    pipelining: 1,
+  })
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...config.headers }
+  if (config.apiKey) headers.authorization = `Bearer ${config.apiKey}`
+  const secrets = [config.apiKey, ...Object.values(config.headers)].filter((s): s is string => !!s && s.length >= 6)
+
+  /** Removes anything that looks like a credential from upstream text before it is shown. */
+  function redact(text: string): string {
+    let out = text
+    for (const secret of secrets) out = out.split(secret).join('[redacted]')
+    return out.replace(/\b(sk|rk|pk)-[A-Za-z0-9_-]{6,}/g, '[redacted]').slice(0, 1000)
+  }
+
+  function errorFromStatus(status: number, text: string): WardenError {
+    let message = ''
+    let param: string | null = null
+    try {
+      const parsed = JSON.parse(text) as { error?: { message?: unknown; param?: unknown } | string; message?: unknown }
+      const error = parsed.error
+      if (typeof error === 'string') message = error
+      else if (error && typeof error.message === 'string') message = error.message
+      else if (typeof parsed.message === 'string') message = parsed.message
+      if (error && typeof error === 'object' && typeof error.param === 'string') param = error.param
+    } catch {
+      message = ''
+    }
+    const said = message ? `: ${redact(message)}` : ''
+    if (status === 401 || status === 403) {
+      return new WardenError('upstream_error', `The upstream "${id}" refused Warden's credentials (status ${status}).`)
+    }
+    if (status === 404) return new WardenError('model_not_found', `The upstream "${id}" answered 404${said}`, { param: 'model' })
+    if (status === 408) return new WardenError('upstream_timeout', `The upstream "${id}" timed out.`)
+    if (status === 413) return new WardenError('request_too_large', `The upstream "${id}" refused the request as too large.`)
+    if (status === 429) return new WardenError('upstream_rate_limited', `The upstream "${id}" is rate limiting requests${said}`)
+    if (status < 500) return new WardenError('upstream_rejected', `The upstream "${id}" rejected the request${said}`, { param })
+    return new WardenError('upstream_error', `The upstream "${id}" failed with status ${status}.`)
+  }
+
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+  /** Sends one call, retrying connect errors and 5xx with backoff; resolves on a 2xx. */
+  async function open(method: 'GET' | 'POST', path: string, payload: string | null, signal: AbortSignal, stream: boolean): Promise<Opened> {
+    for (let attempt = 0; ; attempt += 1) {
+      if (signal.aborted) throw new WardenError('request_cancelled', 'The client closed the request.')
+      const controller = new AbortController()
+      const onAbort = () => controller.abort()
+      signal.addEventListener('abort', onAbort, { once: true })
+      let timedOut = false
+      const timer = setTimeout(() => {
+        timedOut = true
+        controller.abort()
+      }, config.timeoutMs)
+      const done = () => {
+        clearTimeout(timer)
+        signal.removeEventListener('abort', onAbort)
+      }
+      let retryable = false
+      try {
+        const res = await pool.request({
+          method,
+          path: basePath + path,
+          headers,
+          body: payload,
+          signal: controller.signal,
+          headersTimeout: config.timeoutMs,
+          bodyTimeout: config.streamIdleTimeoutMs,
+        })
+        if (res.statusCode < 300) {
+          if (stream) clearTimeout(timer)
+          return { body: res.body, done }
+        }
+        const text = await res.body.text().catch(() => '')
+        done()
+        if (res.statusCode >= 500 && attempt < config.maxRetries) {
+          retryable = true
+          throw errorFromStatus(res.statusCode, text)
+        }
+        throw errorFromStatus(res.statusCode, text)
+      } catch (error) {
+        done()
+        const failure = toWardenError(error, { timedOut, cancelled: signal.aborted })
+        const code = (error as { code?: string }).code
+        if (!retryable && !(code !== undefined && RETRYABLE_CODES.has(code))) throw failure
+        if (attempt >= config.maxRetries) throw failure
+        await sleep(config.retryBackoffMs * 2 ** attempt)
+      }
+    }
+  }
+
+  function toWardenError(error: unknown, state: { timedOut: boolean; cancelled: boolean }): WardenError {
+    if (error instanceof WardenError) return error
+    if (state.cancelled) return new WardenError('request_cancelled', 'The client closed the request.')
+    const code = (error as { code?: string }).code
+    if (state.timedOut || (code !== undefined && TIMEOUT_CODES.has(code))) {
+      return new WardenError('upstream_timeout', `The upstream "${id}" did not answer in time.`, { cause: error })
+    }
+    return new WardenError('upstream_error', `The upstream "${id}" could not be reached.`, { cause: error })
+  }
+
+  async function callJson<T>(path: string, body: JsonObject, signal: AbortSignal): Promise<T> {
+    const opened = await open('POST', path, JSON.stringify(body), signal, false)
+    try {
+      const text = await opened.body.text()
+      const value: unknown = JSON.parse(text)
+      if (typeof value !== 'object' || value === null) throw new SyntaxError('not an object')
+      return value as T
+    } catch (error) {
+      if (error instanceof SyntaxError) {
+        throw new WardenError('upstream_error', `The upstream "${id}" sent a malformed response.`)
+      }
+      throw toWardenError(error, { timedOut: false, cancelled: signal.aborted })
+    } finally {
+      opened.done()
+    }
+  }
+
+  async function callStream<T>(path: string, body: JsonObject, signal: AbortSignal): Promise<AsyncIterable<T>> {
+    const opened = await open('POST', path, JSON.stringify(body), signal, true)
+    return (async function* () {
+      try {
+        yield* parseSseJson<T>(opened.body)
+      } catch (error) {
+        throw toWardenError(error, { timedOut: false, cancelled: signal.aborted })
+      } finally {
+        opened.done()
+        // A consumer that stops early must not leave the socket half-read.
+        if (!opened.body.readableEnded) opened.body.destroy()
+      }
+    })()
+  }
+
+  return {
+    id,
+    capabilities: { completions: true, embeddings: true, listModels: true },
+    chat: ({ body, signal }) => callJson('/chat/completions', body, signal),
+    chatStream: ({ body, signal }) => callStream('/chat/completions', body, signal),
+    completion: ({ body, signal }) => callJson('/completions', body, signal),
+    completionStream: ({ body, signal }) => callStream('/completions', body, signal),
+    embed: ({ body, signal }) => callJson('/embeddings', body, signal),
+    async listModels(signal) {
+      const opened = await open('GET', '/models', null, signal, false)
+      try {
+        const value = JSON.parse(await opened.body.text()) as { data?: Array<{ id?: unknown }> }
+        return (value.data ?? []).map((m) => m.id).filter((m): m is string => typeof m === 'string')
+      } catch {
+        throw new WardenError('upstream_error', `The upstream "${id}" sent a malformed model list.`)
+      } finally {
+        opened.done()
+      }
+    },
+    close: () => pool.close(),
+  }
+}

@@ -1,0 +1,41 @@
+import type {
+  ChatCompletion,
+  ChatCompletionChunk,
+  ChatCompletionRequest,
+  Completion,
+  CompletionRequest,
+  EmbeddingRequest,
+  EmbeddingResponse,
+} from '../domain/index.js'
+
+/** One call to an upstream: the body in the OpenAI wire format and a cancel signal. */
+export interface ProviderCall<Body> {
+  readonly body: Body
+  readonly signal: AbortSignal
+}
+
+/** What a provider can do beyond chat, declared as data. */
+export interface ProviderCapabilities {
+  readonly completions: boolean
+  readonly embeddings: boolean
+  readonly listModels: boolean
+}
+
+/**
+ * An upstream that serves models. Adapters translate to and from the OpenAI wire format;
+ * a failure is a thrown WardenError (`upstream_error`, `upstream_timeout`, `upstream_rejected`,
+ * `upstream_rate_limited`). A stream is returned once the upstream accepted the call, so an
+ * error before that can still be answered with a status; retries happen only before it.
+ */
+export interface Provider {
+  readonly id: string
+  readonly capabilities: ProviderCapabilities
+  chat(call: ProviderCall<ChatCompletionRequest>): Promise<ChatCompletion>
+  chatStream(call: ProviderCall<ChatCompletionRequest>): Promise<AsyncIterable<ChatCompletionChunk>>
+  completion(call: ProviderCall<CompletionRequest>): Promise<Completion>
+  completionStream(call: ProviderCall<CompletionRequest>): Promise<AsyncIterable<Completion>>
+  embed(call: ProviderCall<EmbeddingRequest>): Promise<EmbeddingResponse>
+  /** The upstream's own model ids. */
+  listModels(signal: AbortSignal): Promise<string[]>
+  close(): Promise<void>
+}

@@ -1,0 +1,59 @@
+import { WardenError } from '../domain/index.js'
+
+/**
+ * Reads a Server-Sent Events byte stream from an upstream and yields each `data:` payload
+ * parsed as JSON, until `[DONE]` or the end of the stream. A payload that is not JSON, or an
+ * upstream `error` payload, ends the stream with an `upstream_error`.
+ */
+export async function* parseSseJson<T>(body: AsyncIterable<Buffer | string>): AsyncGenerator<T> {
+  let buffer = ''
+  for await (const piece of body) {
+    buffer += typeof piece === 'string' ? piece : piece.toString('utf8')
+    let boundary = findBoundary(buffer)
+    while (boundary !== null) {
+      const event = buffer.slice(0, boundary.index)
+      buffer = buffer.slice(boundary.index + boundary.length)
+      const data = dataOf(event)
+      if (data === '[DONE]') return
+      if (data !== null) yield parsePayload<T>(data)
+      boundary = findBoundary(buffer)
+    }
+  }
+  const data = dataOf(buffer)
+  if (data !== null && data !== '[DONE]') yield parsePayload<T>(data)
+}
+
+function findBoundary(buffer: string): { index: number; length: number } | null {
+  const lf = buffer.indexOf('\n\n')
+  const crlf = buffer.indexOf('\r\n\r\n')
+  if (lf === -1 && crlf === -1) return null
+  if (crlf !== -1 && (lf === -1 || crlf < lf)) return { index: crlf, length: 4 }
+  return { index: lf, length: 2 }
+}
+
+/** The joined `data:` lines of one event, or null for an event without data (a comment). */
+function dataOf(event: string): string | null {
+  let data: string | null = null
+  for (const line of event.split(/\r?\n/)) {
+    if (!line.startsWith('data:')) continue
+    const value = line.charCodeAt(5) === 32 ? line.slice(6) : line.slice(5)
+    data = data === null ? value : `${data}\n${value}`
+  }
+  return data
+}
+
+function parsePayload<T>(data: string): T {
+  let value: unknown
+  try {
+    value = JSON.parse(data)
+  } catch {
+    throw new WardenError('upstream_error', 'The upstream sent a malformed stream chunk.')
+  }
+  if (typeof value !== 'object' || value === null) {
+    throw new WardenError('upstream_error', 'The upstream sent a malformed stream chunk.')
+  }
+  if ('error' in value && !('choices' in value)) {
+    throw new WardenError('upstream_error', 'The upstream reported an error during the stream.')
+  }
+  return value as T
+}

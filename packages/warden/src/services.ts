@@ -1,0 +1,81 @@
+import type { Logger } from 'pino'
+import { createAdminUsers, createApiKeys, createOrganizations } from './access/index.js'
+import type { Config } from './config/index.js'
+import { createAuditLog, createUsageRecorder } from './monitoring/index.js'
+import { createPipeline } from './pipeline/index.js'
+import { createModelRegistry, createProvider, type Provider } from './providers/index.js'
+import { openStore } from './store/index.js'
+
+export interface ServiceOptions {
+  readonly logger: Logger
+  readonly now?: () => number
+  /** Run migrations on open (true for the server and `warden migrate`). */
+  readonly migrate?: boolean
+}
+
+/** The composition root: the one place that picks implementations and wires them together. */
+export async function createServices(config: Config, options: ServiceOptions) {
+  const { logger } = options
+  const now = options.now ?? Date.now
+  const store = await openStore(config.database)
+  if (options.migrate ?? true) await store.migrate()
+  const db = store.db
+
+  const auditLog = createAuditLog({
+    db,
+    now,
+    onError: (err, batchSize) => logger.error({ err, batchSize }, 'audit log write failed; will retry'),
+  })
+  const usage = createUsageRecorder({
+    db,
+    ...config.usage,
+    onError: (err, batchSize) => logger.error({ err, batchSize }, 'usage write failed; will retry'),
+  })
+  const organizations = createOrganizations({ db, audit: auditLog, now })
+  const apiKeys = createApiKeys({ db, audit: auditLog, now })
+  const adminUsers = createAdminUsers({
+    db,
+    audit: auditLog,
+    now,
+    sessionTtlMs: config.access.sessionTtlHours * 3_600_000,
+  })
+
+  const providers: Record<string, Provider> = {}
+  for (const [name, providerConfig] of Object.entries(config.providers)) {
+    providers[name] = createProvider(name, providerConfig)
+  }
+  const models = createModelRegistry({
+    models: config.models,
+    providers,
+    passthrough: Object.entries(config.providers)
+      .filter(([, p]) => p.passthroughModels)
+      .map(([name]) => providers[name] as Provider),
+    now,
+  })
+  const runPipeline = createPipeline({ audit: auditLog, usage, resolveKey: apiKeys.resolveKey, models })
+
+  return {
+    config,
+    logger,
+    now,
+    store,
+    auditLog,
+    usage,
+    organizations,
+    apiKeys,
+    adminUsers,
+    providers,
+    models,
+    runPipeline,
+    /** Flushes usage and audit entries, closes upstream pools and the database. */
+    async close(): Promise<void> {
+      await usage.close()
+      await auditLog.close()
+      await Promise.all(Object.values(providers).map((p) => p.close()))
+      await store.close()
+    },
+  }
+}
+
+/** Everything the server and the CLI use, built from one config. */
+export type Services = Awaited<ReturnType<typeof createServices>>

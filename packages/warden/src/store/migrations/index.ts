@@ -1,0 +1,7 @@
+import type { Migration } from 'kysely'
+import { coreMigration } from './001-core.js'
+
+/** Every migration, in order; names sort the same way they run. */
+export const migrations: Readonly<Record<string, Migration>> = {
+  '001-core': coreMigration,
+}

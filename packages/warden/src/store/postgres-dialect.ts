@@ -1,0 +1,39 @@
+import { PostgresDialect } from 'kysely'
+import type { OpenedDialect } from './dialect.js'
+
+const INT8_OID = 20
+
+/** Opens a PostgreSQL pool; `pg` is loaded only here, when a URL is configured. */
+export async function openPostgresDialect(url: string, poolSize: number): Promise<OpenedDialect> {
+  const { default: pg } = await import('pg')
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    // Times and counters are bigint columns that always fit a JS number.
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === INT8_OID
+          ? (value: string) => Number(value)
+          : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
+  })
+  pool.on('error', () => {
+    // An idle client lost its connection; the pool replaces it on the next checkout.
+  })
+  return {
+    name: 'postgres',
+    kysely: new PostgresDialect({ pool }),
+    capabilities: { rowLocks: true, sharedByReplicas: true },
+    description: redactUrl(url),
+  }
+}
+
+function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url)
+    if (parsed.password !== '') parsed.password = '***'
+    return parsed.toString()
+  } catch {
+    return 'postgres://(unparseable url)'
+  }
+}

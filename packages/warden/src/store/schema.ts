@@ -1,0 +1,100 @@
+import type { Generated } from 'kysely'
+
+/** Row types of every table, as Kysely sees them. Times are Unix milliseconds. */
+export interface Database {
+  organization: OrganizationTable
+  application: ApplicationTable
+  api_key: ApiKeyTable
+  admin_user: AdminUserTable
+  admin_session: AdminSessionTable
+  usage_event: UsageEventTable
+  audit_entry: AuditEntryTable
+  audit_head: AuditHeadTable
+}
+
+export interface OrganizationTable {
+  id: string
+  name: string
+  created_at: number
+}
+
+export interface ApplicationTable {
+  id: string
+  org_id: string
+  name: string
+  created_at: number
+}
+
+export interface ApiKeyTable {
+  id: string
+  app_id: string
+  org_id: string
+  name: string | null
+  /** The first characters of the key, safe to show (`wdn_AbCd…`). */
+  prefix: string
+  /** SHA-256 of the whole key, hex. The key itself is never stored. */
+  hash: string
+  /** JSON array of public model ids, or null for every model. */
+  allowed_models: string | null
+  expires_at: number | null
+  revoked_at: number | null
+  created_at: number
+}
+
+export interface AdminUserTable {
+  id: string
+  username: string
+  password_hash: string | null
+  role: string
+  created_at: number
+}
+
+export interface AdminSessionTable {
+  /** SHA-256 of the session token. */
+  id: string
+  user_id: string
+  /** `session` for a login session, `bootstrap` for the one-time first-start token. */
+  kind: string
+  created_at: number
+  expires_at: number
+}
+
+export interface UsageEventTable {
+  request_id: string
+  at: number
+  endpoint: string
+  key_id: string | null
+  app_id: string | null
+  org_id: string | null
+  model: string | null
+  stream: number
+  prompt_tokens: number
+  completion_tokens: number
+  tokens_source: string
+  gateway_ms: number
+  upstream_ms: number
+  status: number
+  outcome: string
+  error_code: string | null
+}
+
+export interface AuditEntryTable {
+  seq: number
+  at: number
+  actor: string
+  action: string
+  target: string | null
+  /** Canonical JSON of the details. */
+  details: string
+  prev_hash: string
+  hash: string
+}
+
+export interface AuditHeadTable {
+  id: number
+  seq: number
+  hash: string
+}
+
+/** Marks a column the database fills; kept for migrations that add one. */
+export type Filled<T> = Generated<T>

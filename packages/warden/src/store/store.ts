@@ -1,0 +1,51 @@
+import { Kysely, Migrator, type MigrationProvider } from 'kysely'
+import type { DialectCapabilities } from './dialect.js'
+import { migrations } from './migrations/index.js'
+import { openPostgresDialect } from './postgres-dialect.js'
+import type { Database } from './schema.js'
+import { openSqliteDialect } from './sqlite-dialect.js'
+
+export interface StoreOptions {
+  /** `postgres://…`, or empty for SQLite at `sqlitePath`. */
+  readonly url: string
+  readonly sqlitePath: string
+  readonly poolSize: number
+}
+
+/** The database handle and what its dialect can do. */
+export interface Store {
+  readonly db: Kysely<Database>
+  readonly dialect: 'sqlite' | 'postgres'
+  readonly capabilities: DialectCapabilities
+  readonly description: string
+  /** Brings the schema up to date; safe to call from several processes. */
+  migrate(): Promise<readonly string[]>
+  close(): Promise<void>
+}
+
+const provider: MigrationProvider = { getMigrations: () => Promise.resolve({ ...migrations }) }
+
+/** Opens the configured database. The driver for PostgreSQL loads only when its URL is set. */
+export async function openStore(options: StoreOptions): Promise<Store> {
+  const opened = /^postgres(ql)?:\/\//.test(options.url)
+    ? await openPostgresDialect(options.url, options.poolSize)
+    : await openSqliteDialect(options.url.replace(/^sqlite:/, '') || options.sqlitePath)
+  const db = new Kysely<Database>({ dialect: opened.kysely })
+  return {
+    db,
+    dialect: opened.name,
+    capabilities: opened.capabilities,
+    description: opened.description,
+    async migrate() {
+      const migrator = new Migrator({ db, provider })
+      const { error, results } = await migrator.migrateToLatest()
+      if (error !== undefined) {
+        throw new Error(`migration failed: ${error instanceof Error ? error.message : String(error)}`, {
+          cause: error,
+        })
+      }
+      return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)
+    },
+    close: () => db.destroy(),
+  }
+}
