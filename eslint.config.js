@@ -3,9 +3,46 @@ import tseslint from 'typescript-eslint'
 
 /** Folders a module may not import from, per STYLE.md's dependency direction. */
 const layers = {
-  domain: ['config', 'store', 'limits', 'providers', 'moderation', 'access', 'policy', 'pipeline', 'monitoring', 'review', 'evals', 'disclosure', 'http', 'cli'],
-  store: ['access', 'policy', 'pipeline', 'monitoring', 'review', 'evals', 'disclosure', 'http', 'cli', 'providers'],
-  providers: ['store', 'access', 'policy', 'pipeline', 'monitoring', 'review', 'evals', 'disclosure', 'http', 'cli'],
+  domain: [
+    'config',
+    'store',
+    'limits',
+    'providers',
+    'moderation',
+    'access',
+    'policy',
+    'pipeline',
+    'monitoring',
+    'review',
+    'evals',
+    'disclosure',
+    'http',
+    'cli',
+  ],
+  store: [
+    'access',
+    'policy',
+    'pipeline',
+    'monitoring',
+    'review',
+    'evals',
+    'disclosure',
+    'http',
+    'cli',
+    'providers',
+  ],
+  providers: [
+    'store',
+    'access',
+    'policy',
+    'pipeline',
+    'monitoring',
+    'review',
+    'evals',
+    'disclosure',
+    'http',
+    'cli',
+  ],
   access: ['pipeline', 'monitoring', 'providers', 'http', 'cli'],
   monitoring: ['access', 'pipeline', 'providers', 'http', 'cli'],
   pipeline: ['store', 'access', 'monitoring', 'http', 'cli'],
@@ -30,12 +67,23 @@ const layerRules = Object.entries(layers).map(([layer, forbidden]) => ({
 }))
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', 'bench-results/**', '**/*.mjs', 'packages/warden/bin/**'] },
+  {
+    ignores: [
+      '**/node_modules/**',
+      '**/dist/**',
+      'bench-results/**',
+      '**/*.mjs',
+      'packages/warden/bin/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: { allowDefaultProject: ['eslint.config.js', 'vitest.config.ts'] }, tsconfigRootDir: import.meta.dirname },
+      parserOptions: {
+        projectService: { allowDefaultProject: ['eslint.config.js', 'vitest.config.ts'] },
+        tsconfigRootDir: import.meta.dirname,
+      },
     },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
@@ -43,12 +91,26 @@ export default tseslint.config(
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-explicit-any': 'error',
-      'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read the environment only in config/ (STYLE.md).' }],
+      'no-restricted-properties': [
+        'error',
+        {
+          object: 'process',
+          property: 'env',
+          message: 'Read the environment only in config/ (STYLE.md).',
+        },
+      ],
     },
   },
   {
-    files: ['packages/warden/src/config/**/*.ts', '**/*.test.ts', 'packages/warden/test/**/*.ts', 'eslint.config.js', 'vitest.config.ts'],
+    files: [
+      'packages/warden/src/config/**/*.ts',
+      '**/*.test.ts',
+      'packages/warden/test/**/*.ts',
+      'eslint.config.js',
+      'vitest.config.ts',
+    ],
     rules: { 'no-restricted-properties': 'off' },
   },
   ...layerRules,
+  { files: ['eslint.config.js'], ...tseslint.configs.disableTypeChecked },
 )

@@ -25,7 +25,11 @@ export async function serve(services: Services): Promise<RunningServer> {
     auditLog: services.auditLog,
     health: () => {
       const usage = services.usage.stats()
-      return { database: services.store.dialect, usage_queued: usage.queued, usage_dropped: usage.dropped }
+      return {
+        database: services.store.dialect,
+        usage_queued: usage.queued,
+        usage_dropped: usage.dropped,
+      }
     },
   })
   await app.listen({ host: config.server.host, port: config.server.port })
@@ -38,7 +42,10 @@ export async function serve(services: Services): Promise<RunningServer> {
     url: `http://${host}:${port}`,
     close() {
       closing ??= (async () => {
-        const grace = setTimeout(() => app.server.closeAllConnections(), config.server.shutdownGraceMs)
+        const grace = setTimeout(
+          () => app.server.closeAllConnections(),
+          config.server.shutdownGraceMs,
+        )
         grace.unref()
         await app.close()
         clearTimeout(grace)

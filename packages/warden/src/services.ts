@@ -24,7 +24,8 @@ export async function createServices(config: Config, options: ServiceOptions) {
   const auditLog = createAuditLog({
     db,
     now,
-    onError: (err, batchSize) => logger.error({ err, batchSize }, 'audit log write failed; will retry'),
+    onError: (err, batchSize) =>
+      logger.error({ err, batchSize }, 'audit log write failed; will retry'),
   })
   const usage = createUsageRecorder({
     db,
@@ -52,7 +53,12 @@ export async function createServices(config: Config, options: ServiceOptions) {
       .map(([name]) => providers[name] as Provider),
     now,
   })
-  const runPipeline = createPipeline({ audit: auditLog, usage, resolveKey: apiKeys.resolveKey, models })
+  const runPipeline = createPipeline({
+    audit: auditLog,
+    usage,
+    resolveKey: (secret) => apiKeys.resolveKey(secret),
+    models,
+  })
 
   return {
     config,

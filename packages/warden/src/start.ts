@@ -25,7 +25,9 @@ export async function start(): Promise<void> {
     `  OpenAI-compatible API: ${server.url}/v1`,
   ]
   if (Object.keys(config.providers).length === 0) {
-    lines.push('  No upstream yet: set WARDEN_UPSTREAM_URL (e.g. http://localhost:11434/v1 for Ollama) and restart.')
+    lines.push(
+      '  No upstream yet: set WARDEN_UPSTREAM_URL (e.g. http://localhost:11434/v1 for Ollama) and restart.',
+    )
   }
   if (bootstrap) {
     lines.push(

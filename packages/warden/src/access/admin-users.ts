@@ -37,14 +37,31 @@ export function createAdminUsers(deps: AdminUserDeps) {
     const createdAt = now()
     await db
       .insertInto('admin_session')
-      .values({ id: hashSecret(token), user_id: userId, kind, created_at: createdAt, expires_at: createdAt + ttlMs })
+      .values({
+        id: hashSecret(token),
+        user_id: userId,
+        kind,
+        created_at: createdAt,
+        expires_at: createdAt + ttlMs,
+      })
       .execute()
     return { token, expiresAt: createdAt + ttlMs }
   }
 
   async function userById(id: string): Promise<AdminUser | undefined> {
-    const row = await db.selectFrom('admin_user').selectAll().where('id', '=', id).executeTakeFirst()
-    return row && { id: row.id, username: row.username, role: row.role as AdminRole, hasPassword: row.password_hash !== null }
+    const row = await db
+      .selectFrom('admin_user')
+      .selectAll()
+      .where('id', '=', id)
+      .executeTakeFirst()
+    return (
+      row && {
+        id: row.id,
+        username: row.username,
+        role: row.role as AdminRole,
+        hasPassword: row.password_hash !== null,
+      }
+    )
   }
 
   return {
@@ -53,15 +70,29 @@ export function createAdminUsers(deps: AdminUserDeps) {
      * fresh one-time login token; earlier unused tokens stop working. Otherwise returns null.
      */
     async bootstrap(): Promise<{ username: string; token: string; expiresAt: number } | null> {
-      const admins = await db.selectFrom('admin_user').selectAll().where('role', '=', 'admin').execute()
+      const admins = await db
+        .selectFrom('admin_user')
+        .selectAll()
+        .where('role', '=', 'admin')
+        .execute()
       if (admins.some((a) => a.password_hash !== null)) return null
       let admin = admins[0]
       if (!admin) {
-        admin = { id: createId('usr'), username: 'admin', password_hash: null, role: 'admin', created_at: now() }
+        admin = {
+          id: createId('usr'),
+          username: 'admin',
+          password_hash: null,
+          role: 'admin',
+          created_at: now(),
+        }
         await db.insertInto('admin_user').values(admin).execute()
         await audit.appendNow({ actor: 'system', action: 'admin.bootstrap', target: admin.id })
       }
-      await db.deleteFrom('admin_session').where('user_id', '=', admin.id).where('kind', '=', 'bootstrap').execute()
+      await db
+        .deleteFrom('admin_session')
+        .where('user_id', '=', admin.id)
+        .where('kind', '=', 'bootstrap')
+        .execute()
       const { token, expiresAt } = await openSession(admin.id, 'bootstrap', BOOTSTRAP_TTL_MS)
       return { username: admin.username, token, expiresAt }
     },
@@ -83,13 +114,21 @@ export function createAdminUsers(deps: AdminUserDeps) {
           user = await userById(row.user_id)
         }
       } else if (input.username !== undefined && input.password !== undefined) {
-        const row = await db.selectFrom('admin_user').selectAll().where('username', '=', input.username).executeTakeFirst()
+        const row = await db
+          .selectFrom('admin_user')
+          .selectAll()
+          .where('username', '=', input.username)
+          .executeTakeFirst()
         if (row?.password_hash && (await verifyPassword(input.password, row.password_hash))) {
           user = await userById(row.id)
         }
       }
       if (!user) {
-        await audit.appendNow({ actor: 'anonymous', action: 'admin.login_failed', details: { username: input.username ?? null } })
+        await audit.appendNow({
+          actor: 'anonymous',
+          action: 'admin.login_failed',
+          details: { username: input.username ?? null },
+        })
         throw new WardenError('unauthorized', 'Invalid credentials.')
       }
       const session = await openSession(user.id, 'session', sessionTtlMs)
@@ -120,16 +159,24 @@ export function createAdminUsers(deps: AdminUserDeps) {
     /** Sets a user's password (at least 12 characters); other sessions of the user end. */
     async setPassword(userId: string, password: string, actor: string): Promise<void> {
       if (typeof password !== 'string' || password.length < MIN_PASSWORD) {
-        throw new WardenError('invalid_request_error', `password must be at least ${MIN_PASSWORD} characters`, {
-          param: 'password',
-        })
+        throw new WardenError(
+          'invalid_request_error',
+          `password must be at least ${MIN_PASSWORD} characters`,
+          {
+            param: 'password',
+          },
+        )
       }
       await db
         .updateTable('admin_user')
         .set({ password_hash: await hashPassword(password) })
         .where('id', '=', userId)
         .execute()
-      await db.deleteFrom('admin_session').where('user_id', '=', userId).where('kind', '=', 'bootstrap').execute()
+      await db
+        .deleteFrom('admin_session')
+        .where('user_id', '=', userId)
+        .where('kind', '=', 'bootstrap')
+        .execute()
       await audit.appendNow({ actor, action: 'admin.set_password', target: userId })
     },
   }

@@ -51,7 +51,8 @@ function toInfo(row: KeyRow): ApiKeyInfo {
     orgId: row.org_id,
     name: row.name,
     prefix: row.prefix,
-    allowedModels: row.allowed_models === null ? null : (JSON.parse(row.allowed_models) as string[]),
+    allowedModels:
+      row.allowed_models === null ? null : (JSON.parse(row.allowed_models) as string[]),
     expiresAt: row.expires_at,
     revokedAt: row.revoked_at,
     createdAt: row.created_at,
@@ -77,7 +78,8 @@ export function createApiKeys(deps: ApiKeyDeps) {
         name: input.name ?? null,
         prefix: key.slice(0, DISPLAY_LENGTH),
         hash: hashSecret(key),
-        allowed_models: input.allowedModels == null ? null : JSON.stringify([...input.allowedModels]),
+        allowed_models:
+          input.allowedModels == null ? null : JSON.stringify([...input.allowedModels]),
         expires_at: input.expiresAt ?? null,
         revoked_at: null,
         created_at: now(),
@@ -87,7 +89,11 @@ export function createApiKeys(deps: ApiKeyDeps) {
         actor: input.actor,
         action: 'key.create',
         target: row.id,
-        details: { app_id: row.app_id, prefix: row.prefix, allowed_models: input.allowedModels ?? null },
+        details: {
+          app_id: row.app_id,
+          prefix: row.prefix,
+          allowed_models: input.allowedModels ?? null,
+        },
       })
       return { key, info: toInfo(row) }
     },
@@ -115,7 +121,12 @@ export function createApiKeys(deps: ApiKeyDeps) {
       if (row.revoked_at !== null) return toInfo(row)
       const revokedAt = now()
       await db.updateTable('api_key').set({ revoked_at: revokedAt }).where('id', '=', id).execute()
-      await audit.appendNow({ actor, action: 'key.revoke', target: id, details: { prefix: row.prefix } })
+      await audit.appendNow({
+        actor,
+        action: 'key.revoke',
+        target: id,
+        details: { prefix: row.prefix },
+      })
       return toInfo({ ...row, revoked_at: revokedAt })
     },
 
@@ -133,7 +144,15 @@ export function createApiKeys(deps: ApiKeyDeps) {
       const row = secret.startsWith(KEY_PREFIX)
         ? await db
             .selectFrom('api_key')
-            .select(['id', 'app_id', 'org_id', 'prefix', 'allowed_models', 'expires_at', 'revoked_at'])
+            .select([
+              'id',
+              'app_id',
+              'org_id',
+              'prefix',
+              'allowed_models',
+              'expires_at',
+              'revoked_at',
+            ])
             .where('hash', '=', hashSecret(secret))
             .executeTakeFirst()
         : undefined
@@ -149,7 +168,8 @@ export function createApiKeys(deps: ApiKeyDeps) {
         keyPrefix: row.prefix,
         appId: row.app_id,
         orgId: row.org_id,
-        allowedModels: row.allowed_models === null ? null : (JSON.parse(row.allowed_models) as string[]),
+        allowedModels:
+          row.allowed_models === null ? null : (JSON.parse(row.allowed_models) as string[]),
       }
     },
   }

@@ -49,7 +49,10 @@ export function createOrganizations(deps: OrganizationDeps) {
     return row && { id: row.id, name: row.name, createdAt: row.created_at }
   }
 
-  async function findApplication(orgId: string, idOrName: string): Promise<Application | undefined> {
+  async function findApplication(
+    orgId: string,
+    idOrName: string,
+  ): Promise<Application | undefined> {
     const row = await db
       .selectFrom('application')
       .selectAll()
@@ -67,11 +70,21 @@ export function createOrganizations(deps: OrganizationDeps) {
     async createOrganization(name: string, actor: string): Promise<Organization> {
       checkName(name, 'name')
       if (await findOrganization(name)) {
-        throw new WardenError('conflict', `organization "${name}" already exists`, { param: 'name' })
+        throw new WardenError('conflict', `organization "${name}" already exists`, {
+          param: 'name',
+        })
       }
       const org = { id: createId('org'), name, createdAt: now() }
-      await db.insertInto('organization').values({ id: org.id, name, created_at: org.createdAt }).execute()
-      await audit.appendNow({ actor, action: 'organization.create', target: org.id, details: { name } })
+      await db
+        .insertInto('organization')
+        .values({ id: org.id, name, created_at: org.createdAt })
+        .execute()
+      await audit.appendNow({
+        actor,
+        action: 'organization.create',
+        target: org.id,
+        details: { name },
+      })
       return org
     },
 

@@ -83,7 +83,8 @@ function readFile(file: string | undefined, cwd: string, problems: string[]): Mu
 function applyDefaultUpstream(raw: Mutable, env: LoadConfigInput['env']): void {
   const url = env.WARDEN_UPSTREAM_URL
   if (url === undefined || url === '') return
-  const providers = (isObject(raw.providers) ? raw.providers : (raw.providers = {})) as Mutable
+  if (!isObject(raw.providers)) raw.providers = {}
+  const providers = raw.providers as Mutable
   const existing = isObject(providers.default) ? providers.default : {}
   providers.default = {
     kind: 'openai-compatible',
@@ -109,7 +110,8 @@ function resolveSecrets(
       if (typeof value !== 'string') return
       if (value.startsWith('env:')) {
         const resolved = env[value.slice(4)]
-        if (resolved === undefined) problems.push(`${path}: environment variable ${value.slice(4)} is not set`)
+        if (resolved === undefined)
+          problems.push(`${path}: environment variable ${value.slice(4)} is not set`)
         else holder[key] = resolved
       } else if (value.startsWith('file:')) {
         try {
@@ -150,7 +152,9 @@ function isObject(x: unknown): x is Mutable {
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null) {
-    Object.values(value).forEach((child) => deepFreeze(child))
+    Object.values(value).forEach((child: unknown) => {
+      deepFreeze(child)
+    })
     Object.freeze(value)
   }
   return value

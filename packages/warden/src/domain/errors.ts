@@ -118,7 +118,12 @@ export class WardenError extends Error {
   /** The OpenAI-style body for this error. */
   toBody(): ErrorBody {
     return {
-      error: { message: this.message, type: ERROR_TYPE[this.code], code: this.code, param: this.param },
+      error: {
+        message: this.message,
+        type: ERROR_TYPE[this.code],
+        code: this.code,
+        param: this.param,
+      },
     }
   }
 }

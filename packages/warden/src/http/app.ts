@@ -33,10 +33,17 @@ export function createHttpApp(deps: HttpAppDeps): FastifyInstance {
 
   app.setErrorHandler((error, request, reply) => sendError(error, request, reply))
   app.setNotFoundHandler((request, reply) =>
-    sendError(new WardenError('not_found', `Unknown path: ${request.method} ${request.url.split('?')[0] ?? ''}`), request, reply),
+    sendError(
+      new WardenError(
+        'not_found',
+        `Unknown path: ${request.method} ${request.url.split('?')[0] ?? ''}`,
+      ),
+      request,
+      reply,
+    ),
   )
 
-  app.get('/healthz', async () => ({ status: 'ok', ...deps.health() }))
+  app.get('/healthz', () => Promise.resolve({ status: 'ok', ...deps.health() }))
   registerOpenAiRoutes(app, deps)
   registerAdminRoutes(app, deps)
   return app

@@ -7,13 +7,23 @@ export function toWardenError(error: unknown, requestId: string): WardenError {
   const fastifyError = error as Partial<FastifyError>
   switch (fastifyError.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new WardenError('request_too_large', 'The request body is larger than this server accepts.')
+      return new WardenError(
+        'request_too_large',
+        'The request body is larger than this server accepts.',
+      )
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new WardenError('invalid_request_error', 'Send the body as JSON with "Content-Type: application/json".')
+      return new WardenError(
+        'invalid_request_error',
+        'Send the body as JSON with "Content-Type: application/json".',
+      )
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new WardenError('invalid_json', 'The request body is empty; send a JSON object.')
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return new WardenError('invalid_request_error', 'The Content-Length header does not match the body.')
+      return new WardenError(
+        'invalid_request_error',
+        'The Content-Length header does not match the body.',
+      )
+    case undefined:
     default:
       break
   }
@@ -22,11 +32,18 @@ export function toWardenError(error: unknown, requestId: string): WardenError {
   }
   const status = fastifyError.statusCode
   if (typeof status === 'number' && status >= 400 && status < 500) {
-    return new WardenError(status === 413 ? 'request_too_large' : 'invalid_request_error', 'The request could not be read.')
+    return new WardenError(
+      status === 413 ? 'request_too_large' : 'invalid_request_error',
+      'The request could not be read.',
+    )
   }
-  return new WardenError('internal_error', `The server had an error while processing your request (request id ${requestId}).`, {
-    cause: error,
-  })
+  return new WardenError(
+    'internal_error',
+    `The server had an error while processing your request (request id ${requestId}).`,
+    {
+      cause: error,
+    },
+  )
 }
 
 /** The one error handler: logs what the client must not see, sends the OpenAI error shape. */
@@ -35,10 +52,16 @@ export function sendError(error: unknown, request: FastifyRequest, reply: Fastif
   if (wardenError.code === 'internal_error') {
     request.log.error({ err: error, requestId: request.id }, 'unhandled error')
   } else if (wardenError.status >= 500) {
-    request.log.warn({ code: wardenError.code, requestId: request.id, cause: describeCause(wardenError.cause) }, wardenError.message)
+    request.log.warn(
+      { code: wardenError.code, requestId: request.id, cause: describeCause(wardenError.cause) },
+      wardenError.message,
+    )
   }
   if (reply.sent || reply.raw.headersSent) return
-  void reply.code(wardenError.status).header('content-type', 'application/json').send(wardenError.toBody())
+  void reply
+    .code(wardenError.status)
+    .header('content-type', 'application/json')
+    .send(wardenError.toBody())
 }
 
 function describeCause(cause: unknown): string | undefined {

@@ -33,7 +33,8 @@ export async function writeSse(
     }
     res.end('data: [DONE]\n\n')
   } catch (error) {
-    if (!res.destroyed) res.end(`data: ${JSON.stringify(toWardenError(error, requestId).toBody())}\n\n`)
+    if (!res.destroyed)
+      res.end(`data: ${JSON.stringify(toWardenError(error, requestId).toBody())}\n\n`)
   } finally {
     // Stops the upstream read and runs every stage's end-of-stream work.
     await iterator.return?.()

@@ -80,8 +80,16 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
 
   async function appendBatch(trx: Transaction<Database>, batch: readonly Pending[]): Promise<void> {
     // Taking the write lock first (a no-op update) serializes writers on SQLite and PostgreSQL alike.
-    await trx.updateTable('audit_head').set((eb) => ({ seq: eb.ref('seq') })).where('id', '=', 1).execute()
-    const head = await trx.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1).executeTakeFirstOrThrow()
+    await trx
+      .updateTable('audit_head')
+      .set((eb) => ({ seq: eb.ref('seq') }))
+      .where('id', '=', 1)
+      .execute()
+    const head = await trx
+      .selectFrom('audit_head')
+      .select(['seq', 'hash'])
+      .where('id', '=', 1)
+      .executeTakeFirstOrThrow()
     let prevHash = head.hash
     let seq = head.seq
     const rows = batch.map(({ at, input }) => {
@@ -132,7 +140,11 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
 
     async verify() {
       const problems: Array<{ seq: number; problem: string }> = []
-      const head = await db.selectFrom('audit_head').select(['seq', 'hash']).where('id', '=', 1).executeTakeFirst()
+      const head = await db
+        .selectFrom('audit_head')
+        .select(['seq', 'hash'])
+        .where('id', '=', 1)
+        .executeTakeFirst()
       let expectedSeq = 1
       let prevHash: string | null = null
       let checked = 0
@@ -147,7 +159,10 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
           .execute()
         for (const row of page) {
           if (row.seq !== expectedSeq) {
-            problems.push({ seq: expectedSeq, problem: `entries ${expectedSeq}..${row.seq - 1} are missing` })
+            problems.push({
+              seq: expectedSeq,
+              problem: `entries ${expectedSeq}..${row.seq - 1} are missing`,
+            })
           }
           if (prevHash !== null && row.prev_hash !== prevHash) {
             problems.push({ seq: row.seq, problem: 'does not chain to the entry before it' })
@@ -161,7 +176,8 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
             details: row.details,
             prevHash: row.prev_hash,
           })
-          if (recomputed !== row.hash) problems.push({ seq: row.seq, problem: 'was edited (its hash does not match)' })
+          if (recomputed !== row.hash)
+            problems.push({ seq: row.seq, problem: 'was edited (its hash does not match)' })
           prevHash = row.hash
           expectedSeq = row.seq + 1
           checked += 1
@@ -170,7 +186,10 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
       }
       const headSeq = head?.seq ?? 0
       if (expectedSeq - 1 !== headSeq) {
-        problems.push({ seq: headSeq, problem: `the log ends at ${expectedSeq - 1} but the head says ${headSeq}: entries were removed` })
+        problems.push({
+          seq: headSeq,
+          problem: `the log ends at ${expectedSeq - 1} but the head says ${headSeq}: entries were removed`,
+        })
       } else if (head && checked > 0 && prevHash !== head.hash) {
         problems.push({ seq: headSeq, problem: 'the last entry does not match the head hash' })
       }

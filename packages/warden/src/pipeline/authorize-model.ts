@@ -10,13 +10,19 @@ export function authorizeModel(deps: { readonly models: ModelRegistry }): Stage 
     if (model !== null) {
       const allowed = x.principal?.allowedModels
       if (allowed && !allowed.includes(model)) {
-        throw new WardenError('model_not_allowed', `This API key may not use the model "${model}".`, {
-          param: 'model',
-        })
+        throw new WardenError(
+          'model_not_allowed',
+          `This API key may not use the model "${model}".`,
+          {
+            param: 'model',
+          },
+        )
       }
       const route = await deps.models.resolve(model)
       if (!route) {
-        throw new WardenError('model_not_found', `The model "${model}" does not exist.`, { param: 'model' })
+        throw new WardenError('model_not_found', `The model "${model}" does not exist.`, {
+          param: 'model',
+        })
       }
       x.route = route
     }

@@ -7,7 +7,8 @@ import { onStreamEnd, type Stage } from './stage.js'
 /** The body sent upstream: the client's, with the upstream's model id and usage asked for. */
 function upstreamBody<B extends JsonObject & { model: string }>(x: Exchange, body: B): B {
   const upstreamModel = x.route?.upstreamModel ?? body.model
-  if (body.stream !== true) return upstreamModel === body.model ? body : { ...body, model: upstreamModel }
+  if (body.stream !== true)
+    return upstreamModel === body.model ? body : { ...body, model: upstreamModel }
   const options = (body.stream_options ?? {}) as JsonObject
   return { ...body, model: upstreamModel, stream_options: { ...options, include_usage: true } }
 }
@@ -25,7 +26,8 @@ export function callUpstream(deps: { readonly models: ModelRegistry }): Stage {
       return
     }
     const route = x.route
-    if (!route) throw new WardenError('model_not_found', 'No model was resolved.', { param: 'model' })
+    if (!route)
+      throw new WardenError('model_not_found', 'No model was resolved.', { param: 'model' })
     const provider = route.provider
     const started = performance.now()
     const stop = () => {
@@ -33,18 +35,27 @@ export function callUpstream(deps: { readonly models: ModelRegistry }): Stage {
     }
     try {
       if (request.endpoint === 'embeddings') {
-        x.output = { kind: 'json', body: await provider.embed({ body: upstreamBody(x, request.body), signal }) }
+        x.output = {
+          kind: 'json',
+          body: await provider.embed({ body: upstreamBody(x, request.body), signal }),
+        }
       } else if (request.endpoint === 'chat') {
         const body = upstreamBody(x, request.body)
         x.output =
           body.stream === true
-            ? { kind: 'stream', chunks: onStreamEnd(await provider.chatStream({ body, signal }), stop) }
+            ? {
+                kind: 'stream',
+                chunks: onStreamEnd(await provider.chatStream({ body, signal }), stop),
+              }
             : { kind: 'json', body: await provider.chat({ body, signal }) }
       } else {
         const body = upstreamBody(x, request.body)
         x.output =
           body.stream === true
-            ? { kind: 'stream', chunks: onStreamEnd(await provider.completionStream({ body, signal }), stop) }
+            ? {
+                kind: 'stream',
+                chunks: onStreamEnd(await provider.completionStream({ body, signal }), stop),
+              }
             : { kind: 'json', body: await provider.completion({ body, signal }) }
       }
     } finally {

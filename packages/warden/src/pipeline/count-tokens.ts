@@ -30,13 +30,20 @@ export async function countChatPromptTokens(
   messages: ReadonlyArray<{ readonly role: string; readonly content?: unknown }>,
 ): Promise<number> {
   const count = await tokenizer()
-  return messages.reduce((sum, m) => sum + PER_MESSAGE + count(m.role) + count(textOf(m.content)), REPLY_PRIMING)
+  return messages.reduce(
+    (sum, m) => sum + PER_MESSAGE + count(m.role) + count(textOf(m.content)),
+    REPLY_PRIMING,
+  )
 }
 
 /** Tokens of plain text, or of every string in an array of prompts. */
 export async function countTextTokens(input: unknown): Promise<number> {
   const count = await tokenizer()
   if (typeof input === 'string') return count(input)
-  if (Array.isArray(input)) return input.reduce((sum: number, item: unknown) => sum + (typeof item === 'string' ? count(item) : 0), 0)
+  if (Array.isArray(input))
+    return input.reduce(
+      (sum: number, item: unknown) => sum + (typeof item === 'string' ? count(item) : 0),
+      0,
+    )
   return 0
 }

@@ -21,7 +21,11 @@ function generatedText(body: JsonObject): string {
   const choices = body.choices
   if (!Array.isArray(choices)) return ''
   let text = ''
-  for (const choice of choices as Array<{ text?: unknown; message?: { content?: unknown }; delta?: { content?: unknown } }>) {
+  for (const choice of choices as Array<{
+    text?: unknown
+    message?: { content?: unknown }
+    delta?: { content?: unknown }
+  }>) {
     const value = choice.delta?.content ?? choice.message?.content ?? choice.text
     if (typeof value === 'string') text += value
   }
@@ -29,7 +33,8 @@ function generatedText(body: JsonObject): string {
 }
 
 function clientAskedForUsage(x: Exchange): boolean {
-  const body = x.request?.body as { stream_options?: { include_usage?: unknown } | null } | null | undefined
+  const body = x.request?.body as
+    { stream_options?: { include_usage?: unknown } | null } | null | undefined
   return body?.stream_options?.include_usage === true
 }
 
@@ -46,9 +51,16 @@ export function meterTokens(): Stage {
     if (output.kind === 'json') {
       const usage = output.body.usage
       if (isUsage(usage)) {
-        x.usage = { promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens ?? 0, source: 'upstream' }
+        x.usage = {
+          promptTokens: usage.prompt_tokens,
+          completionTokens: usage.completion_tokens ?? 0,
+          source: 'upstream',
+        }
       } else if (x.endpoint !== 'models') {
-        const [prompt, completion] = await Promise.all([countPrompt(x), countTextTokens(generatedText(output.body))])
+        const [prompt, completion] = await Promise.all([
+          countPrompt(x),
+          countTextTokens(generatedText(output.body)),
+        ])
         x.usage = { promptTokens: prompt, completionTokens: completion, source: 'counted' }
       }
       return
@@ -64,16 +76,24 @@ export function meterTokens(): Stage {
           for await (const chunk of source) {
             if (isUsage(chunk.usage)) usage = chunk.usage
             else parts.push(generatedText(chunk))
-            const usageOnly = Array.isArray(chunk.choices) && chunk.choices.length === 0 && isUsage(chunk.usage)
+            const usageOnly =
+              Array.isArray(chunk.choices) && chunk.choices.length === 0 && isUsage(chunk.usage)
             if (usageOnly && !forward) continue
             yield chunk
           }
         } finally {
           // Also when the client leaves mid-stream: what was generated so far is still counted.
           if (usage) {
-            x.usage = { promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens ?? 0, source: 'upstream' }
+            x.usage = {
+              promptTokens: usage.prompt_tokens,
+              completionTokens: usage.completion_tokens ?? 0,
+              source: 'upstream',
+            }
           } else {
-            const [prompt, completion] = await Promise.all([countPrompt(x), countTextTokens(parts.join(''))])
+            const [prompt, completion] = await Promise.all([
+              countPrompt(x),
+              countTextTokens(parts.join('')),
+            ])
             x.usage = { promptTokens: prompt, completionTokens: completion, source: 'counted' }
           }
         }

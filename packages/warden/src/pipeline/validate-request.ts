@@ -4,7 +4,7 @@ import {
   completionRequestSchema,
   embeddingRequestSchema,
 } from '../contract/openai-requests.js'
-import { WardenError, type ChatCompletionRequest, type CompletionRequest, type EmbeddingRequest } from '../domain/index.js'
+import { WardenError } from '../domain/index.js'
 import type { ExchangeRequest } from './exchange.js'
 import type { Stage } from './stage.js'
 
@@ -12,7 +12,8 @@ import type { Stage } from './stage.js'
 function formatParam(path: readonly PropertyKey[]): string | null {
   if (path.length === 0) return null
   return path.reduce<string>(
-    (out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)),
+    (out, key) =>
+      typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key),
     '',
   )
 }
@@ -27,9 +28,13 @@ export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infe
   const issue = result.error.issues[0]
   const param = issue ? formatParam(issue.path) : null
   const detail = issue ? issue.message : 'invalid request'
-  throw new WardenError('invalid_request_error', param ? `Invalid '${param}': ${detail}.` : `Invalid request: ${detail}.`, {
-    param,
-  })
+  throw new WardenError(
+    'invalid_request_error',
+    param ? `Invalid '${param}': ${detail}.` : `Invalid request: ${detail}.`,
+    {
+      param,
+    },
+  )
 }
 
 /** Checks the body of the request against its endpoint's schema (after authentication, as OpenAI does). */
@@ -43,11 +48,11 @@ export function validateRequest(): Stage {
 function toRequest(endpoint: ExchangeRequest['endpoint'], body: unknown): ExchangeRequest {
   switch (endpoint) {
     case 'chat':
-      return { endpoint, body: parseBody(chatCompletionRequestSchema, body) as ChatCompletionRequest }
+      return { endpoint, body: parseBody(chatCompletionRequestSchema, body) }
     case 'completions':
-      return { endpoint, body: parseBody(completionRequestSchema, body) as CompletionRequest }
+      return { endpoint, body: parseBody(completionRequestSchema, body) }
     case 'embeddings':
-      return { endpoint, body: parseBody(embeddingRequestSchema, body) as EmbeddingRequest }
+      return { endpoint, body: parseBody(embeddingRequestSchema, body) }
     case 'models':
       return { endpoint, body: null }
   }

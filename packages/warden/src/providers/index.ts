@@ -4,7 +4,10 @@ import type { Provider } from './provider.js'
 
 /** Every provider kind, by the `kind` a config entry names. Adding a kind is one line here. */
 export const providerKinds: {
-  readonly [K in ProviderConfig['kind']]: (id: string, config: Extract<ProviderConfig, { kind: K }>) => Provider
+  readonly [K in ProviderConfig['kind']]: (
+    id: string,
+    config: Extract<ProviderConfig, { kind: K }>,
+  ) => Provider
 } = {
   'openai-compatible': createOpenAiCompatibleProvider,
 }

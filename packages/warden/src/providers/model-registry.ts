@@ -37,7 +37,12 @@ export function createModelRegistry(options: ModelRegistryOptions) {
   for (const model of options.models) {
     const provider = options.providers[model.provider]
     if (!provider) throw new Error(`model "${model.id}" names unknown provider "${model.provider}"`)
-    configured.set(model.id, { id: model.id, provider, upstreamModel: model.upstreamModel ?? model.id, ownedBy: model.ownedBy })
+    configured.set(model.id, {
+      id: model.id,
+      provider,
+      upstreamModel: model.upstreamModel ?? model.id,
+      ownedBy: model.ownedBy,
+    })
   }
   const listings = new Map<Provider, Listing>()
   const inflight = new Map<Provider, Promise<Listing | null>>()
@@ -62,7 +67,8 @@ export function createModelRegistry(options: ModelRegistryOptions) {
   async function listingOf(provider: Provider, wanted?: string): Promise<Listing | null> {
     const cached = listings.get(provider)
     const age = cached ? now() - cached.fetchedAt : Infinity
-    const stale = age > listTtlMs || (wanted !== undefined && !cached?.ids.has(wanted) && age > missRefreshMs)
+    const stale =
+      age > listTtlMs || (wanted !== undefined && !cached?.ids.has(wanted) && age > missRefreshMs)
     if (!stale) return cached ?? null
     return (await fetchListing(provider)) ?? cached ?? null
   }
@@ -76,10 +82,13 @@ export function createModelRegistry(options: ModelRegistryOptions) {
       for (const provider of passthrough) {
         const listing = await listingOf(provider, id)
         if (listing === null) unreachable ??= provider
-        else if (listing.ids.has(id)) return { id, provider, upstreamModel: id, ownedBy: provider.id }
+        else if (listing.ids.has(id))
+          return { id, provider, upstreamModel: id, ownedBy: provider.id }
       }
       // An upstream whose list cannot be read still gets the call; it can say 404 itself.
-      return unreachable && { id, provider: unreachable, upstreamModel: id, ownedBy: unreachable.id }
+      return (
+        unreachable && { id, provider: unreachable, upstreamModel: id, ownedBy: unreachable.id }
+      )
     },
 
     /** Every model served, configured and passthrough, in the OpenAI list shape. */
@@ -91,7 +100,8 @@ export function createModelRegistry(options: ModelRegistryOptions) {
       for (const provider of passthrough) {
         const listing = await listingOf(provider)
         for (const id of listing?.ids ?? []) {
-          if (!seen.has(id)) seen.set(id, { id, object: 'model', created: 0, owned_by: provider.id })
+          if (!seen.has(id))
+            seen.set(id, { id, object: 'model', created: 0, owned_by: provider.id })
         }
       }
       return [...seen.values()]

@@ -25,7 +25,10 @@ interface Opened {
  * A provider for any upstream that speaks the OpenAI wire format: OpenAI, Ollama, vLLM,
  * llama.cpp's server, LiteLLM, … Calls go through one keep-alive undici pool per upstream.
  */
-export function createOpenAiCompatibleProvider(id: string, config: OpenAiCompatibleProviderConfig): Provider {
+export function createOpenAiCompatibleProvider(
+  id: string,
+  config: OpenAiCompatibleProviderConfig,
+): Provider {
   const base = new URL(config.baseUrl)
   const basePath = base.pathname.replace(/\/+$/, '')
   const pool = new Pool(base.origin, {
@@ -36,7 +39,9 @@ export function createOpenAiCompatibleProvider(id: string, config: OpenAiCompati
   })
   const headers: Record<string, string> = { 'content-type': 'application/json', ...config.headers }
   if (config.apiKey) headers.authorization = `Bearer ${config.apiKey}`
-  const secrets = [config.apiKey, ...Object.values(config.headers)].filter((s): s is string => !!s && s.length >= 6)
+  const secrets = [config.apiKey, ...Object.values(config.headers)].filter(
+    (s): s is string => !!s && s.length >= 6,
+  )
 
   /** Removes anything that looks like a credential from upstream text before it is shown. */
   function redact(text: string): string {
@@ -49,7 +54,10 @@ export function createOpenAiCompatibleProvider(id: string, config: OpenAiCompati
     let message = ''
     let param: string | null = null
     try {
-      const parsed = JSON.parse(text) as { error?: { message?: unknown; param?: unknown } | string; message?: unknown }
+      const parsed = JSON.parse(text) as {
+        error?: { message?: unknown; param?: unknown } | string
+        message?: unknown
+      }
       const error = parsed.error
       if (typeof error === 'string') message = error
       else if (error && typeof error.message === 'string') message = error.message
@@ -60,22 +68,49 @@ export function createOpenAiCompatibleProvider(id: string, config: OpenAiCompati
     }
     const said = message ? `: ${redact(message)}` : ''
     if (status === 401 || status === 403) {
-      return new WardenError('upstream_error', `The upstream "${id}" refused Warden's credentials (status ${status}).`)
+      return new WardenError(
+        'upstream_error',
+        `The upstream "${id}" refused Warden's credentials (status ${status}).`,
+      )
     }
-    if (status === 404) return new WardenError('model_not_found', `The upstream "${id}" answered 404${said}`, { param: 'model' })
-    if (status === 408) return new WardenError('upstream_timeout', `The upstream "${id}" timed out.`)
-    if (status === 413) return new WardenError('request_too_large', `The upstream "${id}" refused the request as too large.`)
-    if (status === 429) return new WardenError('upstream_rate_limited', `The upstream "${id}" is rate limiting requests${said}`)
-    if (status < 500) return new WardenError('upstream_rejected', `The upstream "${id}" rejected the request${said}`, { param })
+    if (status === 404)
+      return new WardenError('model_not_found', `The upstream "${id}" answered 404${said}`, {
+        param: 'model',
+      })
+    if (status === 408)
+      return new WardenError('upstream_timeout', `The upstream "${id}" timed out.`)
+    if (status === 413)
+      return new WardenError(
+        'request_too_large',
+        `The upstream "${id}" refused the request as too large.`,
+      )
+    if (status === 429)
+      return new WardenError(
+        'upstream_rate_limited',
+        `The upstream "${id}" is rate limiting requests${said}`,
+      )
+    if (status < 500)
+      return new WardenError(
+        'upstream_rejected',
+        `The upstream "${id}" rejected the request${said}`,
+        { param },
+      )
     return new WardenError('upstream_error', `The upstream "${id}" failed with status ${status}.`)
   }
 
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
   /** Sends one call, retrying connect errors and 5xx with backoff; resolves on a 2xx. */
-  async function open(method: 'GET' | 'POST', path: string, payload: string | null, signal: AbortSignal, stream: boolean): Promise<Opened> {
+  async function open(
+    method: 'GET' | 'POST',
+    path: string,
+    payload: string | null,
+    signal: AbortSignal,
+    stream: boolean,
+  ): Promise<Opened> {
     for (let attempt = 0; ; attempt += 1) {
-      if (signal.aborted) throw new WardenError('request_cancelled', 'The client closed the request.')
+      if (signal.aborted)
+        throw new WardenError('request_cancelled', 'The client closed the request.')
       const controller = new AbortController()
       const onAbort = () => controller.abort()
       signal.addEventListener('abort', onAbort, { once: true })
@@ -121,14 +156,22 @@ export function createOpenAiCompatibleProvider(id: string, config: OpenAiCompati
     }
   }
 
-  function toWardenError(error: unknown, state: { timedOut: boolean; cancelled: boolean }): WardenError {
+  function toWardenError(
+    error: unknown,
+    state: { timedOut: boolean; cancelled: boolean },
+  ): WardenError {
     if (error instanceof WardenError) return error
-    if (state.cancelled) return new WardenError('request_cancelled', 'The client closed the request.')
+    if (state.cancelled)
+      return new WardenError('request_cancelled', 'The client closed the request.')
     const code = (error as { code?: string }).code
     if (state.timedOut || (code !== undefined && TIMEOUT_CODES.has(code))) {
-      return new WardenError('upstream_timeout', `The upstream "${id}" did not answer in time.`, { cause: error })
+      return new WardenError('upstream_timeout', `The upstream "${id}" did not answer in time.`, {
+        cause: error,
+      })
     }
-    return new WardenError('upstream_error', `The upstream "${id}" could not be reached.`, { cause: error })
+    return new WardenError('upstream_error', `The upstream "${id}" could not be reached.`, {
+      cause: error,
+    })
   }
 
   async function callJson<T>(path: string, body: JsonObject, signal: AbortSignal): Promise<T> {
@@ -148,7 +191,11 @@ export function createOpenAiCompatibleProvider(id: string, config: OpenAiCompati
     }
   }
 
-  async function callStream<T>(path: string, body: JsonObject, signal: AbortSignal): Promise<AsyncIterable<T>> {
+  async function callStream<T>(
+    path: string,
+    body: JsonObject,
+    signal: AbortSignal,
+  ): Promise<AsyncIterable<T>> {
     const opened = await open('POST', path, JSON.stringify(body), signal, true)
     return (async function* () {
       try {

@@ -11,7 +11,7 @@ export async function openPostgresDialect(url: string, poolSize: number): Promis
     max: poolSize,
     // Times and counters are bigint columns that always fit a JS number.
     types: {
-      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+      getTypeParser: ((oid: number, format?: 'text' | 'binary'): unknown =>
         oid === INT8_OID
           ? (value: string) => Number(value)
           : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,

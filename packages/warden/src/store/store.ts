@@ -40,9 +40,12 @@ export async function openStore(options: StoreOptions): Promise<Store> {
       const migrator = new Migrator({ db, provider })
       const { error, results } = await migrator.migrateToLatest()
       if (error !== undefined) {
-        throw new Error(`migration failed: ${error instanceof Error ? error.message : String(error)}`, {
-          cause: error,
-        })
+        throw new Error(
+          `migration failed: ${error instanceof Error ? error.message : 'unknown error'}`,
+          {
+            cause: error,
+          },
+        )
       }
       return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)
     },

@@ -25,7 +25,12 @@ export type StubBehavior =
       /** Wait between stream chunks. */
       readonly chunkDelayMs?: number
     }
-  | { readonly kind: 'status'; readonly status: number; readonly body?: unknown; readonly delayMs?: number }
+  | {
+      readonly kind: 'status'
+      readonly status: number
+      readonly body?: unknown
+      readonly delayMs?: number
+    }
   /** Destroy the socket before any response. */
   | { readonly kind: 'reset' }
   /** Stream `afterChunks` chunks, then destroy the socket. */
@@ -92,7 +97,10 @@ export async function startStubUpstream(options: StubUpstreamOptions = {}): Prom
 
   const json = (res: ServerResponse, status: number, body: unknown) => {
     const text = JSON.stringify(body)
-    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) })
+    res.writeHead(status, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(text),
+    })
     res.end(text)
   }
 
@@ -104,7 +112,9 @@ export async function startStubUpstream(options: StubUpstreamOptions = {}): Prom
       try {
         body = JSON.parse(raw) as Record<string, unknown>
       } catch {
-        json(res, 400, { error: { message: 'stub: body is not JSON', type: 'invalid_request_error' } })
+        json(res, 400, {
+          error: { message: 'stub: body is not JSON', type: 'invalid_request_error' },
+        })
         return
       }
     }
@@ -114,7 +124,10 @@ export async function startStubUpstream(options: StubUpstreamOptions = {}): Prom
     })
 
     if (req.method === 'GET' && path === '/v1/models') {
-      json(res, 200, { object: 'list', data: models.map((id) => ({ id, object: 'model', created: 0, owned_by: 'stub' })) })
+      json(res, 200, {
+        object: 'list',
+        data: models.map((id) => ({ id, object: 'model', created: 0, owned_by: 'stub' })),
+      })
       return
     }
     const behavior = queue.shift() ?? fallback
@@ -125,7 +138,13 @@ export async function startStubUpstream(options: StubUpstreamOptions = {}): Prom
     }
     if (behavior.kind === 'status') {
       if (behavior.delayMs) await sleep(behavior.delayMs)
-      json(res, behavior.status, behavior.body ?? { error: { message: `stub status ${behavior.status}`, type: 'server_error' } })
+      json(
+        res,
+        behavior.status,
+        behavior.body ?? {
+          error: { message: `stub status ${behavior.status}`, type: 'server_error' },
+        },
+      )
       return
     }
     const model = typeof body?.model === 'string' ? body.model : 'stub-model'
@@ -136,22 +155,35 @@ export async function startStubUpstream(options: StubUpstreamOptions = {}): Prom
       json(res, 200, {
         object: 'list',
         model,
-        data: inputs.map((_, index) => ({ object: 'embedding', index, embedding: [0.1, 0.2, 0.3, index] })),
+        data: inputs.map((_, index) => ({
+          object: 'embedding',
+          index,
+          embedding: [0.1, 0.2, 0.3, index],
+        })),
         usage: { prompt_tokens: inputs.length * 3, total_tokens: inputs.length * 3 },
       })
       return
     }
     if (path !== '/v1/chat/completions' && path !== '/v1/completions') {
-      json(res, 404, { error: { message: `stub: no route ${path}`, type: 'invalid_request_error' } })
+      json(res, 404, {
+        error: { message: `stub: no route ${path}`, type: 'invalid_request_error' },
+      })
       return
     }
     const chat = path === '/v1/chat/completions'
     const reply = behavior.kind === 'reply' ? behavior : DEFAULT_REPLY
     if (reply.kind === 'reply' && reply.delayMs) await sleep(reply.delayMs)
-    const content = (reply.kind === 'reply' ? reply.content : undefined) ?? 'Hello from the stub upstream.'
+    const content =
+      (reply.kind === 'reply' ? reply.content : undefined) ?? 'Hello from the stub upstream.'
     const parts = words(content)
-    const stubUsage = reply.kind === 'reply' && reply.usage !== undefined ? reply.usage : { prompt_tokens: 7, completion_tokens: parts.length }
-    const usage = stubUsage && { ...stubUsage, total_tokens: stubUsage.prompt_tokens + stubUsage.completion_tokens }
+    const stubUsage =
+      reply.kind === 'reply' && reply.usage !== undefined
+        ? reply.usage
+        : { prompt_tokens: 7, completion_tokens: parts.length }
+    const usage = stubUsage && {
+      ...stubUsage,
+      total_tokens: stubUsage.prompt_tokens + stubUsage.completion_tokens,
+    }
 
     if (body?.stream !== true) {
       json(res, 200, {
@@ -159,7 +191,11 @@ export async function startStubUpstream(options: StubUpstreamOptions = {}): Prom
         object: chat ? 'chat.completion' : 'text_completion',
         created: 0,
         model,
-        choices: [chat ? { index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' } : { index: 0, text: content, finish_reason: 'stop' }],
+        choices: [
+          chat
+            ? { index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }
+            : { index: 0, text: content, finish_reason: 'stop' },
+        ],
         ...(usage ? { usage } : {}),
       })
       return
@@ -167,10 +203,14 @@ export async function startStubUpstream(options: StubUpstreamOptions = {}): Prom
 
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' })
     const object = chat ? 'chat.completion.chunk' : 'text_completion'
-    const chunk = (choice: Record<string, unknown>) => `data: ${JSON.stringify({ id, object, created: 0, model, choices: [choice] })}\n\n`
+    const chunk = (choice: Record<string, unknown>) =>
+      `data: ${JSON.stringify({ id, object, created: 0, model, choices: [choice] })}\n\n`
     const chunkDelay = reply.kind === 'reply' ? (reply.chunkDelayMs ?? 0) : 0
     for (let i = 0; i < parts.length; i += 1) {
-      if ((behavior.kind === 'reset-mid-stream' || behavior.kind === 'malformed-chunk') && i === behavior.afterChunks) {
+      if (
+        (behavior.kind === 'reset-mid-stream' || behavior.kind === 'malformed-chunk') &&
+        i === behavior.afterChunks
+      ) {
         if (behavior.kind === 'reset-mid-stream') {
           req.socket.destroy()
         } else {
@@ -179,13 +219,33 @@ export async function startStubUpstream(options: StubUpstreamOptions = {}): Prom
         return
       }
       const text = parts[i] ?? ''
-      res.write(chunk(chat ? { index: 0, delta: i === 0 ? { role: 'assistant', content: text } : { content: text }, finish_reason: null } : { index: 0, text, finish_reason: null }))
+      res.write(
+        chunk(
+          chat
+            ? {
+                index: 0,
+                delta: i === 0 ? { role: 'assistant', content: text } : { content: text },
+                finish_reason: null,
+              }
+            : { index: 0, text, finish_reason: null },
+        ),
+      )
       if (chunkDelay) await sleep(chunkDelay)
       if (res.destroyed) return
     }
-    res.write(chunk(chat ? { index: 0, delta: {}, finish_reason: 'stop' } : { index: 0, text: '', finish_reason: 'stop' }))
-    const includeUsage = (body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true
-    if (usage && includeUsage) res.write(`data: ${JSON.stringify({ id, object, created: 0, model, choices: [], usage })}\n\n`)
+    res.write(
+      chunk(
+        chat
+          ? { index: 0, delta: {}, finish_reason: 'stop' }
+          : { index: 0, text: '', finish_reason: 'stop' },
+      ),
+    )
+    const includeUsage =
+      (body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true
+    if (usage && includeUsage)
+      res.write(
+        `data: ${JSON.stringify({ id, object, created: 0, model, choices: [], usage })}\n\n`,
+      )
     res.end('data: [DONE]\n\n')
   }
 

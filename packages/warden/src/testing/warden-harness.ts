@@ -29,7 +29,12 @@ export interface Harness {
   /** Everything the server logged, as text: tests check that no secret reaches it. */
   logs(): string
   /** Creates an org, app and key through the access module; returns the secret. */
-  createKey(options?: { models?: readonly string[]; expiresAt?: number; org?: string; app?: string }): Promise<string>
+  createKey(options?: {
+    models?: readonly string[]
+    expiresAt?: number
+    org?: string
+    app?: string
+  }): Promise<string>
   close(): Promise<void>
 }
 
@@ -66,7 +71,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         ...options.provider,
       },
     },
-    models: (options.models ?? []).map((m) => ({ id: m.id, provider: 'stub', upstreamModel: m.upstreamModel, ownedBy: 'warden' })),
+    models: (options.models ?? []).map((m) => ({
+      id: m.id,
+      provider: 'stub',
+      upstreamModel: m.upstreamModel,
+      ownedBy: 'warden',
+    })),
   }
   const chunks: string[] = []
   const sink = new Writable({
@@ -76,7 +86,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
   })
   const logger = createLogger(withStub.log, sink)
-  const services = await createServices(withStub, { logger, ...(options.now ? { now: options.now } : {}) })
+  const services = await createServices(withStub, {
+    logger,
+    ...(options.now ? { now: options.now } : {}),
+  })
   const server = await serve(services)
   let counter = 0
   return {
@@ -90,9 +103,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     async createKey(keyOptions = {}) {
       counter += 1
       const orgName = keyOptions.org ?? `org-${counter}`
-      const org = (await services.organizations.findOrganization(orgName)) ?? (await services.organizations.createOrganization(orgName, 'test'))
+      const org =
+        (await services.organizations.findOrganization(orgName)) ??
+        (await services.organizations.createOrganization(orgName, 'test'))
       const appName = keyOptions.app ?? `app-${counter}`
-      const app = (await services.organizations.findApplication(org.id, appName)) ?? (await services.organizations.createApplication(org.id, appName, 'test'))
+      const app =
+        (await services.organizations.findApplication(org.id, appName)) ??
+        (await services.organizations.createApplication(org.id, appName, 'test'))
       const created = await services.apiKeys.createKey({
         appId: app.id,
         orgId: org.id,

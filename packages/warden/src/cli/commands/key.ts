@@ -17,29 +17,57 @@ export function registerKeyCommands(program: Command): void {
     .option('--name <name>', 'a label for the key')
     .option('--expires-in-days <days>', 'days until the key stops working')
     .option('--json', 'print JSON: {"key", "org", "app", ...}')
-    .action(async (opts: { org: string; app: string; models?: string; name?: string; expiresInDays?: string; json?: boolean }) => {
-      const days = opts.expiresInDays === undefined ? null : Number(opts.expiresInDays)
-      if (days !== null && !(days > 0)) throw new CliError('--expires-in-days must be a positive number')
-      const models = opts.models === undefined ? null : opts.models.split(',').map((m) => m.trim()).filter(Boolean)
-      if (models !== null && models.length === 0) throw new CliError('--models needs at least one model id')
-      await withServices(async (s) => {
-        const org = (await s.organizations.findOrganization(opts.org)) ?? (await s.organizations.createOrganization(opts.org, ACTOR))
-        const app = (await s.organizations.findApplication(org.id, opts.app)) ?? (await s.organizations.createApplication(org.id, opts.app, ACTOR))
-        const created = await s.apiKeys.createKey({
-          appId: app.id,
-          orgId: org.id,
-          name: opts.name ?? null,
-          allowedModels: models,
-          expiresAt: days === null ? null : s.now() + days * 86_400_000,
-          actor: ACTOR,
+    .action(
+      async (opts: {
+        org: string
+        app: string
+        models?: string
+        name?: string
+        expiresInDays?: string
+        json?: boolean
+      }) => {
+        const days = opts.expiresInDays === undefined ? null : Number(opts.expiresInDays)
+        if (days !== null && !(days > 0))
+          throw new CliError('--expires-in-days must be a positive number')
+        const models =
+          opts.models === undefined
+            ? null
+            : opts.models
+                .split(',')
+                .map((m) => m.trim())
+                .filter(Boolean)
+        if (models !== null && models.length === 0)
+          throw new CliError('--models needs at least one model id')
+        await withServices(async (s) => {
+          const org =
+            (await s.organizations.findOrganization(opts.org)) ??
+            (await s.organizations.createOrganization(opts.org, ACTOR))
+          const app =
+            (await s.organizations.findApplication(org.id, opts.app)) ??
+            (await s.organizations.createApplication(org.id, opts.app, ACTOR))
+          const created = await s.apiKeys.createKey({
+            appId: app.id,
+            orgId: org.id,
+            name: opts.name ?? null,
+            allowedModels: models,
+            expiresAt: days === null ? null : s.now() + days * 86_400_000,
+            actor: ACTOR,
+          })
+          output(
+            opts.json === true,
+            {
+              key: created.key,
+              org: org.name,
+              app: app.name,
+              id: created.info.id,
+              prefix: created.info.prefix,
+              models,
+            },
+            `Created key ${created.info.id} for ${org.name}/${app.name}. It is shown only once:\n${created.key}`,
+          )
         })
-        output(
-          opts.json === true,
-          { key: created.key, org: org.name, app: app.name, id: created.info.id, prefix: created.info.prefix, models },
-          `Created key ${created.info.id} for ${org.name}/${app.name}. It is shown only once:\n${created.key}`,
-        )
-      })
-    })
+      },
+    )
 
   key
     .command('list')
@@ -54,8 +82,13 @@ export function registerKeyCommands(program: Command): void {
           if (!org) throw new CliError(`no organization "${opts.org}"`)
           orgId = org.id
         }
-        const keys = (await s.apiKeys.listKeys(orgId === undefined ? {} : { orgId })).map(toApiKeyDto)
-        const lines = keys.map((k) => `${k.id}  ${k.prefix}…  ${k.revoked_at === null ? 'active ' : 'revoked'}  models=${k.models?.join(',') ?? '*'}`)
+        const keys = (await s.apiKeys.listKeys(orgId === undefined ? {} : { orgId })).map(
+          toApiKeyDto,
+        )
+        const lines = keys.map(
+          (k) =>
+            `${k.id}  ${k.prefix}…  ${k.revoked_at === null ? 'active ' : 'revoked'}  models=${k.models?.join(',') ?? '*'}`,
+        )
         output(opts.json === true, keys, lines.join('\n') || 'no keys')
       })
     })
@@ -70,7 +103,11 @@ export function registerKeyCommands(program: Command): void {
         const found = await s.apiKeys.findKey(id)
         if (!found) throw new CliError(`no API key "${id}"`)
         const revoked = await s.apiKeys.revokeKey(found.id, ACTOR)
-        output(opts.json === true, toApiKeyDto(revoked), `Revoked ${revoked.id} (${revoked.prefix}…)`)
+        output(
+          opts.json === true,
+          toApiKeyDto(revoked),
+          `Revoked ${revoked.id} (${revoked.prefix}…)`,
+        )
       })
     })
 }

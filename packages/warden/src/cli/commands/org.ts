@@ -12,7 +12,11 @@ export function registerOrgCommands(program: Command): void {
     .action(async (name: string, opts: { json?: boolean }) => {
       await withServices(async (s) => {
         const created = await s.organizations.createOrganization(name, 'cli')
-        output(opts.json === true, toOrganizationDto(created), `Created organization ${created.name} (${created.id})`)
+        output(
+          opts.json === true,
+          toOrganizationDto(created),
+          `Created organization ${created.name} (${created.id})`,
+        )
       })
     })
   org
@@ -21,7 +25,11 @@ export function registerOrgCommands(program: Command): void {
     .action(async (opts: { json?: boolean }) => {
       await withServices(async (s) => {
         const orgs = (await s.organizations.listOrganizations()).map(toOrganizationDto)
-        output(opts.json === true, orgs, orgs.map((o) => `${o.id}  ${o.name}`).join('\n') || 'no organizations')
+        output(
+          opts.json === true,
+          orgs,
+          orgs.map((o) => `${o.id}  ${o.name}`).join('\n') || 'no organizations',
+        )
       })
     })
 
@@ -36,7 +44,11 @@ export function registerOrgCommands(program: Command): void {
         const found = await s.organizations.findOrganization(opts.org)
         if (!found) throw new CliError(`no organization "${opts.org}"`)
         const created = await s.organizations.createApplication(found.id, name, 'cli')
-        output(opts.json === true, toApplicationDto(created), `Created application ${created.name} (${created.id}) in ${found.name}`)
+        output(
+          opts.json === true,
+          toApplicationDto(created),
+          `Created application ${created.name} (${created.id}) in ${found.name}`,
+        )
       })
     })
   app
@@ -48,7 +60,11 @@ export function registerOrgCommands(program: Command): void {
         const found = await s.organizations.findOrganization(opts.org)
         if (!found) throw new CliError(`no organization "${opts.org}"`)
         const apps = (await s.organizations.listApplications(found.id)).map(toApplicationDto)
-        output(opts.json === true, apps, apps.map((a) => `${a.id}  ${a.name}`).join('\n') || 'no applications')
+        output(
+          opts.json === true,
+          apps,
+          apps.map((a) => `${a.id}  ${a.name}`).join('\n') || 'no applications',
+        )
       })
     })
 }

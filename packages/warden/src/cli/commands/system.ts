@@ -7,16 +7,15 @@ export function registerSystemCommands(program: Command): void {
   program
     .command('start')
     .description('start the gateway (the same as npm start)')
-    .action(async () => {
-      await start()
-    })
+    .action(() => start())
 
   program
     .command('migrate')
     .description('bring the database schema up to date')
     .action(async () => {
-      await withServices(async (s) => {
+      await withServices((s) => {
         output(false, null, `Database ${s.store.description} is up to date.`)
+        return Promise.resolve()
       })
     })
 
@@ -30,7 +29,10 @@ export function registerSystemCommands(program: Command): void {
         const result = await s.auditLog.verify()
         const human = result.ok
           ? `audit log intact: ${result.checked} entries`
-          : [`audit log BROKEN (${result.checked} entries checked):`, ...result.problems.map((p) => `  entry ${p.seq}: ${p.problem}`)].join('\n')
+          : [
+              `audit log BROKEN (${result.checked} entries checked):`,
+              ...result.problems.map((p) => `  entry ${p.seq}: ${p.problem}`),
+            ].join('\n')
         output(opts.json === true, result, human)
         if (!result.ok) throw new CliError('', 1)
       })

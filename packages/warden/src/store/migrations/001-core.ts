@@ -74,8 +74,16 @@ export const coreMigration: Migration = {
       .addColumn('outcome', 'text', (c) => c.notNull())
       .addColumn('error_code', 'text')
       .execute()
-    await db.schema.createIndex('usage_event_org_at').on('usage_event').columns(['org_id', 'at']).execute()
-    await db.schema.createIndex('usage_event_key_at').on('usage_event').columns(['key_id', 'at']).execute()
+    await db.schema
+      .createIndex('usage_event_org_at')
+      .on('usage_event')
+      .columns(['org_id', 'at'])
+      .execute()
+    await db.schema
+      .createIndex('usage_event_key_at')
+      .on('usage_event')
+      .columns(['key_id', 'at'])
+      .execute()
 
     await db.schema
       .createTable('audit_entry')
@@ -95,7 +103,9 @@ export const coreMigration: Migration = {
       .addColumn('seq', 'bigint', (c) => c.notNull())
       .addColumn('hash', 'text', (c) => c.notNull())
       .execute()
-    await sql`insert into audit_head (id, seq, hash) values (1, 0, ${AUDIT_GENESIS_HASH})`.execute(db)
+    await sql`insert into audit_head (id, seq, hash) values (1, 0, ${AUDIT_GENESIS_HASH})`.execute(
+      db,
+    )
   },
 
   async down(db: Kysely<unknown>): Promise<void> {

@@ -1,5 +1,13 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import type { AdminUser, AdminUsers, ApiKeyInfo, ApiKeys, Application, Organization, Organizations } from '../../../access/index.js'
+import type {
+  AdminUser,
+  AdminUsers,
+  ApiKeyInfo,
+  ApiKeys,
+  Application,
+  Organization,
+  Organizations,
+} from '../../../access/index.js'
 import {
   createApplicationRequestSchema,
   createKeyRequestSchema,
@@ -23,7 +31,11 @@ export interface AdminRouteDeps {
 
 const seconds = (ms: number | null) => (ms === null ? null : Math.floor(ms / 1000))
 
-export const toOrganizationDto = (o: Organization): OrganizationDto => ({ id: o.id, name: o.name, created_at: seconds(o.createdAt) ?? 0 })
+export const toOrganizationDto = (o: Organization): OrganizationDto => ({
+  id: o.id,
+  name: o.name,
+  created_at: seconds(o.createdAt) ?? 0,
+})
 export const toApplicationDto = (a: Application): ApplicationDto => ({
   id: a.id,
   org_id: a.orgId,
@@ -66,7 +78,10 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps):
   async function requireApplication(idOrName: string, orgIdOrName: string) {
     const org = await requireOrganization(orgIdOrName)
     const application = await organizations.findApplication(org.id, idOrName)
-    if (!application) throw new WardenError('not_found', `No application "${idOrName}" in "${org.name}".`, { param: 'app' })
+    if (!application)
+      throw new WardenError('not_found', `No application "${idOrName}" in "${org.name}".`, {
+        param: 'app',
+      })
     return application
   }
 
@@ -75,7 +90,12 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps):
     return {
       token: session.token,
       expires_at: seconds(session.expiresAt),
-      user: { id: session.user.id, username: session.user.username, role: session.user.role, has_password: session.user.hasPassword },
+      user: {
+        id: session.user.id,
+        username: session.user.username,
+        role: session.user.role,
+        has_password: session.user.hasPassword,
+      },
     }
   })
 
@@ -99,33 +119,57 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps):
 
   app.get('/api/admin/organizations', async (request) => {
     await requireAdmin(request)
-    return { object: 'list', data: (await organizations.listOrganizations()).map(toOrganizationDto) }
+    return {
+      object: 'list',
+      data: (await organizations.listOrganizations()).map(toOrganizationDto),
+    }
   })
 
   app.post('/api/admin/organizations', async (request, reply) => {
     const user = await requireAdmin(request)
     const { name } = parseBody(createOrganizationRequestSchema, request.body)
-    return reply.code(201).send(toOrganizationDto(await organizations.createOrganization(name, `admin:${user.id}`)))
+    return reply
+      .code(201)
+      .send(toOrganizationDto(await organizations.createOrganization(name, `admin:${user.id}`)))
   })
 
-  app.get<{ Params: { org: string } }>('/api/admin/organizations/:org/applications', async (request) => {
-    await requireAdmin(request)
-    const org = await requireOrganization(request.params.org)
-    return { object: 'list', data: (await organizations.listApplications(org.id)).map(toApplicationDto) }
-  })
+  app.get<{ Params: { org: string } }>(
+    '/api/admin/organizations/:org/applications',
+    async (request) => {
+      await requireAdmin(request)
+      const org = await requireOrganization(request.params.org)
+      return {
+        object: 'list',
+        data: (await organizations.listApplications(org.id)).map(toApplicationDto),
+      }
+    },
+  )
 
-  app.post<{ Params: { org: string } }>('/api/admin/organizations/:org/applications', async (request, reply) => {
-    const user = await requireAdmin(request)
-    const org = await requireOrganization(request.params.org)
-    const { name } = parseBody(createApplicationRequestSchema, request.body)
-    return reply.code(201).send(toApplicationDto(await organizations.createApplication(org.id, name, `admin:${user.id}`)))
-  })
+  app.post<{ Params: { org: string } }>(
+    '/api/admin/organizations/:org/applications',
+    async (request, reply) => {
+      const user = await requireAdmin(request)
+      const org = await requireOrganization(request.params.org)
+      const { name } = parseBody(createApplicationRequestSchema, request.body)
+      return reply
+        .code(201)
+        .send(
+          toApplicationDto(await organizations.createApplication(org.id, name, `admin:${user.id}`)),
+        )
+    },
+  )
 
-  app.get<{ Params: { org: string; app: string } }>('/api/admin/organizations/:org/applications/:app/keys', async (request) => {
-    await requireAdmin(request)
-    const application = await requireApplication(request.params.app, request.params.org)
-    return { object: 'list', data: (await apiKeys.listKeys({ appId: application.id })).map(toApiKeyDto) }
-  })
+  app.get<{ Params: { org: string; app: string } }>(
+    '/api/admin/organizations/:org/applications/:app/keys',
+    async (request) => {
+      await requireAdmin(request)
+      const application = await requireApplication(request.params.app, request.params.org)
+      return {
+        object: 'list',
+        data: (await apiKeys.listKeys({ appId: application.id })).map(toApiKeyDto),
+      }
+    },
+  )
 
   app.post<{ Params: { org: string; app: string } }>(
     '/api/admin/organizations/:org/applications/:app/keys',
@@ -155,28 +199,39 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps):
     return toApiKeyDto(await apiKeys.revokeKey(request.params.id, `admin:${user.id}`))
   })
 
-  app.get<{ Querystring: { after?: string; limit?: string } }>('/api/admin/audit', async (request) => {
-    await requireAdmin(request)
-    const entries = await auditLog.list({ afterSeq: Number(request.query.after ?? 0) || 0, limit: Number(request.query.limit ?? 100) || 100 })
-    return {
-      object: 'list',
-      data: entries.map((e) => ({
-        seq: e.seq,
-        at: seconds(e.at),
-        actor: e.actor,
-        action: e.action,
-        target: e.target,
-        details: JSON.parse(e.details) as unknown,
-        prev_hash: e.prevHash,
-        hash: e.hash,
-      })),
-    }
-  })
+  app.get<{ Querystring: { after?: string; limit?: string } }>(
+    '/api/admin/audit',
+    async (request) => {
+      await requireAdmin(request)
+      const entries = await auditLog.list({
+        afterSeq: Number(request.query.after ?? 0) || 0,
+        limit: Number(request.query.limit ?? 100) || 100,
+      })
+      return {
+        object: 'list',
+        data: entries.map((e) => ({
+          seq: e.seq,
+          at: seconds(e.at),
+          actor: e.actor,
+          action: e.action,
+          target: e.target,
+          details: JSON.parse(e.details) as unknown,
+          prev_hash: e.prevHash,
+          hash: e.hash,
+        })),
+      }
+    },
+  )
 
   app.get('/api/admin/audit/verify', async (request) => {
     await requireAdmin(request)
     await auditLog.flush()
     const result = await auditLog.verify()
-    return { ok: result.ok, checked: result.checked, head_seq: result.headSeq, problems: result.problems }
+    return {
+      ok: result.ok,
+      checked: result.checked,
+      head_seq: result.headSeq,
+      problems: result.problems,
+    }
   })
 }
