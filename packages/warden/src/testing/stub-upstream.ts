@@ -155,11 +155,15 @@ export async function startStubUpstream(options: StubUpstreamOptions = {}): Prom
       json(res, 200, {
         object: 'list',
         model,
-        data: inputs.map((_, index) => ({
-          object: 'embedding',
-          index,
-          embedding: [0.1, 0.2, 0.3, index],
-        })),
+        data: inputs.map((_, index) => {
+          const vector = [0.1, 0.2, 0.3, index]
+          // The official client asks for base64 (little-endian float32) by default.
+          const embedding =
+            body?.encoding_format === 'base64'
+              ? Buffer.from(new Float32Array(vector).buffer).toString('base64')
+              : vector
+          return { object: 'embedding', index, embedding }
+        }),
         usage: { prompt_tokens: inputs.length * 3, total_tokens: inputs.length * 3 },
       })
       return
@@ -212,6 +216,8 @@ export async function startStubUpstream(options: StubUpstreamOptions = {}): Prom
         i === behavior.afterChunks
       ) {
         if (behavior.kind === 'reset-mid-stream') {
+          // Let the chunks already written reach the client before the reset.
+          await sleep(20)
           req.socket.destroy()
         } else {
           res.end('data: {"this is": not json\n\n')

@@ -1,0 +1,93 @@
+import { WardenError } from '../domain/index.js'
+import { createAuditLog, type AuditLog } from '../monitoring/index.js'
+import { openStore, type Store } from '../store/index.js'
+import type { TestDatabase, TestDatabaseKind } from './databases.js'
+
+/** A clock that moves only when the test moves it. */
+export interface ManualClock {
+  readonly now: () => number
+  advance(ms: number): void
+}
+
+/** A manual clock starting at `start` (Unix milliseconds). */
+export function createManualClock(start = Date.UTC(2025, 0, 1)): ManualClock {
+  let time = start
+  return {
+    now: () => time,
+    advance(ms) {
+      time += ms
+    },
+  }
+}
+
+/** A fresh database with a store open on it; `close` shuts everything and drops the database. */
+export interface StoreFixture {
+  readonly database: TestDatabase
+  readonly store: Store
+  readonly clock: ManualClock
+  /** Failures reported to the `onError` of every audit log opened here. */
+  readonly writeErrors: unknown[]
+  /** Another handle on the same database, as a second process (the CLI) would open. */
+  openStore(): Promise<Store>
+  /** A real audit log on `store` (the fixture's own by default), closed with the fixture. */
+  createAuditLog(store?: Store): AuditLog
+  close(): Promise<void>
+}
+
+/** Creates a fresh database of `kind`, opens a store on it and, unless told not to, migrates it. */
+export async function openStoreFixture(
+  kind: TestDatabaseKind,
+  options: { readonly migrate?: boolean } = {},
+): Promise<StoreFixture> {
+  const database = await kind.create()
+  const stores: Store[] = []
+  const auditLogs: AuditLog[] = []
+  const writeErrors: unknown[] = []
+  const clock = createManualClock()
+
+  async function open(): Promise<Store> {
+    const store = await openStore({
+      url: database.url,
+      sqlitePath: database.sqlitePath,
+      poolSize: 4,
+    })
+    stores.push(store)
+    return store
+  }
+
+  const store = await open()
+  if (options.migrate ?? true) await store.migrate()
+
+  return {
+    database,
+    store,
+    clock,
+    writeErrors,
+    openStore: open,
+    createAuditLog(on = store) {
+      const log = createAuditLog({
+        db: on.db,
+        now: clock.now,
+        onError: (error) => writeErrors.push(error),
+      })
+      auditLogs.push(log)
+      return log
+    },
+    async close() {
+      for (const log of auditLogs) await log.close()
+      for (const opened of stores) await opened.close()
+      await database.drop()
+    },
+  }
+}
+
+/** The WardenError a promise rejects with; anything else (or no rejection) fails the test. */
+export async function wardenErrorOf(promise: Promise<unknown>): Promise<WardenError> {
+  try {
+    await promise
+  } catch (error) {
+    if (error instanceof WardenError) return error
+    throw error
+  }
+  throw new Error('expected a WardenError, but the promise resolved')
+}
