@@ -44,6 +44,7 @@ export function loadConfig(input: LoadConfigInput): Config {
   }
   applyDefaultUpstream(raw, env)
   resolveSecrets(raw, env, cwd, problems)
+  checkModelProviders(raw, problems)
 
   const parsed = configSchema.safeParse(raw)
   if (!parsed.success) problems.push(...formatIssues(parsed.error.issues))
@@ -128,6 +129,18 @@ function resolveSecrets(
       }
     }
   }
+}
+
+/** A model must name a configured provider; checked on the raw input so it is reported with the rest. */
+function checkModelProviders(raw: Mutable, problems: string[]): void {
+  if (!Array.isArray(raw.models)) return
+  const providers = isObject(raw.providers) ? raw.providers : {}
+  raw.models.forEach((model: unknown, i) => {
+    const provider = isObject(model) ? model.provider : undefined
+    if (typeof provider === 'string' && !(provider in providers)) {
+      problems.push(`models.${i}.provider: unknown provider "${provider}"`)
+    }
+  })
 }
 
 function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {

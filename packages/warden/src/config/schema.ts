@@ -96,17 +96,6 @@ export const configSchema = z
     models: z.array(modelSchema).default([]),
   })
   .strict()
-  .superRefine((config, ctx) => {
-    config.models.forEach((model, i) => {
-      if (!(model.provider in config.providers)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['models', i, 'provider'],
-          message: `unknown provider "${model.provider}"`,
-        })
-      }
-    })
-  })
 
 /** The validated, frozen configuration passed to every module. */
 export type Config = z.infer<typeof configSchema>
