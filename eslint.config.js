@@ -81,7 +81,12 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ['eslint.config.js', 'vitest.config.ts'] },
+        // The check config covers sources and tests alike; the build config leaves tests out.
+        project: [
+          'packages/warden/tsconfig.check.json',
+          'packages/console/tsconfig.json',
+          'tsconfig.tools.json',
+        ],
         tsconfigRootDir: import.meta.dirname,
       },
     },

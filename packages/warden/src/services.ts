@@ -32,7 +32,12 @@ export async function createServices(config: Config, options: ServiceOptions) {
     ...config.usage,
     onError: (err, batchSize) => logger.error({ err, batchSize }, 'usage write failed; will retry'),
   })
-  const organizations = createOrganizations({ db, audit: auditLog, now })
+  const organizations = createOrganizations({
+    db,
+    audit: auditLog,
+    now,
+    isUniqueViolation: (error) => store.isUniqueViolation(error),
+  })
   const apiKeys = createApiKeys({ db, audit: auditLog, now })
   const adminUsers = createAdminUsers({
     db,

@@ -73,6 +73,8 @@ function schemaPaths(): string[] {
     ).def
     if (!def) return [prefix]
     switch (def.type) {
+      case undefined:
+        return [prefix]
       case 'default':
       case 'prefault':
       case 'optional':
@@ -174,12 +176,11 @@ describe('the README', () => {
           env: { PATH: process.env.PATH, WARDEN_SQLITE_PATH: h.config.database.sqlitePath },
         })
         expect(out.status, `${command}\n${out.stderr}`).toBe(0)
-        if (args.includes('--json'))
-          expect(JSON.parse(out.stdout)).toMatchObject({
-            key: expect.stringMatching(/^wdn_/),
-            org: 'my-org',
-            app: 'my-app',
-          })
+        if (args.includes('--json')) {
+          const created = JSON.parse(out.stdout) as { key: string; org: string; app: string }
+          expect(created.key).toMatch(/^wdn_/)
+          expect(created).toMatchObject({ org: 'my-org', app: 'my-app' })
+        }
       } else if (command.startsWith('curl ')) {
         const out = await run(
           'bash',

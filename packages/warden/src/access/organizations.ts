@@ -22,6 +22,8 @@ export interface OrganizationDeps {
   readonly db: Kysely<Database>
   readonly audit: AuditSink
   readonly now: () => number
+  /** The store's test for a duplicate-key error, so a race ends in 409 rather than 500. */
+  readonly isUniqueViolation: (error: unknown) => boolean
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}$/
@@ -38,7 +40,26 @@ function checkName(name: string, param: string): void {
 
 /** Creates, finds and lists organizations and their applications. */
 export function createOrganizations(deps: OrganizationDeps) {
-  const { db, audit, now } = deps
+  const { db, audit, now, isUniqueViolation } = deps
+
+  /** Runs an insert; a duplicate name (also one raced in by another request) is a 409. */
+  async function insertUnique(
+    insert: () => Promise<unknown>,
+    what: string,
+    name: string,
+  ): Promise<void> {
+    try {
+      await insert()
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        throw new WardenError('conflict', `${what} "${name}" already exists`, {
+          param: 'name',
+          cause: error,
+        })
+      }
+      throw error
+    }
+  }
 
   async function findOrganization(idOrName: string): Promise<Organization | undefined> {
     const row = await db
@@ -69,16 +90,16 @@ export function createOrganizations(deps: OrganizationDeps) {
     /** Creates an organization; a taken name is a 409. */
     async createOrganization(name: string, actor: string): Promise<Organization> {
       checkName(name, 'name')
-      if (await findOrganization(name)) {
-        throw new WardenError('conflict', `organization "${name}" already exists`, {
-          param: 'name',
-        })
-      }
       const org = { id: createId('org'), name, createdAt: now() }
-      await db
-        .insertInto('organization')
-        .values({ id: org.id, name, created_at: org.createdAt })
-        .execute()
+      await insertUnique(
+        () =>
+          db
+            .insertInto('organization')
+            .values({ id: org.id, name, created_at: org.createdAt })
+            .execute(),
+        'organization',
+        name,
+      )
       await audit.appendNow({
         actor,
         action: 'organization.create',
@@ -96,14 +117,16 @@ export function createOrganizations(deps: OrganizationDeps) {
     /** Creates an application in an organization; a taken name there is a 409. */
     async createApplication(orgId: string, name: string, actor: string): Promise<Application> {
       checkName(name, 'name')
-      if (await findApplication(orgId, name)) {
-        throw new WardenError('conflict', `application "${name}" already exists`, { param: 'name' })
-      }
       const app = { id: createId('app'), orgId, name, createdAt: now() }
-      await db
-        .insertInto('application')
-        .values({ id: app.id, org_id: orgId, name, created_at: app.createdAt })
-        .execute()
+      await insertUnique(
+        () =>
+          db
+            .insertInto('application')
+            .values({ id: app.id, org_id: orgId, name, created_at: app.createdAt })
+            .execute(),
+        'application',
+        name,
+      )
       await audit.appendNow({
         actor,
         action: 'application.create',

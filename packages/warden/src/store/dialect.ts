@@ -15,4 +15,10 @@ export interface OpenedDialect {
   readonly capabilities: DialectCapabilities
   /** A redacted description for logs (no passwords). */
   readonly description: string
+  /** The schema Warden's tables live in, where the dialect has schemas. */
+  readonly migrationSchema: () => Promise<string | undefined>
+  /** The driver's error for a duplicate value in a unique column. */
+  readonly isUniqueViolation: (error: unknown) => boolean
+  /** A migration that lost a race with another process and may simply be run again. */
+  readonly isRetryableMigrationError: (error: unknown) => boolean
 }

@@ -22,6 +22,14 @@ export async function openPostgresDialect(url: string, poolSize: number): Promis
   })
   return {
     name: 'postgres',
+    // Kysely looks for its migration tables in every schema unless told which one is ours.
+    migrationSchema: async () => {
+      const result = await pool.query<{ schema: string }>('select current_schema() as schema')
+      return result.rows[0]?.schema
+    },
+    isUniqueViolation: (error) => (error as { code?: unknown }).code === '23505',
+    // Kysely's PostgreSQL adapter takes an advisory lock, so concurrent migrations wait instead.
+    isRetryableMigrationError: () => false,
     kysely: new PostgresDialect({ pool }),
     capabilities: { rowLocks: true, sharedByReplicas: true },
     description: redactUrl(url),

@@ -18,6 +18,8 @@ export interface Store {
   readonly dialect: 'sqlite' | 'postgres'
   readonly capabilities: DialectCapabilities
   readonly description: string
+  /** True when `error` is the driver's duplicate-key error, on any dialect. */
+  readonly isUniqueViolation: (error: unknown) => boolean
   /** Brings the schema up to date; safe to call from several processes. */
   migrate(): Promise<readonly string[]>
   close(): Promise<void>
@@ -36,9 +38,28 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     dialect: opened.name,
     capabilities: opened.capabilities,
     description: opened.description,
+    isUniqueViolation: opened.isUniqueViolation,
     async migrate() {
-      const migrator = new Migrator({ db, provider })
-      const { error, results } = await migrator.migrateToLatest()
+      const migrationTableSchema = await opened.migrationSchema()
+      const migrator = new Migrator({
+        db,
+        provider,
+        ...(migrationTableSchema ? { migrationTableSchema } : {}),
+      })
+      let outcome = await migrator.migrateToLatest()
+      // Another process migrated the same SQLite file at the same moment: our transaction
+      // rolled back, and running again finds its work done.
+      for (
+        let attempt = 0;
+        attempt < 5 &&
+        outcome.error !== undefined &&
+        opened.isRetryableMigrationError(outcome.error);
+        attempt += 1
+      ) {
+        await new Promise((resolve) => setTimeout(resolve, 50 * (attempt + 1)))
+        outcome = await migrator.migrateToLatest()
+      }
+      const { error, results } = outcome
       if (error !== undefined) {
         throw new Error(
           `migration failed: ${error instanceof Error ? error.message : 'unknown error'}`,

@@ -1,7 +1,33 @@
 import { WardenError } from '../domain/index.js'
 import { createAuditLog, type AuditLog } from '../monitoring/index.js'
-import { openStore, type Store } from '../store/index.js'
+import { openStore, type Database, type Store } from '../store/index.js'
 import type { TestDatabase, TestDatabaseKind } from './databases.js'
+
+// A record, not a list, so that a table added to the schema without being added here fails to compile.
+const TABLES: Record<keyof Database, true> = {
+  organization: true,
+  application: true,
+  api_key: true,
+  admin_user: true,
+  admin_session: true,
+  usage_event: true,
+  audit_entry: true,
+  audit_head: true,
+}
+
+/** Every table of the schema. */
+export const STORE_TABLES = Object.keys(TABLES) as ReadonlyArray<keyof Database>
+
+/** Every value stored in every table, as one text a test can search for secrets. */
+export async function dumpStore(store: Store): Promise<string> {
+  const dumps: string[] = []
+  for (const table of STORE_TABLES) {
+    dumps.push(
+      `${table}: ${JSON.stringify(await store.db.selectFrom(table).selectAll().execute())}`,
+    )
+  }
+  return dumps.join('\n')
+}
 
 /** A clock that moves only when the test moves it. */
 export interface ManualClock {
@@ -55,8 +81,21 @@ export async function openStoreFixture(
     return store
   }
 
-  const store = await open()
-  if (options.migrate ?? true) await store.migrate()
+  async function close(): Promise<void> {
+    for (const log of auditLogs) await log.close()
+    for (const opened of stores) await opened.close()
+    await database.drop()
+  }
+
+  let store: Store
+  try {
+    store = await open()
+    if (options.migrate ?? true) await store.migrate()
+  } catch (error) {
+    // Nothing else holds this database: drop it, or a failed setup leaves it behind.
+    await close()
+    throw error
+  }
 
   return {
     database,
@@ -73,11 +112,7 @@ export async function openStoreFixture(
       auditLogs.push(log)
       return log
     },
-    async close() {
-      for (const log of auditLogs) await log.close()
-      for (const opened of stores) await opened.close()
-      await database.drop()
-    },
+    close,
   }
 }
 
