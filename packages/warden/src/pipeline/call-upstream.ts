@@ -22,7 +22,8 @@ export function callUpstream(deps: { readonly models: ModelRegistry }): Stage {
       const all = await deps.models.list()
       const allowed = x.principal?.allowedModels
       const data = allowed ? all.filter((m) => allowed.includes(m.id)) : all
-      x.output = { kind: 'json', body: { object: 'list', data } }
+      const one = request.body && data.find((m) => m.id === request.body?.model)
+      x.output = { kind: 'json', body: one ? { ...one } : { object: 'list', data } }
       return
     }
     const route = x.route

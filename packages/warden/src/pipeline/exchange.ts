@@ -14,7 +14,8 @@ export type ExchangeRequest =
   | { readonly endpoint: 'chat'; readonly body: ChatCompletionRequest }
   | { readonly endpoint: 'completions'; readonly body: CompletionRequest }
   | { readonly endpoint: 'embeddings'; readonly body: EmbeddingRequest }
-  | { readonly endpoint: 'models'; readonly body: null }
+  /** The model list, or with a body one model of it (`GET /v1/models/{model}`). */
+  | { readonly endpoint: 'models'; readonly body: { readonly model: string } | null }
 
 /** What the pipeline answers: one JSON body, or a stream of JSON chunks. */
 export type ExchangeOutput =

@@ -53,7 +53,9 @@ function toRequest(endpoint: ExchangeRequest['endpoint'], body: unknown): Exchan
       return { endpoint, body: parseBody(completionRequestSchema, body) }
     case 'embeddings':
       return { endpoint, body: parseBody(embeddingRequestSchema, body) }
-    case 'models':
-      return { endpoint, body: null }
+    case 'models': {
+      const model = (body as { model?: unknown } | null)?.model
+      return { endpoint, body: typeof model === 'string' ? { model } : null }
+    }
   }
 }

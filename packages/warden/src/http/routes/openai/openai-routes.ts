@@ -18,38 +18,51 @@ function bearer(request: FastifyRequest): string | undefined {
 
 /** The OpenAI-compatible surface: every route builds an exchange and runs the one pipeline. */
 export function registerOpenAiRoutes(app: FastifyInstance, deps: OpenAiRouteDeps): void {
-  const handle = (endpoint: Endpoint) => async (request: FastifyRequest, reply: FastifyReply) => {
-    const controller = new AbortController()
-    const res = reply.raw
-    res.once('close', () => {
-      if (!res.writableFinished) controller.abort()
-    })
-    const x: Exchange = {
-      requestId: request.id,
-      at: deps.now(),
-      startedAt: performance.now(),
-      endpoint,
-      rawBody: endpoint === 'models' ? null : request.body,
-      apiKey: bearer(request),
-      signal: controller.signal,
-      usage: { promptTokens: 0, completionTokens: 0, source: 'none' },
-      upstreamMs: 0,
+  const handle =
+    (
+      endpoint: Endpoint,
+      bodyOf: (request: FastifyRequest) => unknown = (request) => request.body,
+    ) =>
+    async (request: FastifyRequest, reply: FastifyReply) => {
+      const controller = new AbortController()
+      const res = reply.raw
+      res.once('close', () => {
+        if (!res.writableFinished) controller.abort()
+      })
+      const x: Exchange = {
+        requestId: request.id,
+        at: deps.now(),
+        startedAt: performance.now(),
+        endpoint,
+        rawBody: bodyOf(request),
+        apiKey: bearer(request),
+        signal: controller.signal,
+        usage: { promptTokens: 0, completionTokens: 0, source: 'none' },
+        upstreamMs: 0,
+      }
+      await deps.runPipeline(x)
+      const output = x.output
+      if (output?.kind === 'stream') {
+        const iterator = output.chunks[Symbol.asyncIterator]()
+        // A failure before the first chunk is still an ordinary JSON error with its status.
+        const first = await iterator.next()
+        reply.hijack()
+        await writeSse(res, iterator, first, request.id, { 'x-request-id': request.id })
+        return reply
+      }
+      return reply.header('x-request-id', request.id).send(output?.body ?? {})
     }
-    await deps.runPipeline(x)
-    const output = x.output
-    if (output?.kind === 'stream') {
-      const iterator = output.chunks[Symbol.asyncIterator]()
-      // A failure before the first chunk is still an ordinary JSON error with its status.
-      const first = await iterator.next()
-      reply.hijack()
-      await writeSse(res, iterator, first, request.id, { 'x-request-id': request.id })
-      return reply
-    }
-    return reply.header('x-request-id', request.id).send(output?.body ?? {})
-  }
 
   app.post('/v1/chat/completions', handle('chat'))
   app.post('/v1/completions', handle('completions'))
   app.post('/v1/embeddings', handle('embeddings'))
-  app.get('/v1/models', handle('models'))
+  app.get(
+    '/v1/models',
+    handle('models', () => null),
+  )
+  // Model ids may hold slashes (`meta-llama/Llama-3.1-8B-Instruct`), hence the wildcard.
+  app.get<{ Params: { '*': string } }>(
+    '/v1/models/*',
+    handle('models', (request) => ({ model: (request.params as { '*': string })['*'] })),
+  )
 }
