@@ -38,7 +38,7 @@ export async function createServices(config: Config, options: ServiceOptions) {
     now,
     isUniqueViolation: (error) => store.isUniqueViolation(error),
   })
-  const apiKeys = createApiKeys({ db, audit: auditLog, now })
+  const apiKeys = createApiKeys({ db, audit: auditLog, now, changes: store.changes })
   const adminUsers = createAdminUsers({
     db,
     audit: auditLog,

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
 import { WardenError, type AuditSink, type Principal } from '../domain/index.js'
-import type { Database } from '../store/index.js'
+import type { ChangeFeed, Database } from '../store/index.js'
 import { createId, createSecret, hashSecret } from './ids.js'
 
 export const KEY_PREFIX = 'wdn_'
@@ -40,9 +40,20 @@ export interface ApiKeyDeps {
   readonly db: Kysely<Database>
   readonly audit: AuditSink
   readonly now: () => number
+  /** Moves when any process changes keys; the cache of resolved keys follows it. */
+  readonly changes: ChangeFeed
 }
 
 type KeyRow = Database['api_key']
+
+/** A key as the request path needs it, cached by hash. */
+interface CachedKey {
+  readonly revoked: boolean
+  readonly expiresAt: number | null
+  readonly principal: Principal
+}
+
+const MAX_CACHED_KEYS = 10_000
 
 function toInfo(row: KeyRow): ApiKeyInfo {
   return {
@@ -61,7 +72,9 @@ function toInfo(row: KeyRow): ApiKeyInfo {
 
 /** Creates, lists, revokes and resolves API keys. Keys are stored as SHA-256 hashes only. */
 export function createApiKeys(deps: ApiKeyDeps) {
-  const { db, audit, now } = deps
+  const { db, audit, now, changes } = deps
+  const cache = new Map<string, CachedKey>()
+  let cacheVersion = changes.version()
 
   return {
     async createKey(input: CreateKeyInput): Promise<CreatedApiKey> {
@@ -121,6 +134,7 @@ export function createApiKeys(deps: ApiKeyDeps) {
       if (row.revoked_at !== null) return toInfo(row)
       const revokedAt = now()
       await db.updateTable('api_key').set({ revoked_at: revokedAt }).where('id', '=', id).execute()
+      await changes.announce()
       await audit.appendNow({
         actor,
         action: 'key.revoke',
@@ -131,8 +145,9 @@ export function createApiKeys(deps: ApiKeyDeps) {
     },
 
     /**
-     * Turns the bearer secret of a request into a principal, or throws the refusal.
-     * Reads the database every time, so a revocation by any process applies to the next request.
+     * Turns the bearer secret of a request into a principal, or throws the refusal. Found keys
+     * are cached until the change feed moves, so a revocation by any process still applies to
+     * the next request; expiry is checked on every request.
      */
     async resolveKey(secret: string | undefined): Promise<Principal> {
       if (secret === undefined || secret === '') {
@@ -141,36 +156,60 @@ export function createApiKeys(deps: ApiKeyDeps) {
           'You did not provide an API key. Send it as "Authorization: Bearer wdn_…".',
         )
       }
-      const row = secret.startsWith(KEY_PREFIX)
-        ? await db
-            .selectFrom('api_key')
-            .select([
-              'id',
-              'app_id',
-              'org_id',
-              'prefix',
-              'allowed_models',
-              'expires_at',
-              'revoked_at',
-            ])
-            .where('hash', '=', hashSecret(secret))
-            .executeTakeFirst()
-        : undefined
-      if (!row) throw new WardenError('invalid_api_key', 'Incorrect API key provided.')
-      if (row.revoked_at !== null) {
-        throw new WardenError('api_key_revoked', `The API key ${row.prefix}… has been revoked.`)
+      if (!secret.startsWith(KEY_PREFIX) || secret.length > 200) {
+        throw new WardenError('invalid_api_key', 'Incorrect API key provided.')
       }
-      if (row.expires_at !== null && row.expires_at <= now()) {
-        throw new WardenError('api_key_expired', `The API key ${row.prefix}… has expired.`)
+      const version = changes.version()
+      if (version !== cacheVersion) {
+        cache.clear()
+        cacheVersion = version
       }
-      return {
-        keyId: row.id,
-        keyPrefix: row.prefix,
-        appId: row.app_id,
-        orgId: row.org_id,
-        allowedModels:
-          row.allowed_models === null ? null : (JSON.parse(row.allowed_models) as string[]),
+      const hash = hashSecret(secret)
+      let entry = cache.get(hash)
+      if (entry === undefined) {
+        const row = await db
+          .selectFrom('api_key')
+          .select([
+            'id',
+            'app_id',
+            'org_id',
+            'prefix',
+            'allowed_models',
+            'expires_at',
+            'revoked_at',
+          ])
+          .where('hash', '=', hash)
+          .executeTakeFirst()
+        // Unknown keys are not cached: a flood of random keys must not fill memory.
+        if (!row) throw new WardenError('invalid_api_key', 'Incorrect API key provided.')
+        entry = {
+          revoked: row.revoked_at !== null,
+          expiresAt: row.expires_at,
+          principal: {
+            keyId: row.id,
+            keyPrefix: row.prefix,
+            appId: row.app_id,
+            orgId: row.org_id,
+            allowedModels:
+              row.allowed_models === null ? null : (JSON.parse(row.allowed_models) as string[]),
+          },
+        }
+        if (cache.size >= MAX_CACHED_KEYS) cache.clear()
+        if (changes.version() === cacheVersion) cache.set(hash, entry)
       }
+      if (entry.revoked) {
+        throw new WardenError(
+          'api_key_revoked',
+          `The API key ${entry.principal.keyPrefix}… has been revoked.`,
+        )
+      }
+      if (entry.expiresAt !== null && entry.expiresAt <= now()) {
+        throw new WardenError(
+          'api_key_expired',
+          `The API key ${entry.principal.keyPrefix}… has expired.`,
+        )
+      }
+      return entry.principal
     },
   }
 }

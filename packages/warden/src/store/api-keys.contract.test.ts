@@ -29,6 +29,7 @@ describe.each(testDatabaseKinds(process.env.WARDEN_TEST_DATABASE_URL))(
         audit: fx.createAuditLog(),
         now: fx.clock.now,
         isUniqueViolation: fx.store.isUniqueViolation,
+        changes: fx.store.changes,
       }
       const orgs = createOrganizations(deps)
       orgId = (await orgs.createOrganization('Acme', 'cli')).id
@@ -170,10 +171,19 @@ describe.each(testDatabaseKinds(process.env.WARDEN_TEST_DATABASE_URL))(
         db: cli.db,
         audit: fx.createAuditLog(cli),
         now: fx.clock.now,
+        changes: cli.changes,
       })
+      // Cached now: the next look must still notice the other handle's change.
+      expect(await keys.resolveKey(key)).toMatchObject({ keyId: info.id })
       await cliKeys.revokeKey(info.id, 'cli')
 
-      expect(await wardenErrorOf(keys.resolveKey(key))).toMatchObject({ code: 'api_key_revoked' })
+      // SQLite sees it at once (data_version); PostgreSQL as soon as the NOTIFY lands.
+      await expect
+        .poll(async () => (await wardenErrorOf(keys.resolveKey(key)))?.code, {
+          timeout: 1_000,
+          interval: 5,
+        })
+        .toBe('api_key_revoked')
     })
 
     it('refuses a key from its expiry time on', async () => {

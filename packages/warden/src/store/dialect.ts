@@ -1,4 +1,5 @@
 import type { Dialect } from 'kysely'
+import type { ChangeFeed } from './change-feed.js'
 
 /** What differs between databases, as data: the rest of Warden reads these, never the name. */
 export interface DialectCapabilities {
@@ -19,6 +20,8 @@ export interface OpenedDialect {
   readonly migrationSchema: () => Promise<string | undefined>
   /** The driver's error for a duplicate value in a unique column. */
   readonly isUniqueViolation: (error: unknown) => boolean
+  /** Opens the feed of access-data changes made by any process. */
+  readonly openChangeFeed: () => Promise<ChangeFeed>
   /** A migration that lost a race with another process and may simply be run again. */
   readonly isRetryableMigrationError: (error: unknown) => boolean
 }

@@ -1,5 +1,56 @@
 import { PostgresDialect } from 'kysely'
+import type { Pool } from 'pg'
+import type { ChangeFeed } from './change-feed.js'
 import type { OpenedDialect } from './dialect.js'
+
+const CHANNEL = 'warden_access_changed'
+
+/**
+ * LISTEN/NOTIFY between replicas. While the listening connection is down the version changes
+ * on every look, so nothing is served from a cache that might be stale.
+ */
+async function openPostgresChangeFeed(pool: Pool, url: string): Promise<ChangeFeed> {
+  const { default: pg } = await import('pg')
+  let version = 0
+  let listening = false
+  let closed = false
+  let client: InstanceType<typeof pg.Client> | null = null
+
+  const connect = async (): Promise<void> => {
+    const next = new pg.Client({ connectionString: url })
+    next.on('notification', () => {
+      version += 1
+    })
+    next.on('error', () => undefined)
+    await next.connect()
+    await next.query(`listen ${CHANNEL}`)
+    next.once('end', () => {
+      listening = false
+      retry()
+    })
+    client = next
+    listening = true
+    version += 1
+  }
+  const retry = (): void => {
+    if (closed) return
+    setTimeout(() => {
+      if (!closed) connect().catch(retry)
+    }, 1_000).unref()
+  }
+  await connect().catch(retry)
+  return {
+    version: () => (listening ? version : (version += 1)),
+    async announce() {
+      version += 1
+      await pool.query(`select pg_notify('${CHANNEL}', '')`)
+    },
+    async close() {
+      closed = true
+      await client?.end().catch(() => undefined)
+    },
+  }
+}
 
 const INT8_OID = 20
 
@@ -27,6 +78,7 @@ export async function openPostgresDialect(url: string, poolSize: number): Promis
       const result = await pool.query<{ schema: string }>('select current_schema() as schema')
       return result.rows[0]?.schema
     },
+    openChangeFeed: () => openPostgresChangeFeed(pool, url),
     isUniqueViolation: (error) => (error as { code?: unknown }).code === '23505',
     // Kysely's PostgreSQL adapter takes an advisory lock, so concurrent migrations wait instead.
     isRetryableMigrationError: () => false,

@@ -40,6 +40,19 @@ export async function openSqliteDialect(path: string): Promise<OpenedDialect> {
     capabilities: { rowLocks: false, sharedByReplicas: false },
     description: `sqlite:${path}`,
     migrationSchema: () => Promise.resolve(undefined),
+    // SQLite's data_version moves when another connection (the CLI, say) commits to the file.
+    openChangeFeed: () => {
+      let local = 0
+      return Promise.resolve({
+        version: () =>
+          (database.pragma('data_version', { simple: true }) as number) + local * 2 ** 32,
+        announce: () => {
+          local += 1
+          return Promise.resolve()
+        },
+        close: () => Promise.resolve(),
+      })
+    },
     isUniqueViolation: (error) => (error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE',
     isRetryableMigrationError: (error) =>
       /^SQLITE_BUSY/.test(String((error as { code?: unknown }).code)),

@@ -1,4 +1,5 @@
 import { Kysely, Migrator, type MigrationProvider } from 'kysely'
+import type { ChangeFeed } from './change-feed.js'
 import type { DialectCapabilities } from './dialect.js'
 import { migrations } from './migrations/index.js'
 import { openPostgresDialect } from './postgres-dialect.js'
@@ -18,6 +19,8 @@ export interface Store {
   readonly dialect: 'sqlite' | 'postgres'
   readonly capabilities: DialectCapabilities
   readonly description: string
+  /** Changes to access data made by any process sharing this database. */
+  readonly changes: ChangeFeed
   /** True when `error` is the driver's duplicate-key error, on any dialect. */
   readonly isUniqueViolation: (error: unknown) => boolean
   /** Brings the schema up to date; safe to call from several processes. */
@@ -33,6 +36,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     ? await openPostgresDialect(options.url, options.poolSize)
     : await openSqliteDialect(options.url.replace(/^sqlite:/, '') || options.sqlitePath)
   const db = new Kysely<Database>({ dialect: opened.kysely })
+  const changes = await opened.openChangeFeed()
   return {
     db,
     dialect: opened.name,
@@ -70,6 +74,10 @@ export async function openStore(options: StoreOptions): Promise<Store> {
       }
       return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)
     },
-    close: () => db.destroy(),
+    changes,
+    async close() {
+      await changes.close()
+      await db.destroy()
+    },
   }
 }
