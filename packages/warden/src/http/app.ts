@@ -16,6 +16,9 @@ export interface HttpAppDeps extends OpenAiRouteDeps, AdminRouteDeps {
 
 /** Assembles the HTTP app: every surface's routes, one error handler, one 404. */
 export function createHttpApp(deps: HttpAppDeps): FastifyInstance {
+  // Unique across replicas and restarts without a random draw per request.
+  const processId = randomBytes(6).toString('hex')
+  let requestCounter = 0
   const logger: FastifyBaseLogger = deps.logger
   const app = Fastify({
     loggerInstance: logger,
@@ -23,7 +26,7 @@ export function createHttpApp(deps: HttpAppDeps): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.bodyLimitBytes,
     trustProxy: deps.trustProxy,
-    genReqId: () => `req_${randomBytes(12).toString('hex')}`,
+    genReqId: () => `req_${processId}${(requestCounter += 1).toString(36)}`,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     // The OpenAI wire format has no use for prototype keys; refuse them outright.

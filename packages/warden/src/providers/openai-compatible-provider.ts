@@ -15,11 +15,7 @@ const RETRYABLE_CODES = new Set([
 ])
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'])
 
-interface Opened {
-  readonly body: Dispatcher.ResponseData['body']
-  /** Ends the deadline timer and the link to the caller's signal. */
-  readonly done: () => void
-}
+type Body = Dispatcher.ResponseData['body']
 
 /**
  * A provider for any upstream that speaks the OpenAI wire format: OpenAI, Ollama, vLLM,
@@ -100,71 +96,53 @@ export function createOpenAiCompatibleProvider(
 
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
-  /** Sends one call, retrying connect errors and 5xx with backoff; resolves on a 2xx. */
+  /**
+   * Sends one call, retrying connect errors and 5xx with backoff; resolves with the body of a
+   * 2xx. Deadlines are undici's own (time to headers, silence between chunks) and cancellation
+   * is the caller's signal: no timer or controller of our own per call.
+   */
   async function open(
     method: 'GET' | 'POST',
     path: string,
     payload: string | null,
     signal: AbortSignal,
-    stream: boolean,
-  ): Promise<Opened> {
+  ): Promise<Body> {
     for (let attempt = 0; ; attempt += 1) {
-      if (signal.aborted)
-        throw new WardenError('request_cancelled', 'The client closed the request.')
-      const controller = new AbortController()
-      const onAbort = () => controller.abort()
-      signal.addEventListener('abort', onAbort, { once: true })
-      let timedOut = false
-      const timer = setTimeout(() => {
-        timedOut = true
-        controller.abort()
-      }, config.timeoutMs)
-      const done = () => {
-        clearTimeout(timer)
-        signal.removeEventListener('abort', onAbort)
-      }
-      let retryable = false
+      if (signal.aborted) throw cancelled()
       try {
         const res = await pool.request({
           method,
           path: basePath + path,
           headers,
           body: payload,
-          signal: controller.signal,
+          signal,
           headersTimeout: config.timeoutMs,
           bodyTimeout: config.streamIdleTimeoutMs,
         })
-        if (res.statusCode < 300) {
-          if (stream) clearTimeout(timer)
-          return { body: res.body, done }
-        }
+        if (res.statusCode < 300) return res.body
         const text = await res.body.text().catch(() => '')
-        done()
-        if (res.statusCode >= 500 && attempt < config.maxRetries) {
-          retryable = true
-          throw errorFromStatus(res.statusCode, text)
-        }
-        throw errorFromStatus(res.statusCode, text)
+        const failure = errorFromStatus(res.statusCode, text)
+        if (res.statusCode < 500 || attempt >= config.maxRetries) throw failure
       } catch (error) {
-        done()
-        const failure = toWardenError(error, { timedOut, cancelled: signal.aborted })
+        const failure = toWardenError(error, signal)
         const code = (error as { code?: string }).code
-        if (!retryable && !(code !== undefined && RETRYABLE_CODES.has(code))) throw failure
-        if (attempt >= config.maxRetries) throw failure
-        await sleep(config.retryBackoffMs * 2 ** attempt)
+        if (!(code !== undefined && RETRYABLE_CODES.has(code)) || attempt >= config.maxRetries) {
+          throw failure
+        }
       }
+      await sleep(config.retryBackoffMs * 2 ** attempt)
     }
   }
 
-  function toWardenError(
-    error: unknown,
-    state: { timedOut: boolean; cancelled: boolean },
-  ): WardenError {
+  function cancelled(): WardenError {
+    return new WardenError('request_cancelled', 'The client closed the request.')
+  }
+
+  function toWardenError(error: unknown, signal: AbortSignal): WardenError {
     if (error instanceof WardenError) return error
-    if (state.cancelled)
-      return new WardenError('request_cancelled', 'The client closed the request.')
+    if (signal.aborted) return cancelled()
     const code = (error as { code?: string }).code
-    if (state.timedOut || (code !== undefined && TIMEOUT_CODES.has(code))) {
+    if (code !== undefined && TIMEOUT_CODES.has(code)) {
       return new WardenError('upstream_timeout', `The upstream "${id}" did not answer in time.`, {
         cause: error,
       })
@@ -175,20 +153,20 @@ export function createOpenAiCompatibleProvider(
   }
 
   async function callJson<T>(path: string, body: JsonObject, signal: AbortSignal): Promise<T> {
-    const opened = await open('POST', path, JSON.stringify(body), signal, false)
+    const response = await open('POST', path, JSON.stringify(body), signal)
+    let text: string
     try {
-      const text = await opened.body.text()
-      const value: unknown = JSON.parse(text)
-      if (typeof value !== 'object' || value === null) throw new SyntaxError('not an object')
-      return value as T
+      text = await response.text()
     } catch (error) {
-      if (error instanceof SyntaxError) {
-        throw new WardenError('upstream_error', `The upstream "${id}" sent a malformed response.`)
-      }
-      throw toWardenError(error, { timedOut: false, cancelled: signal.aborted })
-    } finally {
-      opened.done()
+      throw toWardenError(error, signal)
     }
+    try {
+      const value: unknown = JSON.parse(text)
+      if (typeof value === 'object' && value !== null) return value as T
+    } catch {
+      // reported below
+    }
+    throw new WardenError('upstream_error', `The upstream "${id}" sent a malformed response.`)
   }
 
   async function callStream<T>(
@@ -196,16 +174,15 @@ export function createOpenAiCompatibleProvider(
     body: JsonObject,
     signal: AbortSignal,
   ): Promise<AsyncIterable<T>> {
-    const opened = await open('POST', path, JSON.stringify(body), signal, true)
+    const response = await open('POST', path, JSON.stringify(body), signal)
     return (async function* () {
       try {
-        yield* parseSseJson<T>(opened.body)
+        yield* parseSseJson<T>(response)
       } catch (error) {
-        throw toWardenError(error, { timedOut: false, cancelled: signal.aborted })
+        throw toWardenError(error, signal)
       } finally {
-        opened.done()
         // A consumer that stops early must not leave the socket half-read.
-        if (!opened.body.readableEnded) opened.body.destroy()
+        if (!response.readableEnded) response.destroy()
       }
     })()
   }
@@ -219,14 +196,12 @@ export function createOpenAiCompatibleProvider(
     completionStream: ({ body, signal }) => callStream('/completions', body, signal),
     embed: ({ body, signal }) => callJson('/embeddings', body, signal),
     async listModels(signal) {
-      const opened = await open('GET', '/models', null, signal, false)
+      const response = await open('GET', '/models', null, signal)
       try {
-        const value = JSON.parse(await opened.body.text()) as { data?: Array<{ id?: unknown }> }
+        const value = JSON.parse(await response.text()) as { data?: Array<{ id?: unknown }> }
         return (value.data ?? []).map((m) => m.id).filter((m): m is string => typeof m === 'string')
       } catch {
         throw new WardenError('upstream_error', `The upstream "${id}" sent a malformed model list.`)
-      } finally {
-        opened.done()
       }
     },
     close: () => pool.close(),

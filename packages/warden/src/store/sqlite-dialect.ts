@@ -43,9 +43,10 @@ export async function openSqliteDialect(path: string): Promise<OpenedDialect> {
     // SQLite's data_version moves when another connection (the CLI, say) commits to the file.
     openChangeFeed: () => {
       let local = 0
+      // Prepared once: pragma() would compile the statement on every request.
+      const dataVersion = database.prepare('PRAGMA data_version').pluck()
       return Promise.resolve({
-        version: () =>
-          (database.pragma('data_version', { simple: true }) as number) + local * 2 ** 32,
+        version: () => (dataVersion.get() as number) + local * 2 ** 32,
         announce: () => {
           local += 1
           return Promise.resolve()
