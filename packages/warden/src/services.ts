@@ -31,6 +31,7 @@ export async function createServices(config: Config, options: ServiceOptions) {
     db,
     ...config.usage,
     onError: (err, batchSize) => logger.error({ err, batchSize }, 'usage write failed; will retry'),
+    onDrop: (dropped) => logger.warn({ dropped }, 'usage events dropped: the write queue was full'),
   })
   const organizations = createOrganizations({
     db,

@@ -14,6 +14,8 @@ export interface BatchQueueOptions<T> {
   /** Items beyond this many waiting are dropped, and counted. */
   readonly maxQueue: number
   readonly onError: (error: unknown, batchSize: number) => void
+  /** Told, at most once a tick, how many items were dropped since the last time. */
+  readonly onDrop?: (droppedSinceLastTick: number) => void
 }
 
 /**
@@ -29,7 +31,14 @@ export function createBatchQueue<T>(options: BatchQueueOptions<T>) {
   let failedWrites = 0
   let closed = false
 
-  const timer = setInterval(() => void drain(), intervalMs)
+  let reportedDrops = 0
+  const timer = setInterval(() => {
+    if (dropped > reportedDrops) {
+      options.onDrop?.(dropped - reportedDrops)
+      reportedDrops = dropped
+    }
+    void drain()
+  }, intervalMs)
   timer.unref()
 
   async function drainOnce(): Promise<boolean> {

@@ -9,6 +9,7 @@ export interface UsageRecorderOptions {
   readonly flushIntervalMs: number
   readonly maxQueue: number
   readonly onError: (error: unknown, batchSize: number) => void
+  readonly onDrop?: (droppedSinceLastTick: number) => void
 }
 
 /** A usage sink that writes events in batches, never on the request path. */
@@ -25,6 +26,7 @@ export function createUsageRecorder(options: UsageRecorderOptions): UsageRecorde
     intervalMs: options.flushIntervalMs,
     maxQueue: options.maxQueue,
     onError: options.onError,
+    ...(options.onDrop ? { onDrop: options.onDrop } : {}),
     write: async (batch) => {
       await options.db
         .insertInto('usage_event')

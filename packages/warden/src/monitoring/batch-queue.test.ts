@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest'
+import { createBatchQueue } from './batch-queue.js'
+
+describe('createBatchQueue', () => {
+  it('writes in order, in batches, and keeps a failed batch for the next attempt', async () => {
+    const written: number[][] = []
+    let failNext = true
+    const errors: number[] = []
+    const queue = createBatchQueue<number>({
+      batchSize: 3,
+      intervalMs: 60_000,
+      maxQueue: 100,
+      onError: (_error, size) => errors.push(size),
+      write: (batch) => {
+        if (failNext) {
+          failNext = false
+          return Promise.reject(new Error('database away'))
+        }
+        written.push([...batch])
+        return Promise.resolve()
+      },
+    })
+    for (let i = 1; i <= 7; i += 1) queue.push(i)
+    await queue.flush()
+    expect(errors).toEqual([3])
+    await queue.flush()
+    expect(written).toEqual([[1, 2, 3], [4, 5, 6], [7]])
+    expect(queue.stats()).toMatchObject({ queued: 0, written: 7, dropped: 0, failedWrites: 1 })
+    await queue.close()
+  })
+
+  it('drops beyond maxQueue, counts the drops and reports them once a tick', async () => {
+    const reports: number[] = []
+    const queue = createBatchQueue<number>({
+      batchSize: 1_000,
+      intervalMs: 20,
+      maxQueue: 5,
+      onError: () => undefined,
+      onDrop: (n) => reports.push(n),
+      write: () => new Promise((resolve) => setTimeout(resolve, 200)),
+    })
+    for (let i = 0; i < 12; i += 1) queue.push(i)
+    expect(queue.stats().dropped).toBe(7)
+    await expect.poll(() => reports, { timeout: 1_000 }).toEqual([7])
+    await queue.close()
+    queue.push(99)
+    expect(queue.stats().dropped).toBe(8)
+  })
+})
