@@ -1,0 +1,284 @@
+// `npm run bench`: the gateway's overhead. The same load goes to the stub upstream directly,
+// through a bare keep-alive Node proxy (the floor) and through the gateway under test, at
+// 50 connections non-streaming (autocannon) and streaming (closed-loop client, TTFB), then at
+// one connection where latency is not queueing. It prints a table and the goals, and writes
+// every figure to a JSON file. Run with --help for the flags.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import {
+  EXIT_WITH_PARENT,
+  installCleanup,
+  startListeningChild,
+  stopAllChildren,
+  stopChild,
+} from './children.mjs'
+import { summarizeCpuProfile } from './cpu-profile.mjs'
+import { memoryOf, preflight, problemsOf, runScenario } from './measure.mjs'
+import { CLK_TCK } from './process-stats.mjs'
+import { evaluateGoals, formatProfile, formatReport, ratiosOf } from './report.mjs'
+import { startWarden } from './start-warden.mjs'
+
+const benchDir = path.dirname(fileURLToPath(import.meta.url))
+const packageDir = path.resolve(benchDir, '..')
+const repoRoot = path.resolve(packageDir, '../..')
+
+const USAGE = `Usage: npm run bench -- [flags]
+
+  --gateway-url URL   the gateway under test, its OpenAI base URL (…/v1 is added when
+                      missing); default: start Warden from packages/warden/dist
+  --gateway-pid PID   the gateway's process, for CPU and RSS when it was not started here
+  --api-key KEY       bearer key for the gateway (default: one created with warden key create)
+  --stub-port PORT    port for the stub upstream, so an external gateway can be pointed at it
+  --model ID          model name to ask for (default: stub-model)
+  --duration SECONDS  length of each measured run (default 10)
+  --warmup SECONDS    warm-up before each measured run (default 2)
+  --connections N     connections for the saturated runs (default 50)
+  --out FILE          JSON results (default: bench-results/gateway-<date>.json)
+  --quick             a smoke run: 2 s runs after 0.5 s warm-up
+  --cpu-prof          start Warden under node --cpu-prof and print where its CPU goes
+                      (the profiler's overhead inflates the CPU figures of that run)
+`
+
+const { values: flags } = parseArgs({
+  options: {
+    'gateway-url': { type: 'string' },
+    'gateway-pid': { type: 'string' },
+    'api-key': { type: 'string' },
+    'stub-port': { type: 'string' },
+    model: { type: 'string', default: 'stub-model' },
+    duration: { type: 'string' },
+    warmup: { type: 'string' },
+    connections: { type: 'string', default: '50' },
+    out: { type: 'string' },
+    quick: { type: 'boolean', default: false },
+    'cpu-prof': { type: 'boolean', default: false },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+  strict: true,
+})
+
+if (flags.help) {
+  process.stdout.write(USAGE)
+  process.exit(0)
+}
+
+function positive(name, text) {
+  const value = Number(text)
+  if (!(value > 0)) {
+    process.stderr.write(`gateway-bench: --${name} must be a positive number\n${USAGE}`)
+    process.exit(2)
+  }
+  return value
+}
+
+const durationS = positive('duration', flags.duration ?? (flags.quick ? '2' : '10'))
+const warmupS = positive('warmup', flags.warmup ?? (flags.quick ? '0.5' : '2'))
+const connections = Math.round(positive('connections', flags.connections))
+const gatewayPidFlag = flags['gateway-pid']
+  ? Math.round(positive('gateway-pid', flags['gateway-pid']))
+  : null
+const stubPort = flags['stub-port'] ? Math.round(positive('stub-port', flags['stub-port'])) : 0
+const startedAt = new Date()
+const outFile = path.resolve(
+  flags.out ??
+    path.join(
+      repoRoot,
+      'bench-results',
+      `gateway-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`,
+    ),
+)
+
+const log = (line) => process.stderr.write(`${line}\n`)
+/** Warden's database and profile; removed at exit, however the bench ends. */
+const tempDir = mkdtempSync(path.join(os.tmpdir(), 'warden-bench-'))
+installCleanup(log, () => rmSync(tempDir, { recursive: true, force: true }))
+const profileDir = path.join(tempDir, 'cpu-prof')
+
+function openAiBase(url) {
+  const trimmed = url.replace(/\/+$/, '')
+  return trimmed.endsWith('/v1') ? trimmed : `${trimmed}/v1`
+}
+
+/** The profile Warden wrote at exit, copied beside the JSON results (open it in DevTools). */
+async function takeProfile(dir) {
+  const files = (await readdir(dir).catch(() => [])).filter((f) => f.endsWith('.cpuprofile'))
+  if (files.length === 0) return null
+  files.sort()
+  const text = await readFile(path.join(dir, files[files.length - 1]), 'utf8')
+  const file = outFile.replace(/\.json$/, '') + '.cpuprofile'
+  await mkdir(path.dirname(file), { recursive: true })
+  await writeFile(file, text)
+  return { file, profile: JSON.parse(text) }
+}
+
+async function main() {
+  const nodeScript = (file) => [...EXIT_WITH_PARENT, path.join(benchDir, file)]
+  try {
+    log(`gateway-bench: ${durationS} s runs, ${warmupS} s warm-up, ${connections} connections`)
+    const stub = await startListeningChild('stub', process.execPath, [
+      ...nodeScript('stub-server.mjs'),
+      String(stubPort),
+    ])
+    log(`  stub upstream: ${stub.url} (pid ${stub.pid})`)
+    const floor = await startListeningChild('floor', process.execPath, [
+      ...nodeScript('floor-proxy.mjs'),
+      stub.url,
+    ])
+    log(`  floor proxy:   ${floor.url} (pid ${floor.pid})`)
+
+    let gateway
+    if (flags['gateway-url']) {
+      if (flags['cpu-prof']) log('  --cpu-prof applies only to a Warden the bench starts; ignored')
+      gateway = {
+        url: openAiBase(flags['gateway-url']),
+        pid: gatewayPidFlag,
+        apiKey: flags['api-key'] ?? null,
+        label: `external${gatewayPidFlag ? `, pid ${gatewayPidFlag}` : ', no --gateway-pid: CPU and RSS not measured'}`,
+      }
+    } else {
+      const warden = await startWarden({
+        upstreamUrl: stub.url,
+        tempDir,
+        cpuProfileDir: flags['cpu-prof'] ? profileDir : null,
+      })
+      gateway = {
+        ...warden,
+        apiKey: flags['api-key'] ?? warden.apiKey,
+        label: `Warden started by the bench, pid ${warden.pid}${flags['cpu-prof'] ? ', under --cpu-prof' : ''}`,
+      }
+    }
+    log(`  gateway:       ${gateway.url} (${gateway.label})`)
+
+    const headers = gateway.apiKey ? { authorization: `Bearer ${gateway.apiKey}` } : {}
+    const targets = [
+      { name: 'direct', url: stub.url, pid: stub.pid, headers },
+      { name: 'floor', url: floor.url, pid: floor.pid, headers },
+      { name: 'gateway', url: gateway.url, pid: gateway.pid, headers },
+    ]
+    for (const target of targets) {
+      await preflight(target, { model: flags.model, stream: false })
+      await preflight(target, { model: flags.model, stream: true })
+    }
+
+    const meta = {
+      date: startedAt.toISOString(),
+      node: process.version,
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model ?? 'unknown',
+      loadavgStart: os.loadavg(),
+      clkTck: CLK_TCK,
+      durationS,
+      warmupS,
+      connections,
+      model: flags.model,
+      stubUrl: stub.url,
+      floorUrl: floor.url,
+      gateway: {
+        url: gateway.url,
+        pid: gateway.pid,
+        label: gateway.label,
+        startedByBench: !flags['gateway-url'],
+      },
+      argv: process.argv.slice(2),
+    }
+    const runs = {}
+    const plan = {
+      model: flags.model,
+      durationS,
+      warmupS,
+      stubPid: stub.pid,
+      log,
+      peaks: new Map(),
+    }
+    runs.nonStream = await runScenario(
+      'non-streaming',
+      { connections, stream: false, tool: 'autocannon' },
+      targets,
+      plan,
+    )
+    runs.stream = await runScenario(
+      'streaming',
+      { connections, stream: true, tool: 'closed-loop' },
+      targets,
+      plan,
+    )
+    runs.oneConnection = await runScenario(
+      'one connection',
+      { connections: 1, stream: false, tool: 'closed-loop' },
+      targets,
+      plan,
+    )
+    runs.oneConnection.added = {}
+    for (const name of ['floor', 'gateway']) {
+      const d = runs.oneConnection.direct.latency
+      const t = runs.oneConnection[name].latency
+      const minus = (a, b) => (a === null || b === null ? null : a - b)
+      runs.oneConnection.added[name] = {
+        p50: minus(t.p50, d.p50),
+        p99: minus(t.p99, d.p99),
+        mean: minus(t.mean, d.mean),
+      }
+    }
+    meta.loadavgEnd = os.loadavg()
+
+    const memory = {
+      gateway: memoryOf(plan, gateway.pid),
+      floor: memoryOf(plan, floor.pid),
+      stub: memoryOf(plan, stub.pid),
+    }
+    const results = {
+      meta,
+      runs,
+      ratios: Object.fromEntries(Object.entries(runs).map(([name, run]) => [name, ratiosOf(run)])),
+      memory,
+      goals: evaluateGoals({
+        nonStream: runs.nonStream,
+        stream: runs.stream,
+        oneConnection: runs.oneConnection,
+        memory,
+      }),
+      problems: problemsOf(runs),
+    }
+
+    if (gateway.child && flags['cpu-prof']) {
+      await stopChild(gateway.child, 10_000)
+      const taken = await takeProfile(profileDir)
+      results.cpuProfile = taken && {
+        file: taken.file,
+        whole: summarizeCpuProfile(taken.profile, { root: repoRoot }),
+        runs: Object.fromEntries(
+          Object.entries(runs).map(([name, run]) => [
+            name,
+            summarizeCpuProfile(taken.profile, { root: repoRoot, window: run.gateway.window }),
+          ]),
+        ),
+      }
+    }
+
+    await mkdir(path.dirname(outFile), { recursive: true })
+    await writeFile(outFile, `${JSON.stringify(results, null, 2)}\n`)
+    process.stdout.write(`\n${formatReport(results)}\n`)
+    if (results.cpuProfile) process.stdout.write(`\n${formatProfile(results.cpuProfile, runs)}\n`)
+    else if (flags['cpu-prof']) process.stdout.write('\n--cpu-prof: no profile was written\n')
+    process.stdout.write(
+      `\nFigures written to ${path.relative(process.cwd(), outFile) || outFile}\n`,
+    )
+    return results.problems.length === 0 ? 0 : 1
+  } finally {
+    await stopAllChildren()
+  }
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code
+  },
+  (error) => {
+    log(`gateway-bench: ${error instanceof Error ? error.message : String(error)}`)
+    stopAllChildren().finally(() => process.exit(1))
+  },
+)

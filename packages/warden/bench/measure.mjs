@@ -1,0 +1,214 @@
+// One measured run: warm a target up, then load it (autocannon or the closed-loop client) while
+// reading the CPU counters of the server in the seat, the stub, the bench and the machine.
+import os from 'node:os'
+import autocannon from 'autocannon'
+import { createLoad } from './load.mjs'
+import { readCpuMs, readMachineBusyMs, readMemoryMb, resetPeakRss } from './process-stats.mjs'
+
+/** The request every run sends. */
+export function chatBody(model, stream) {
+  return {
+    model,
+    messages: [{ role: 'user', content: 'Say hello' }],
+    ...(stream ? { stream: true } : {}),
+  }
+}
+
+/** Checks a target answers the body as expected before it is measured; throws if not. */
+export async function preflight(target, { model, stream }) {
+  const { name, headers } = target
+  const url = `${target.url}/chat/completions`
+  const load = createLoad({ url, headers, body: chatBody(model, stream), connections: 1, stream })
+  try {
+    const { status, body } = await load.probe()
+    const fail = (why) =>
+      new Error(`${name} (${url}): ${why}; status ${status}, body: ${body.slice(0, 500)}`)
+    if (status < 200 || status >= 300) throw fail('not 2xx')
+    if (stream && !body.includes('data: [DONE]')) throw fail('the stream did not end with [DONE]')
+    if (!stream) {
+      let parsed
+      try {
+        parsed = JSON.parse(body)
+      } catch {
+        throw fail('not JSON')
+      }
+      if (!Array.isArray(parsed.choices)) throw fail('no choices')
+    }
+  } finally {
+    load.close()
+  }
+}
+
+/** Keeps the highest VmHWM seen per pid in `plan.peaks`, as runs reset it; returns the reading. */
+function notePeak(plan, pid) {
+  const memory = readMemoryMb(pid)
+  if (memory?.peakRssMb != null)
+    plan.peaks.set(pid, Math.max(plan.peaks.get(pid) ?? 0, memory.peakRssMb))
+  return memory
+}
+
+/** Current RSS and the peak over every run so far (the whole bench), in MB; null when gone. */
+export function memoryOf(plan, pid) {
+  const memory = notePeak(plan, pid)
+  return memory && { rssMb: memory.rssMb, peakRssMb: plan.peaks.get(pid) ?? memory.peakRssMb }
+}
+
+/** Snapshots CPU counters of the bench's processes and the whole machine. */
+function snapshot(target, stubPid) {
+  return {
+    server: readCpuMs(target.pid),
+    stub: readCpuMs(stubPid),
+    bench: readCpuMs(process.pid),
+    machine: readMachineBusyMs(),
+    at: process.hrtime.bigint(),
+  }
+}
+
+function delta(after, before) {
+  return after === null || before === null ? null : after - before
+}
+
+/** Measures one target: warm up, then one run, with the servers' CPU and memory around it. */
+async function measure(target, { stream, connections: conns, tool }, plan) {
+  const { durationS, warmupS, stubPid, log } = plan
+  const url = `${target.url}/chat/completions`
+  const headers = target.headers
+  const body = chatBody(plan.model, stream)
+  notePeak(plan, target.pid)
+  const peakIsPerRun = resetPeakRss(target.pid)
+  let run
+  let before
+  if (tool === 'autocannon') {
+    const options = {
+      url,
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      connections: conns,
+      pipelining: 1,
+      timeout: 10,
+    }
+    await autocannon({ ...options, duration: warmupS })
+    before = snapshot(target, stubPid)
+    const clientBefore = process.cpuUsage()
+    const r = await autocannon({ ...options, duration: durationS })
+    const clientCpu = process.cpuUsage(clientBefore)
+    run = {
+      tool: 'autocannon',
+      requests: r['2xx'],
+      elapsedMs: r.duration * 1000,
+      requestsPerSecond: r['2xx'] / r.duration,
+      errors: r.errors,
+      timeouts: r.timeouts,
+      non2xx: r.non2xx,
+      incomplete: 0,
+      statuses: Object.fromEntries(
+        Object.entries(r.statusCodeStats ?? {}).map(([k, v]) => [k, v.count]),
+      ),
+      latency: {
+        p50: r.latency.p50,
+        p90: r.latency.p90,
+        p99: r.latency.p99,
+        max: r.latency.max,
+        mean: r.latency.average,
+      },
+      clientCpuMs: (clientCpu.user + clientCpu.system) / 1000,
+    }
+  } else {
+    const load = createLoad({ url, headers, body, connections: conns, stream })
+    try {
+      await load.run(warmupS * 1000)
+      before = snapshot(target, stubPid)
+      run = { tool: 'closed-loop', ...(await load.run(durationS * 1000)) }
+    } finally {
+      load.close()
+    }
+  }
+  const after = snapshot(target, stubPid)
+  const wallMs = Number(after.at - before.at) / 1e6
+  const serverCpuMs = delta(after.server, before.server)
+  const stubCpuMs = target.pid === stubPid ? serverCpuMs : delta(after.stub, before.stub)
+  const benchCpuMs = delta(after.bench, before.bench)
+  const machineBusyMs = delta(after.machine, before.machine)
+  const ours = [serverCpuMs, target.pid === stubPid ? 0 : stubCpuMs, benchCpuMs]
+  const otherCpuMs =
+    machineBusyMs === null || ours.includes(null)
+      ? null
+      : Math.max(0, machineBusyMs - ours.reduce((sum, x) => sum + x, 0))
+  const perRequest = (cpu) => (cpu === null || run.requests === 0 ? null : cpu / run.requests)
+  const { clientCpuMs, ...figures } = run
+  const result = {
+    target: target.name,
+    ...figures,
+    server: {
+      pid: target.pid,
+      cpuMs: serverCpuMs,
+      cpuMsPerRequest: perRequest(serverCpuMs),
+      ...(notePeak(plan, target.pid) ?? { rssMb: null, peakRssMb: null }),
+      peakIsPerRun,
+    },
+    stub: { cpuMs: stubCpuMs, cpuMsPerRequest: perRequest(stubCpuMs) },
+    client: { cpuMs: clientCpuMs, cpuShare: clientCpuMs / wallMs },
+    machine: {
+      wallMs,
+      busyMs: machineBusyMs,
+      otherCpuMs,
+      otherCores: otherCpuMs === null ? null : otherCpuMs / wallMs,
+    },
+    loadavg: os.loadavg(),
+    /** The measured span on the monotonic clock, to cut a --cpu-prof profile to this run. */
+    window: { startUs: Number(before.at / 1000n), endUs: Number(after.at / 1000n) },
+  }
+  const failed = result.errors + result.non2xx + result.incomplete
+  log(
+    `  ${target.name.padEnd(8)} ${result.requestsPerSecond.toFixed(0).padStart(7)} req/s  ` +
+      `p50 ${result.latency.p50?.toFixed(2)} ms  p99 ${result.latency.p99?.toFixed(2)} ms` +
+      (result.ttfb ? `  ttfb p50 ${result.ttfb.p50?.toFixed(2)} ms` : '') +
+      `  cpu/req ${result.server.cpuMsPerRequest?.toFixed(3) ?? 'n/a'} ms` +
+      (failed ? `  FAILURES ${failed} (${JSON.stringify(result.statuses)})` : ''),
+  )
+  return result
+}
+
+/**
+ * Measures every target in turn under one load. `plan` holds what all runs share: model,
+ * durationS, warmupS, stubPid, log, and `peaks` (a Map that collects peak RSS per pid).
+ */
+export async function runScenario(name, options, targets, plan) {
+  const { log } = plan
+  log(
+    `${name}: ${options.connections} connection(s), ${options.stream ? 'streaming' : 'non-streaming'}, ${options.tool}`,
+  )
+  const out = {
+    connections: options.connections,
+    stream: options.stream,
+    tool: options.tool,
+    targets: [],
+  }
+  for (const target of targets) {
+    out[target.name] = await measure(target, options, plan)
+    out.targets.push(target.name)
+  }
+  return out
+}
+
+/** Every run with socket errors, non-2xx answers or cut streams, in one line each. */
+export function problemsOf(runs) {
+  const problems = []
+  for (const [name, run] of Object.entries(runs)) {
+    for (const target of run.targets) {
+      const r = run[target]
+      const failed = r.errors + r.non2xx + r.incomplete
+      if (failed === 0) continue
+      problems.push(
+        `${name}/${target}: ${r.errors} socket errors/timeouts, ${r.non2xx} non-2xx, ` +
+          `${r.incomplete} incomplete streams; statuses ${JSON.stringify(r.statuses)}` +
+          (r.errorMessages && Object.keys(r.errorMessages).length
+            ? `; errors ${JSON.stringify(r.errorMessages)}`
+            : '') +
+          (r.non2xxSample ? `; first non-2xx body: ${r.non2xxSample}` : ''),
+      )
+    }
+  }
+  return problems
+}

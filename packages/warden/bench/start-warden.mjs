@@ -1,0 +1,59 @@
+// Warden as the gateway under test: `node dist/main.js` on a fresh SQLite file in a temp dir,
+// pointed at the stub, with an API key made by its own CLI (`warden key create`).
+import { execFile } from 'node:child_process'
+import net from 'node:net'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { EXIT_WITH_PARENT, startChild, waitForHttp } from './children.mjs'
+
+const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer()
+    server.on('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address()
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+/**
+ * Starts Warden and resolves once `/healthz` answers 200. With `cpuProfileDir`, Warden runs
+ * under `node --cpu-prof` and writes its profile there when it exits.
+ */
+export async function startWarden({ upstreamUrl, tempDir, cpuProfileDir = null }) {
+  // Inherited WARDEN_* variables would change what is measured; only ours go in.
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.startsWith('WARDEN_')),
+  )
+  const port = await freePort()
+  Object.assign(env, {
+    WARDEN_UPSTREAM_URL: upstreamUrl,
+    WARDEN_PORT: String(port),
+    WARDEN_HOST: '127.0.0.1',
+    WARDEN_SQLITE_PATH: path.join(tempDir, 'warden.db'),
+    WARDEN_LOG_LEVEL: 'warn',
+  })
+  // The temp dir as cwd, so a ./warden.yaml in the checkout is not read either.
+  const cli = path.join(packageDir, 'bin/warden.js')
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [cli, 'key', 'create', '--org', 'bench', '--app', 'bench', '--json'],
+    { env, cwd: tempDir, timeout: 60_000 },
+  )
+  const apiKey = JSON.parse(stdout).key
+  if (typeof apiKey !== 'string') throw new Error(`warden key create printed no key: ${stdout}`)
+  const profileFlags = cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : []
+  const child = startChild(
+    'warden',
+    process.execPath,
+    [...EXIT_WITH_PARENT, ...profileFlags, path.join(packageDir, 'dist/main.js')],
+    { env, cwd: tempDir },
+  )
+  const origin = `http://127.0.0.1:${port}`
+  await waitForHttp(`${origin}/healthz`, child)
+  return { child, url: `${origin}/v1`, pid: child.pid, apiKey }
+}
