@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks'
 import { WardenError, type JsonObject } from '../domain/index.js'
 import type { ModelRegistry } from '../providers/index.js'
 import type { Exchange } from './exchange.js'
-import { onStreamEnd, type Stage } from './stage.js'
+import type { Stage } from './stage.js'
 
 /** The body sent upstream: the client's, with the upstream's model id and usage asked for. */
 function upstreamBody<B extends JsonObject & { model: string }>(x: Exchange, body: B): B {
@@ -31,9 +31,7 @@ export function callUpstream(deps: { readonly models: ModelRegistry }): Stage {
       throw new WardenError('model_not_found', 'No model was resolved.', { param: 'model' })
     const provider = route.provider
     const started = performance.now()
-    const stop = () => {
-      x.upstreamMs = performance.now() - started
-    }
+    x.upstreamStartedAt = started
     try {
       if (request.endpoint === 'embeddings') {
         x.output = {
@@ -46,7 +44,7 @@ export function callUpstream(deps: { readonly models: ModelRegistry }): Stage {
           body.stream === true
             ? {
                 kind: 'stream',
-                chunks: onStreamEnd(await provider.chatStream({ body, signal }), stop),
+                chunks: await provider.chatStream({ body, signal }),
               }
             : { kind: 'json', body: await provider.chat({ body, signal }) }
       } else {
@@ -55,12 +53,13 @@ export function callUpstream(deps: { readonly models: ModelRegistry }): Stage {
           body.stream === true
             ? {
                 kind: 'stream',
-                chunks: onStreamEnd(await provider.completionStream({ body, signal }), stop),
+                chunks: await provider.completionStream({ body, signal }),
               }
             : { kind: 'json', body: await provider.completion({ body, signal }) }
       }
     } finally {
-      if (x.output?.kind !== 'stream') stop()
+      // A stream's upstream time runs to its end; recordUsage closes it there.
+      if (x.output?.kind !== 'stream') x.upstreamMs = performance.now() - started
     }
   }
 }

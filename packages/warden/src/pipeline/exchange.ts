@@ -51,6 +51,8 @@ export interface Exchange {
   usage: TokenUsage
   /** Time spent waiting on the upstream, ms. */
   upstreamMs: number
+  /** When the upstream call began (monotonic ms), once it has. */
+  upstreamStartedAt?: number
 }
 
 /** The model a request names, or null for endpoints without one. */

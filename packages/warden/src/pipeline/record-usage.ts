@@ -8,7 +8,11 @@ export function recordUsage(deps: { readonly usage: UsageSink }): Stage {
   const emit = (x: Exchange, error: unknown) => {
     const status = error === null ? 200 : isWardenError(error) ? error.status : 500
     const code = error === null ? null : isWardenError(error) ? error.code : 'internal_error'
-    const totalMs = performance.now() - x.startedAt
+    const endedAt = performance.now()
+    const totalMs = endedAt - x.startedAt
+    if (x.output?.kind === 'stream' && x.upstreamStartedAt !== undefined) {
+      x.upstreamMs = endedAt - x.upstreamStartedAt
+    }
     deps.usage.record({
       requestId: x.requestId,
       at: x.at,

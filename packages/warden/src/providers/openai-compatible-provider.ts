@@ -175,16 +175,14 @@ export function createOpenAiCompatibleProvider(
     signal: AbortSignal,
   ): Promise<AsyncIterable<T>> {
     const response = await open('POST', path, JSON.stringify(body), signal)
-    return (async function* () {
-      try {
-        yield* parseSseJson<T>(response)
-      } catch (error) {
-        throw toWardenError(error, signal)
-      } finally {
-        // A consumer that stops early must not leave the socket half-read.
+    return parseSseJson<T>({
+      body: response,
+      mapError: (error) => toWardenError(error, signal),
+      // A consumer that stops early must not leave the socket half-read.
+      release: () => {
         if (!response.readableEnded) response.destroy()
-      }
-    })()
+      },
+    })
   }
 
   return {

@@ -1,26 +1,53 @@
+import { StringDecoder } from 'node:string_decoder'
 import { WardenError } from '../domain/index.js'
+
+export interface SseSource {
+  /** The response body: bytes as they arrive. */
+  readonly body: AsyncIterable<Buffer | string>
+  /** Turns a transport failure (a reset, a timeout) into the error the client should see. */
+  readonly mapError: (error: unknown) => unknown
+  /** Runs once the stream is over, however it ended (finished, failed, or left early). */
+  readonly release: () => void
+}
 
 /**
  * Reads a Server-Sent Events byte stream from an upstream and yields each `data:` payload
  * parsed as JSON, until `[DONE]` or the end of the stream. A payload that is not JSON, or an
  * upstream `error` payload, ends the stream with an `upstream_error`.
  */
-export async function* parseSseJson<T>(body: AsyncIterable<Buffer | string>): AsyncGenerator<T> {
+export async function* parseSseJson<T>(source: SseSource): AsyncGenerator<T> {
+  // A multi-byte character may be split across two network reads.
+  const decoder = new StringDecoder('utf8')
   let buffer = ''
-  for await (const piece of body) {
-    buffer += typeof piece === 'string' ? piece : piece.toString('utf8')
-    let boundary = findBoundary(buffer)
-    while (boundary !== null) {
-      const event = buffer.slice(0, boundary.index)
-      buffer = buffer.slice(boundary.index + boundary.length)
-      const data = dataOf(event)
-      if (data === '[DONE]') return
-      if (data !== null) yield parsePayload<T>(data)
-      boundary = findBoundary(buffer)
+  let done = false
+  try {
+    for await (const piece of source.body) {
+      // After [DONE] the body is read to its end rather than abandoned: leaving the loop
+      // early would make Node destroy the socket's stream with a fresh AbortError each time.
+      if (done) continue
+      buffer += typeof piece === 'string' ? piece : decoder.write(piece)
+      let boundary = findBoundary(buffer)
+      while (boundary !== null) {
+        const event = buffer.slice(0, boundary.index)
+        buffer = buffer.slice(boundary.index + boundary.length)
+        const data = dataOf(event)
+        if (data === '[DONE]') {
+          done = true
+          break
+        }
+        if (data !== null) yield parsePayload<T>(data)
+        boundary = findBoundary(buffer)
+      }
     }
+    if (!done) {
+      const data = dataOf(buffer + decoder.end())
+      if (data !== null && data !== '[DONE]') yield parsePayload<T>(data)
+    }
+  } catch (error) {
+    throw source.mapError(error)
+  } finally {
+    source.release()
   }
-  const data = dataOf(buffer)
-  if (data !== null && data !== '[DONE]') yield parsePayload<T>(data)
 }
 
 function findBoundary(buffer: string): { index: number; length: number } | null {
