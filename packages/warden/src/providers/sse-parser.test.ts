@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest'
 import { parseSseJson } from './sse-parser.js'
 
 async function* pieces(...parts: Array<string | Buffer>): AsyncGenerator<Buffer | string> {
-  for (const part of parts) yield part
+  for (const part of parts) {
+    await Promise.resolve()
+    yield part
+  }
 }
 
 async function collect(parts: Array<string | Buffer>) {
