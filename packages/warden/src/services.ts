@@ -28,7 +28,7 @@ export async function createServices(config: Config, options: ServiceOptions) {
       logger.error({ err, batchSize }, 'audit log write failed; will retry'),
   })
   const usage = createUsageRecorder({
-    db,
+    store,
     ...config.usage,
     onError: (err, batchSize) => logger.error({ err, batchSize }, 'usage write failed; will retry'),
     onDrop: (dropped) => logger.warn({ dropped }, 'usage events dropped: the write queue was full'),

@@ -70,7 +70,7 @@ describe.each(testDatabaseKinds(process.env.WARDEN_TEST_DATABASE_URL))(
 
     function recorder(options: { batchSize?: number; maxQueue?: number } = {}) {
       const created = createUsageRecorder({
-        db: fx.store.db,
+        store: fx.store,
         batchSize: options.batchSize ?? 500,
         // Only flush() and full batches write, so the test decides when.
         flushIntervalMs: 3_600_000,

@@ -1,10 +1,9 @@
-import type { Kysely } from 'kysely'
 import type { UsageEvent, UsageSink } from '../domain/index.js'
-import type { Database } from '../store/index.js'
+import type { Store } from '../store/index.js'
 import { createBatchQueue, type BatchQueueStats } from './batch-queue.js'
 
 export interface UsageRecorderOptions {
-  readonly db: Kysely<Database>
+  readonly store: Pick<Store, 'insertRows'>
   readonly batchSize: number
   readonly flushIntervalMs: number
   readonly maxQueue: number
@@ -27,32 +26,29 @@ export function createUsageRecorder(options: UsageRecorderOptions): UsageRecorde
     maxQueue: options.maxQueue,
     onError: options.onError,
     ...(options.onDrop ? { onDrop: options.onDrop } : {}),
-    write: async (batch) => {
-      await options.db
-        .insertInto('usage_event')
-        .values(
-          batch.map((e) => ({
-            request_id: e.requestId,
-            at: e.at,
-            endpoint: e.endpoint,
-            key_id: e.keyId,
-            app_id: e.appId,
-            org_id: e.orgId,
-            model: e.model,
-            stream: e.stream ? 1 : 0,
-            prompt_tokens: e.promptTokens,
-            completion_tokens: e.completionTokens,
-            tokens_source: e.tokensSource,
-            gateway_ms: e.gatewayMs,
-            upstream_ms: e.upstreamMs,
-            status: e.status,
-            outcome: e.outcome,
-            error_code: e.errorCode,
-          })),
-        )
-        .onConflict((oc) => oc.column('request_id').doNothing())
-        .execute()
-    },
+    write: (batch) =>
+      options.store.insertRows(
+        'usage_event',
+        batch.map((e) => ({
+          request_id: e.requestId,
+          at: e.at,
+          endpoint: e.endpoint,
+          key_id: e.keyId,
+          app_id: e.appId,
+          org_id: e.orgId,
+          model: e.model,
+          stream: e.stream ? 1 : 0,
+          prompt_tokens: e.promptTokens,
+          completion_tokens: e.completionTokens,
+          tokens_source: e.tokensSource,
+          gateway_ms: e.gatewayMs,
+          upstream_ms: e.upstreamMs,
+          status: e.status,
+          outcome: e.outcome,
+          error_code: e.errorCode,
+        })),
+        'request_id',
+      ),
   })
   return {
     record: (event) => queue.push(event),

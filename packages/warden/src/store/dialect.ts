@@ -16,6 +16,8 @@ export interface OpenedDialect {
   readonly capabilities: DialectCapabilities
   /** A redacted description for logs (no passwords). */
   readonly description: string
+  /** The SQL text of the i-th (0-based) bound parameter: `?` or `$1`. */
+  readonly placeholder: (index: number) => string
   /** The schema Warden's tables live in, where the dialect has schemas. */
   readonly migrationSchema: () => Promise<string | undefined>
   /** The driver's error for a duplicate value in a unique column. */

@@ -78,6 +78,7 @@ export async function openPostgresDialect(url: string, poolSize: number): Promis
       const result = await pool.query<{ schema: string }>('select current_schema() as schema')
       return result.rows[0]?.schema
     },
+    placeholder: (index) => `$${index + 1}`,
     openChangeFeed: () => openPostgresChangeFeed(pool, url),
     isUniqueViolation: (error) => (error as { code?: unknown }).code === '23505',
     // Kysely's PostgreSQL adapter takes an advisory lock, so concurrent migrations wait instead.

@@ -39,6 +39,7 @@ export async function openSqliteDialect(path: string): Promise<OpenedDialect> {
     kysely,
     capabilities: { rowLocks: false, sharedByReplicas: false },
     description: `sqlite:${path}`,
+    placeholder: () => '?',
     migrationSchema: () => Promise.resolve(undefined),
     // SQLite's data_version moves when another connection (the CLI, say) commits to the file.
     openChangeFeed: () => {
