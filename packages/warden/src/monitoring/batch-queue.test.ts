@@ -46,4 +46,49 @@ describe('createBatchQueue', () => {
     queue.push(99)
     expect(queue.stats().dropped).toBe(8)
   })
+
+  it('gives up a batch that keeps failing, counts it as dropped, and moves on', async () => {
+    const written: number[] = []
+    const queue = createBatchQueue<number>({
+      batchSize: 2,
+      intervalMs: 60_000,
+      maxQueue: 100,
+      maxAttempts: 3,
+      onError: () => undefined,
+      write: (batch) => {
+        if (batch.includes(1)) return Promise.reject(new Error('constraint violated'))
+        written.push(...batch)
+        return Promise.resolve()
+      },
+    })
+    for (const n of [1, 2, 3, 4]) queue.push(n)
+    await queue.flush()
+    await queue.flush()
+    expect(written).toEqual([])
+    await queue.flush()
+    expect(written).toEqual([3, 4])
+    expect(queue.stats()).toMatchObject({ queued: 0, written: 2, dropped: 2, failedWrites: 3 })
+    await queue.close()
+  })
+
+  it('writes only full batches between ticks, and everything on flush', async () => {
+    const sizes: number[] = []
+    const queue = createBatchQueue<number>({
+      batchSize: 4,
+      intervalMs: 60_000,
+      maxQueue: 100,
+      onError: () => undefined,
+      write: (batch) => {
+        sizes.push(batch.length)
+        return new Promise((resolve) => setTimeout(resolve, 5))
+      },
+    })
+    await queue.flush()
+    for (let i = 0; i < 10; i += 1) queue.push(i)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(sizes).toEqual([4, 4])
+    await queue.flush()
+    expect(sizes).toEqual([4, 4, 2])
+    await queue.close()
+  })
 })

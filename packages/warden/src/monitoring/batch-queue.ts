@@ -14,6 +14,8 @@ export interface BatchQueueOptions<T> {
   /** Items beyond this many waiting are dropped, and counted. */
   readonly maxQueue: number
   readonly onError: (error: unknown, batchSize: number) => void
+  /** Attempts at one batch before it is given up as dropped (a poison batch must not wedge the queue). */
+  readonly maxAttempts?: number
   /** Told, at most once a tick, how many items were dropped since the last time. */
   readonly onDrop?: (droppedSinceLastTick: number) => void
 }
@@ -24,68 +26,95 @@ export interface BatchQueueOptions<T> {
  */
 export function createBatchQueue<T>(options: BatchQueueOptions<T>) {
   const { write, batchSize, intervalMs, maxQueue, onError } = options
+  // Items before `head` are written; the array is compacted now and then, not on every batch,
+  // so a long queue under load costs O(1) per batch rather than a copy of itself.
   let queue: T[] = []
+  let head = 0
   let writing: Promise<void> | null = null
   let written = 0
   let dropped = 0
   let failedWrites = 0
   let closed = false
 
+  let attempts = 0
+  const maxAttempts = options.maxAttempts ?? 5
   let reportedDrops = 0
   const timer = setInterval(() => {
     if (dropped > reportedDrops) {
       options.onDrop?.(dropped - reportedDrops)
       reportedDrops = dropped
     }
-    void drain()
+    void drain(true)
   }, intervalMs)
   timer.unref()
 
+  const pending = () => queue.length - head
+
   async function drainOnce(): Promise<boolean> {
-    const batch = queue.slice(0, batchSize)
+    const batch = queue.slice(head, head + batchSize)
     if (batch.length === 0) return false
     try {
       await write(batch)
-      queue = queue.slice(batch.length)
+      attempts = 0
+      head += batch.length
+      if (head === queue.length) {
+        queue = []
+        head = 0
+      } else if (head > 4096 && head * 2 > queue.length) {
+        queue = queue.slice(head)
+        head = 0
+      }
       written += batch.length
       return true
     } catch (error) {
       failedWrites += 1
+      attempts += 1
       onError(error, batch.length)
+      if (attempts >= maxAttempts) {
+        // Given up: counted as dropped, and the queue moves on.
+        attempts = 0
+        dropped += batch.length
+        head += batch.length
+      }
       return false
     }
   }
 
-  /** Writes until the queue is empty or a write fails; one writer at a time. */
-  function drain(): Promise<void> {
+  /**
+   * Writes batches until a write fails, or until the queue is empty (`all`) or holds less than
+   * a full batch (a push that filled one). One writer at a time. Writing only full batches
+   * between ticks matters: tiny batches cost a statement and a commit each.
+   */
+  function drain(all: boolean): Promise<void> {
     if (writing) return writing
-    writing = (async () => {
-      try {
-        while (await drainOnce()) {
-          // keep going while batches succeed
-        }
-      } finally {
-        writing = null
+    const run = async (): Promise<void> => {
+      while ((all ? pending() > 0 : pending() >= batchSize) && (await drainOnce())) {
+        // keep going while batches succeed
       }
-    })()
+    }
+    // Cleared in a callback, never inside `run`: a run with nothing to do finishes
+    // synchronously, before the assignment below would take place.
+    writing = run().finally(() => {
+      writing = null
+    })
     return writing
   }
 
   return {
     /** Queues an item; never blocks, never throws. */
     push(item: T): void {
-      if (closed || queue.length >= maxQueue) {
+      if (closed || pending() >= maxQueue) {
         dropped += 1
         return
       }
       queue.push(item)
-      if (queue.length >= batchSize && !writing) void drain()
+      if (pending() >= batchSize && !writing) void drain(false)
     },
 
     /** Resolves once everything queued before the call is written (or a write failed). */
     async flush(): Promise<void> {
       if (writing) await writing
-      await drain()
+      await drain(true)
     },
 
     /** Stops the timer and writes what is left. */
@@ -96,7 +125,7 @@ export function createBatchQueue<T>(options: BatchQueueOptions<T>) {
     },
 
     stats(): BatchQueueStats {
-      return { queued: queue.length, written, dropped, failedWrites }
+      return { queued: pending(), written, dropped, failedWrites }
     },
   }
 }

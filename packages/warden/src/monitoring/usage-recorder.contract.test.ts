@@ -141,10 +141,9 @@ describe.each(testDatabaseKinds(process.env.WARDEN_TEST_DATABASE_URL))(
       expect(await storedRows()).toEqual([expectedRow(usageEvent(1))])
     })
 
-    it('stores an event recorded twice once', async () => {
+    it('writes what was recorded after an idle flush (a flush with nothing to do leaves no stale writer)', async () => {
       const usage = recorder()
 
-      usage.record(usageEvent(7))
       await usage.flush()
       usage.record(usageEvent(7))
       await usage.flush()

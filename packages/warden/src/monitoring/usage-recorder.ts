@@ -47,7 +47,6 @@ export function createUsageRecorder(options: UsageRecorderOptions): UsageRecorde
           outcome: e.outcome,
           error_code: e.errorCode,
         })),
-        'request_id',
       ),
   })
   return {

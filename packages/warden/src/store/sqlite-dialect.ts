@@ -1,6 +1,8 @@
-import { mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync, watch, writeFileSync, type FSWatcher } from 'node:fs'
+import type { Database as BetterSqlite3Database } from 'better-sqlite3'
 import { dirname } from 'node:path'
 import { SqliteDialect, type Dialect, type DialectAdapter } from 'kysely'
+import type { ChangeFeed } from './change-feed.js'
 import type { OpenedDialect } from './dialect.js'
 
 /**
@@ -15,6 +17,50 @@ function withTransactionalDdl(adapter: DialectAdapter): DialectAdapter {
     supportsReturning: adapter.supportsReturning,
     acquireMigrationLock: (db, options) => adapter.acquireMigrationLock(db, options),
     releaseMigrationLock: (db, options) => adapter.releaseMigrationLock(db, options),
+  }
+}
+
+/**
+ * Change feed for one SQLite file shared by processes on one machine (the server and the
+ * `warden` CLI): a writer of access data touches a sidecar file, and every process watches it
+ * (inotify), so nothing is read per request. Where the file cannot be watched (an in-memory
+ * database, a file system without notifications) it falls back to `PRAGMA data_version`,
+ * which moves when another connection commits, read on every look.
+ */
+function openSqliteChangeFeed(path: string, database: BetterSqlite3Database): ChangeFeed {
+  let version = 0
+  const signalFile = `${path}-access`
+  let watcher: FSWatcher | null = null
+  if (path !== ':memory:') {
+    try {
+      if (!existsSync(signalFile)) writeFileSync(signalFile, '')
+      watcher = watch(signalFile, { persistent: false }, () => {
+        version += 1
+      })
+      watcher.on('error', () => {
+        watcher = null
+        version += 1
+      })
+    } catch {
+      watcher = null
+    }
+  }
+  const dataVersion = database.prepare('PRAGMA data_version').pluck()
+  return {
+    version: () => (watcher ? version : (dataVersion.get() as number) + version * 2 ** 32),
+    announce: () => {
+      version += 1
+      try {
+        writeFileSync(signalFile, String(Date.now()))
+      } catch {
+        // The other processes still see data_version move on their fallback path.
+      }
+      return Promise.resolve()
+    },
+    close: () => {
+      watcher?.close()
+      return Promise.resolve()
+    },
   }
 }
 
@@ -42,19 +88,7 @@ export async function openSqliteDialect(path: string): Promise<OpenedDialect> {
     placeholder: () => '?',
     migrationSchema: () => Promise.resolve(undefined),
     // SQLite's data_version moves when another connection (the CLI, say) commits to the file.
-    openChangeFeed: () => {
-      let local = 0
-      // Prepared once: pragma() would compile the statement on every request.
-      const dataVersion = database.prepare('PRAGMA data_version').pluck()
-      return Promise.resolve({
-        version: () => (dataVersion.get() as number) + local * 2 ** 32,
-        announce: () => {
-          local += 1
-          return Promise.resolve()
-        },
-        close: () => Promise.resolve(),
-      })
-    },
+    openChangeFeed: () => Promise.resolve(openSqliteChangeFeed(path, database)),
     isUniqueViolation: (error) => (error as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE',
     isRetryableMigrationError: (error) =>
       /^SQLITE_BUSY/.test(String((error as { code?: unknown }).code)),

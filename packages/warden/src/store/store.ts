@@ -22,14 +22,13 @@ export interface Store {
   /** Changes to access data made by any process sharing this database. */
   readonly changes: ChangeFeed
   /**
-   * Inserts many rows in one statement, skipping rows whose `conflictColumn` value exists.
-   * For the write-heavy tables (usage): Kysely's query builder would build and compile a tree
-   * of thousands of nodes per batch, which costs more CPU and memory than the insert itself.
+   * Inserts many rows in one statement. For the write-heavy tables (usage): Kysely's query
+   * builder would build and compile a tree of thousands of nodes per batch, which costs more
+   * CPU and memory than the insert itself.
    */
   insertRows<T extends keyof Database & string>(
     table: T,
     rows: ReadonlyArray<Insertable<Database[T]>>,
-    conflictColumn: keyof Database[T] & string,
   ): Promise<void>
   /** True when `error` is the driver's duplicate-key error, on any dialect. */
   readonly isUniqueViolation: (error: unknown) => boolean
@@ -59,7 +58,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     capabilities: opened.capabilities,
     description: opened.description,
     isUniqueViolation: opened.isUniqueViolation,
-    async insertRows(table, rows, conflictColumn) {
+    async insertRows(table, rows) {
       const first = rows[0]
       if (first === undefined) return
       const columns = Object.keys(first)
@@ -72,9 +71,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
         })
         return `(${marks.join(',')})`
       })
-      const text =
-        `insert into ${quote(table)} (${columns.map(quote).join(',')}) values ${tuples.join(',')}` +
-        ` on conflict (${quote(conflictColumn)}) do nothing`
+      const text = `insert into ${quote(table)} (${columns.map(quote).join(',')}) values ${tuples.join(',')}`
       await db.executeQuery(CompiledQuery.raw(text, params))
     },
     async migrate() {

@@ -55,9 +55,11 @@ export const coreMigration: Migration = {
       .addColumn('expires_at', 'bigint', (c) => c.notNull())
       .execute()
 
+    // Written once per request, read in aggregate: no primary key to maintain (SQLite keeps a
+    // rowid), and one index, for per-organization time ranges.
     await db.schema
       .createTable('usage_event')
-      .addColumn('request_id', 'text', (c) => c.primaryKey())
+      .addColumn('request_id', 'text', (c) => c.notNull())
       .addColumn('at', 'bigint', (c) => c.notNull())
       .addColumn('endpoint', 'text', (c) => c.notNull())
       .addColumn('key_id', 'text')
@@ -78,11 +80,6 @@ export const coreMigration: Migration = {
       .createIndex('usage_event_org_at')
       .on('usage_event')
       .columns(['org_id', 'at'])
-      .execute()
-    await db.schema
-      .createIndex('usage_event_key_at')
-      .on('usage_event')
-      .columns(['key_id', 'at'])
       .execute()
 
     await db.schema
