@@ -26,7 +26,7 @@ export interface Store {
    * builder would build and compile a tree of thousands of nodes per batch, which costs more
    * CPU and memory than the insert itself.
    */
-  insertRows<T extends keyof Database & string>(
+  insertRows<T extends keyof Database>(
     table: T,
     rows: ReadonlyArray<Insertable<Database[T]>>,
   ): Promise<void>
