@@ -1,6 +1,8 @@
-// Warden as the gateway under test: `node dist/main.js` on a fresh SQLite file in a temp dir,
+// Warden as the gateway under test: `node dist/main.js` with the node flags of `npm start`, on a
+// fresh SQLite file in a temp dir,
 // pointed at the stub, with an API key made by its own CLI (`warden key create`).
 import { execFile } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -8,6 +10,15 @@ import { promisify } from 'node:util'
 import { EXIT_WITH_PARENT, startChild, waitForHttp } from './children.mjs'
 
 const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+
+/** The node flags `npm start` runs Warden with, read from the root package.json's start script. */
+function startFlags() {
+  const pkg = JSON.parse(readFileSync(path.join(packageDir, '..', '..', 'package.json'), 'utf8'))
+  const match = /\bnode((?:\s+--\S+)*)\s+packages\/warden\/dist\/main\.js/.exec(
+    pkg.scripts?.start ?? '',
+  )
+  return match ? match[1].trim().split(/\s+/).filter(Boolean) : []
+}
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -50,7 +61,7 @@ export async function startWarden({ upstreamUrl, tempDir, cpuProfileDir = null }
   const child = startChild(
     'warden',
     process.execPath,
-    [...EXIT_WITH_PARENT, ...profileFlags, path.join(packageDir, 'dist/main.js')],
+    [...EXIT_WITH_PARENT, ...profileFlags, ...startFlags(), path.join(packageDir, 'dist/main.js')],
     { env, cwd: tempDir },
   )
   const origin = `http://127.0.0.1:${port}`

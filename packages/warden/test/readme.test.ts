@@ -121,7 +121,7 @@ describe('the README', () => {
     const pkg = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as {
       scripts: Record<string, string>
     }
-    expect(pkg.scripts.start).toMatch(/node packages\/warden\/dist\/main\.js$/)
+    expect(pkg.scripts.start).toMatch(/node( --\S+)* packages\/warden\/dist\/main\.js$/)
     const ci = readFileSync(join(repo, '.ci', 'run'), 'utf8')
     expect(ci).toMatch(/^npm ci/m)
     expect(ci).toMatch(/^npm test$/m)

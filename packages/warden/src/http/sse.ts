@@ -22,12 +22,27 @@ export async function writeSse(
   requestId: string,
   headers: Readonly<Record<string, string>>,
 ): Promise<void> {
+  // Events that arrive together (one network read from the upstream often holds several)
+  // leave in one write: the response is corked until the end of this turn of the event loop.
+  let corked = false
+  const uncork = () => {
+    corked = false
+    res.uncork()
+  }
+  const write = (text: string): boolean => {
+    if (!corked) {
+      corked = true
+      res.cork()
+      setImmediate(uncork)
+    }
+    return res.write(text)
+  }
   try {
     if (res.destroyed) return
     res.writeHead(200, { ...SSE_HEADERS, ...headers })
     for (let next = first; !next.done; next = await iterator.next()) {
       if (res.destroyed) return
-      if (!res.write(`data: ${JSON.stringify(next.value)}\n\n`)) {
+      if (!write(`data: ${JSON.stringify(next.value)}\n\n`)) {
         await Promise.race([once(res, 'drain'), once(res, 'close')])
       }
     }
