@@ -25,10 +25,18 @@ export async function serve(services: Services): Promise<RunningServer> {
     auditLog: services.auditLog,
     health: () => {
       const usage = services.usage.stats()
+      const memory = process.memoryUsage()
+      const mb = (bytes: number) => Math.round(bytes / 1e5) / 10
       return {
         database: services.store.dialect,
         usage_queued: usage.queued,
         usage_dropped: usage.dropped,
+        memory_mb: {
+          rss: mb(memory.rss),
+          heap_used: mb(memory.heapUsed),
+          heap_total: mb(memory.heapTotal),
+          external: mb(memory.external),
+        },
       }
     },
   })

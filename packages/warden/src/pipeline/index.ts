@@ -1,5 +1,5 @@
 export { createPipeline, chatStages } from './chat.js'
 export type { PipelineDeps } from './chat.js'
 export type { Exchange, ExchangeOutput, ExchangeRequest, TokenUsage } from './exchange.js'
-export { compose, onStreamEnd } from './stage.js'
-export type { Stage } from './stage.js'
+export { compose, tapStream } from './stage.js'
+export type { Stage, StreamTap } from './stage.js'

@@ -1,7 +1,7 @@
 import type { JsonObject, Usage } from '../domain/index.js'
 import { countChatPromptTokens, countTextTokens } from './count-tokens.js'
 import type { Exchange } from './exchange.js'
-import type { Stage } from './stage.js'
+import { tapStream, type Stage } from './stage.js'
 
 function isUsage(x: unknown): x is Usage {
   return typeof x === 'object' && x !== null && typeof (x as Usage).prompt_tokens === 'number'
@@ -66,38 +66,35 @@ export function meterTokens(): Stage {
       return
     }
     const forward = clientAskedForUsage(x)
-    const source = output.chunks
+    const parts: string[] = []
+    let usage: Usage | null = null
     x.output = {
       kind: 'stream',
-      chunks: (async function* () {
-        const parts: string[] = []
-        let usage: Usage | null = null
-        try {
-          for await (const chunk of source) {
-            if (isUsage(chunk.usage)) usage = chunk.usage
-            else parts.push(generatedText(chunk))
-            const usageOnly =
-              Array.isArray(chunk.choices) && chunk.choices.length === 0 && isUsage(chunk.usage)
-            if (usageOnly && !forward) continue
-            yield chunk
-          }
-        } finally {
-          // Also when the client leaves mid-stream: what was generated so far is still counted.
+      chunks: tapStream(output.chunks, {
+        chunk: (chunk) => {
+          if (isUsage(chunk.usage)) usage = chunk.usage
+          else parts.push(generatedText(chunk))
+          const usageOnly =
+            Array.isArray(chunk.choices) && chunk.choices.length === 0 && isUsage(chunk.usage)
+          return usageOnly && !forward ? undefined : chunk
+        },
+        // Also when the client leaves mid-stream: what was generated so far is still counted.
+        end: async () => {
           if (usage) {
             x.usage = {
               promptTokens: usage.prompt_tokens,
               completionTokens: usage.completion_tokens ?? 0,
               source: 'upstream',
             }
-          } else {
-            const [prompt, completion] = await Promise.all([
-              countPrompt(x),
-              countTextTokens(parts.join('')),
-            ])
-            x.usage = { promptTokens: prompt, completionTokens: completion, source: 'counted' }
+            return
           }
-        }
-      })(),
+          const [prompt, completion] = await Promise.all([
+            countPrompt(x),
+            countTextTokens(parts.join('')),
+          ])
+          x.usage = { promptTokens: prompt, completionTokens: completion, source: 'counted' }
+        },
+      }),
     }
   }
 }

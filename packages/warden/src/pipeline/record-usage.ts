@@ -1,11 +1,16 @@
 import { performance } from 'node:perf_hooks'
-import { isWardenError, type UsageSink } from '../domain/index.js'
+import { isWardenError, WardenError, type UsageSink } from '../domain/index.js'
 import { modelOf, outcomeOf, type Exchange } from './exchange.js'
-import { onStreamEnd, type Stage } from './stage.js'
+import { tapStream, type Stage } from './stage.js'
 
 /** Emits one usage event per request once it is over; for a stream, once the stream ends. */
 export function recordUsage(deps: { readonly usage: UsageSink }): Stage {
-  const emit = (x: Exchange, error: unknown) => {
+  const emit = (x: Exchange, failure: unknown) => {
+    // A stream the client walked away from ends without an error, but it did not complete.
+    const error =
+      failure === null && x.signal.aborted
+        ? new WardenError('request_cancelled', 'The client closed the request.')
+        : failure
     const status = error === null ? 200 : isWardenError(error) ? error.status : 500
     const code = error === null ? null : isWardenError(error) ? error.code : 'internal_error'
     const endedAt = performance.now()
@@ -42,7 +47,10 @@ export function recordUsage(deps: { readonly usage: UsageSink }): Stage {
     }
     const output = x.output
     if (output?.kind === 'stream') {
-      x.output = { kind: 'stream', chunks: onStreamEnd(output.chunks, (error) => emit(x, error)) }
+      x.output = {
+        kind: 'stream',
+        chunks: tapStream(output.chunks, { end: (error) => emit(x, error) }),
+      }
     } else {
       emit(x, null)
     }

@@ -14,21 +14,50 @@ export function compose(stages: readonly Stage[]): (x: Exchange) => Promise<void
   }
 }
 
+/** What a stage does to a stream as it goes by, without draining it. */
+export interface StreamTap<T> {
+  /** Sees each chunk; returns it (or a replacement) to pass on, or undefined to hold it back. */
+  readonly chunk?: (chunk: T) => T | undefined
+  /**
+   * Runs exactly once: when the stream finishes (null), fails (the error), or its consumer
+   * stops early (null). The consumer waits for it.
+   */
+  readonly end: (error: unknown) => void | Promise<void>
+}
+
 /**
- * Wraps a stream so `onEnd` runs exactly once when it finishes, fails, or its consumer stops,
- * without draining it.
+ * Wraps a stream with a tap. A hand-written iterator rather than an async generator: one
+ * promise per chunk instead of a generator's several, which matters at every chunk of every
+ * stream (measured: about a third of the pipeline's own streaming CPU).
  */
-export async function* onStreamEnd<T>(
-  source: AsyncIterable<T>,
-  onEnd: (error: unknown) => void,
-): AsyncGenerator<T> {
-  let failure: unknown = null
-  try {
-    yield* source
-  } catch (error) {
-    failure = error
-    throw error
-  } finally {
-    onEnd(failure)
+export function tapStream<T>(source: AsyncIterable<T>, tap: StreamTap<T>): AsyncIterable<T> {
+  const iterator = source[Symbol.asyncIterator]()
+  let ended = false
+  const finish = async (error: unknown): Promise<void> => {
+    if (ended) return
+    ended = true
+    await tap.end(error)
+  }
+  const pull = (): Promise<IteratorResult<T>> =>
+    iterator.next().then(
+      (result): IteratorResult<T> | Promise<IteratorResult<T>> => {
+        if (result.done === true) return finish(null).then(() => result)
+        const value = tap.chunk ? tap.chunk(result.value) : result.value
+        return value === undefined ? pull() : { done: false, value }
+      },
+      (error: unknown) => finish(error).then(() => Promise.reject(error as Error)),
+    )
+  return {
+    [Symbol.asyncIterator]: () => ({
+      next: pull,
+      async return(): Promise<IteratorResult<T>> {
+        try {
+          await iterator.return?.()
+        } finally {
+          await finish(null)
+        }
+        return { done: true, value: undefined }
+      },
+    }),
   }
 }
