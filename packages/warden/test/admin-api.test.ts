@@ -63,6 +63,33 @@ describe('the admin API', () => {
     expect(await h.services.adminUsers.bootstrap()).toBeNull()
   })
 
+  it('ends every other session of the user when the password changes', async () => {
+    const login = async () =>
+      (
+        await call(
+          'POST',
+          '/api/admin/login',
+          { username: 'admin', password: 'a long enough passphrase' },
+          null,
+        )
+      ).body.token as string
+    const mine = await login()
+    const leaked = await login()
+    expect((await call('GET', '/api/admin/me', undefined, leaked)).status).toBe(200)
+    expect(
+      (await call('POST', '/api/admin/password', { password: 'another long passphrase' }, mine))
+        .status,
+    ).toBe(204)
+    expect((await call('GET', '/api/admin/me', undefined, leaked)).status).toBe(401)
+    expect((await call('GET', '/api/admin/me', undefined, mine)).status).toBe(200)
+    expect(
+      (await call('POST', '/api/admin/password', { password: 'a long enough passphrase' }, mine))
+        .status,
+    ).toBe(204)
+    // The session the later tests use ended too; carry on with the surviving one.
+    token = mine
+  })
+
   it('refuses every admin route without a session', async () => {
     for (const [method, path] of [
       ['GET', '/api/admin/organizations'],

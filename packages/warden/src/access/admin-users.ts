@@ -26,6 +26,13 @@ export interface AdminUserDeps {
 const BOOTSTRAP_TTL_MS = 24 * 60 * 60 * 1000
 const MIN_PASSWORD = 12
 const SESSION_PREFIX = 'wds_'
+
+let dummy: Promise<string> | null = null
+/** A real scrypt hash of nothing anyone knows, made once. */
+function dummyHash(): Promise<string> {
+  dummy ??= hashPassword(createSecret('', 32))
+  return dummy
+}
 const BOOTSTRAP_PREFIX = 'wdb_'
 
 /** Admin users, their passwords (scrypt) and their sessions (stored as hashes). */
@@ -109,9 +116,13 @@ export function createAdminUsers(deps: AdminUserDeps) {
           .where('kind', '=', 'bootstrap')
           .executeTakeFirst()
         if (row && row.expires_at > now()) {
-          // One use only: the token is gone before the session exists.
-          await db.deleteFrom('admin_session').where('id', '=', id).execute()
-          user = await userById(row.user_id)
+          // One use only: the token is gone before the session exists, and of two logins
+          // racing with it only the one whose delete removed it gets a session.
+          const deleted = await db
+            .deleteFrom('admin_session')
+            .where('id', '=', id)
+            .executeTakeFirst()
+          if (deleted.numDeletedRows === 1n) user = await userById(row.user_id)
         }
       } else if (input.username !== undefined && input.password !== undefined) {
         const row = await db
@@ -119,9 +130,9 @@ export function createAdminUsers(deps: AdminUserDeps) {
           .selectAll()
           .where('username', '=', input.username)
           .executeTakeFirst()
-        if (row?.password_hash && (await verifyPassword(input.password, row.password_hash))) {
-          user = await userById(row.id)
-        }
+        // An unknown user costs the same scrypt work, so timing does not tell which names exist.
+        const ok = await verifyPassword(input.password, row?.password_hash ?? (await dummyHash()))
+        if (row?.password_hash && ok) user = await userById(row.id)
       }
       if (!user) {
         await audit.appendNow({
@@ -156,8 +167,16 @@ export function createAdminUsers(deps: AdminUserDeps) {
       await db.deleteFrom('admin_session').where('id', '=', hashSecret(token)).execute()
     },
 
-    /** Sets a user's password (at least 12 characters); other sessions of the user end. */
-    async setPassword(userId: string, password: string, actor: string): Promise<void> {
+    /**
+     * Sets a user's password (at least 12 characters). Every other session of the user ends,
+     * so a leaked session token stops working; `keepSession` is the caller's own.
+     */
+    async setPassword(
+      userId: string,
+      password: string,
+      actor: string,
+      keepSession?: string,
+    ): Promise<void> {
       if (typeof password !== 'string' || password.length < MIN_PASSWORD) {
         throw new WardenError(
           'invalid_request_error',
@@ -172,11 +191,9 @@ export function createAdminUsers(deps: AdminUserDeps) {
         .set({ password_hash: await hashPassword(password) })
         .where('id', '=', userId)
         .execute()
-      await db
-        .deleteFrom('admin_session')
-        .where('user_id', '=', userId)
-        .where('kind', '=', 'bootstrap')
-        .execute()
+      let sessions = db.deleteFrom('admin_session').where('user_id', '=', userId)
+      if (keepSession !== undefined) sessions = sessions.where('id', '!=', hashSecret(keepSession))
+      await sessions.execute()
       await audit.appendNow({ actor, action: 'admin.set_password', target: userId })
     },
   }

@@ -52,7 +52,7 @@ export const configSchema = z
         port: port.default(8080),
         /** Largest request body accepted, in bytes; larger ones get 413. */
         bodyLimitBytes: positiveInt.default(4 * 1024 * 1024),
-        /** Seconds given to in-flight requests and the usage flush on shutdown. */
+        /** Milliseconds given to in-flight requests on shutdown before connections are cut. */
         shutdownGraceMs: positiveInt.default(10_000),
         trustProxy: z.boolean().default(false),
       })
@@ -60,8 +60,14 @@ export const configSchema = z
       .prefault({}),
     database: z
       .object({
-        /** `postgres://…` for PostgreSQL; empty for the embedded SQLite file. */
-        url: z.string().default(''),
+        /** `postgres://…` for PostgreSQL; empty (or `sqlite:PATH`) for the embedded SQLite file. */
+        url: z
+          .string()
+          .regex(
+            /^(|postgres(ql)?:\/\/.+|sqlite:.+)$/,
+            'must be empty, postgres://…, or sqlite:PATH',
+          )
+          .default(''),
         /** The SQLite file used when `url` is empty. */
         sqlitePath: z.string().min(1).default('.warden/warden.db'),
         poolSize: positiveInt.default(10),
@@ -79,7 +85,8 @@ export const configSchema = z
         /** Flush buffered usage events at least this often. */
         flushIntervalMs: positiveInt.default(1_000),
         /** Flush as soon as this many events are buffered. */
-        batchSize: positiveInt.default(500),
+        // 16 values a row: SQLite binds at most 32,766 in one statement, PostgreSQL 65,535.
+        batchSize: positiveInt.max(2000).default(500),
         /** Events beyond this many waiting are dropped, and counted. */
         maxQueue: positiveInt.default(100_000),
       })

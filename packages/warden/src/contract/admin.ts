@@ -4,11 +4,11 @@ import { z } from 'zod'
 
 export const loginRequestSchema = z.union([
   z.strictObject({ token: z.string().min(1) }),
-  z.strictObject({ username: z.string().min(1), password: z.string().min(1) }),
+  z.strictObject({ username: z.string().min(1).max(100), password: z.string().min(1).max(1024) }),
 ])
 export type LoginRequest = z.infer<typeof loginRequestSchema>
 
-export const setPasswordRequestSchema = z.strictObject({ password: z.string() })
+export const setPasswordRequestSchema = z.strictObject({ password: z.string().max(1024) })
 
 export const createOrganizationRequestSchema = z.strictObject({ name: z.string() })
 

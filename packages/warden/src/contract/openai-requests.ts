@@ -18,7 +18,12 @@ const sampling = {
   user: z.string().max(512).nullish(),
 }
 
-const model = z.string().min(1, 'model is required').max(256)
+const model = z
+  .string()
+  .min(1, 'model is required')
+  .max(256)
+  // eslint-disable-next-line no-control-regex
+  .regex(/^[^\u0000-\u001f\u007f]+$/, 'model must not hold control characters')
 
 export const chatMessageSchema = z.looseObject({
   role: z.enum(['system', 'developer', 'user', 'assistant', 'tool', 'function']),

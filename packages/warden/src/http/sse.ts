@@ -24,6 +24,7 @@ export async function writeSse(
 ): Promise<void> {
   // Events that arrive together (one network read from the upstream often holds several)
   // leave in one write: the response is corked until the end of this turn of the event loop.
+  let closed: Promise<void> | undefined
   let corked = false
   const uncork = () => {
     corked = false
@@ -43,7 +44,12 @@ export async function writeSse(
     for (let next = first; !next.done; next = await iterator.next()) {
       if (res.destroyed) return
       if (!write(`data: ${JSON.stringify(next.value)}\n\n`)) {
-        await Promise.race([once(res, 'drain'), once(res, 'close')])
+        // One close listener for the whole stream, not one per wait.
+        closed ??= once(res, 'close').then(
+          () => undefined,
+          () => undefined,
+        )
+        await Promise.race([once(res, 'drain'), closed])
       }
     }
     res.end('data: [DONE]\n\n')

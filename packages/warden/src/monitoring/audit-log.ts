@@ -124,6 +124,8 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     intervalMs: options.flushIntervalMs ?? 500,
     maxQueue: 100_000,
     onError: options.onError,
+    // An audit entry is never given up: a failing database holds it until it can be written.
+    maxAttempts: Number.POSITIVE_INFINITY,
     write: (batch) => db.transaction().execute((trx) => appendBatch(trx, batch)),
   })
 
@@ -145,6 +147,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
         .select(['seq', 'hash'])
         .where('id', '=', 1)
         .executeTakeFirst()
+      const headSeq = head?.seq ?? 0
       let expectedSeq = 1
       let prevHash: string | null = null
       let checked = 0
@@ -154,6 +157,8 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
           .selectFrom('audit_entry')
           .selectAll()
           .where('seq', '>=', expectedSeq)
+          // Entries appended while this runs are past the head it read; they are not missing.
+          .where('seq', '<=', headSeq)
           .orderBy('seq')
           .limit(pageSize)
           .execute()
@@ -184,7 +189,6 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
         }
         if (page.length < pageSize) break
       }
-      const headSeq = head?.seq ?? 0
       if (expectedSeq - 1 !== headSeq) {
         problems.push({
           seq: headSeq,

@@ -18,6 +18,20 @@ export interface UsageRecorder extends UsageSink {
   stats(): BatchQueueStats
 }
 
+/**
+ * A client-supplied string as a column value: no NUL (PostgreSQL refuses it in text, and one
+ * bad row would fail the whole batch) and no more than 256 characters.
+ */
+function text(value: string | null): string | null {
+  // eslint-disable-next-line no-control-regex
+  return value === null ? null : value.replace(/\u0000/g, '').slice(0, 256)
+}
+
+/** A token count from an upstream as a column value: a non-negative safe integer. */
+function count(value: number): number {
+  return Number.isFinite(value) ? Math.min(Math.max(Math.trunc(value), 0), 2 ** 31 - 1) : 0
+}
+
 /** Records one usage event per request into `usage_event`, batched. */
 export function createUsageRecorder(options: UsageRecorderOptions): UsageRecorder {
   const queue = createBatchQueue<UsageEvent>({
@@ -36,16 +50,16 @@ export function createUsageRecorder(options: UsageRecorderOptions): UsageRecorde
           key_id: e.keyId,
           app_id: e.appId,
           org_id: e.orgId,
-          model: e.model,
+          model: text(e.model),
           stream: e.stream ? 1 : 0,
-          prompt_tokens: e.promptTokens,
-          completion_tokens: e.completionTokens,
+          prompt_tokens: count(e.promptTokens),
+          completion_tokens: count(e.completionTokens),
           tokens_source: e.tokensSource,
           gateway_ms: e.gatewayMs,
           upstream_ms: e.upstreamMs,
           status: e.status,
           outcome: e.outcome,
-          error_code: e.errorCode,
+          error_code: text(e.errorCode),
         })),
       ),
   })

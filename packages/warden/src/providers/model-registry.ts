@@ -46,6 +46,8 @@ export function createModelRegistry(options: ModelRegistryOptions) {
   }
   const listings = new Map<Provider, Listing>()
   const inflight = new Map<Provider, Promise<Listing | null>>()
+  /** When a provider's list last failed to come: no request waits on it again for a while. */
+  const failedAt = new Map<Provider, number>()
 
   function fetchListing(provider: Provider): Promise<Listing | null> {
     const running = inflight.get(provider)
@@ -56,9 +58,13 @@ export function createModelRegistry(options: ModelRegistryOptions) {
       .then((ids) => {
         const listing = { ids: new Set(ids), fetchedAt: now() }
         listings.set(provider, listing)
+        failedAt.delete(provider)
         return listing
       })
-      .catch(() => null)
+      .catch(() => {
+        failedAt.set(provider, now())
+        return null
+      })
       .finally(() => inflight.delete(provider))
     inflight.set(provider, promise)
     return promise
@@ -70,6 +76,8 @@ export function createModelRegistry(options: ModelRegistryOptions) {
     const stale =
       age > listTtlMs || (wanted !== undefined && !cached?.ids.has(wanted) && age > missRefreshMs)
     if (!stale) return cached ?? null
+    const failed = failedAt.get(provider)
+    if (failed !== undefined && now() - failed < missRefreshMs) return cached ?? null
     return (await fetchListing(provider)) ?? cached ?? null
   }
 

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import { Pool, type Dispatcher } from 'undici'
 import type { OpenAiCompatibleProviderConfig } from '../config/index.js'
 import { WardenError, type JsonObject } from '../domain/index.js'
@@ -83,7 +84,8 @@ export function createOpenAiCompatibleProvider(
     if (status === 429)
       return new WardenError(
         'upstream_rate_limited',
-        `The upstream "${id}" is rate limiting requests${said}`,
+        // The upstream's own text names the operator's account and limits: not for tenants.
+        `The upstream "${id}" is rate limiting requests; try again shortly.`,
       )
     if (status < 500)
       return new WardenError(
@@ -93,8 +95,6 @@ export function createOpenAiCompatibleProvider(
       )
     return new WardenError('upstream_error', `The upstream "${id}" failed with status ${status}.`)
   }
-
-  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
   /**
    * Sends one call, retrying connect errors and 5xx with backoff; resolves with the body of a
@@ -130,7 +130,10 @@ export function createOpenAiCompatibleProvider(
           throw failure
         }
       }
-      await sleep(config.retryBackoffMs * 2 ** attempt)
+      // The backoff ends early, as a cancellation, when the client goes away.
+      await sleep(config.retryBackoffMs * 2 ** attempt, undefined, { signal }).catch(() => {
+        throw cancelled()
+      })
     }
   }
 
@@ -176,11 +179,15 @@ export function createOpenAiCompatibleProvider(
   ): Promise<AsyncIterable<T>> {
     const response = await open('POST', path, JSON.stringify(body), signal)
     return parseSseJson<T>({
-      body: response,
+      // Leaving the loop must not destroy the body (a fresh AbortError per stream); `release`
+      // reads off what is left, or destroys it on failure.
+      body: response.iterator({ destroyOnReturn: false }),
       mapError: (error) => toWardenError(error, signal),
       // A consumer that stops early must not leave the socket half-read.
       release: () => {
-        if (!response.readableEnded) response.destroy()
+        if (response.readableEnded) return
+        if (signal.aborted || response.errored) response.destroy()
+        else response.dump({ limit: 64 * 1024 }).catch(() => undefined)
       },
     })
   }

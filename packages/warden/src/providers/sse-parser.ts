@@ -19,30 +19,23 @@ export async function* parseSseJson<T>(source: SseSource): AsyncGenerator<T> {
   // A multi-byte character may be split across two network reads.
   const decoder = new StringDecoder('utf8')
   let buffer = ''
-  let done = false
   try {
     for await (const piece of source.body) {
-      // After [DONE] the body is read to its end rather than abandoned: leaving the loop
-      // early would make Node destroy the socket's stream with a fresh AbortError each time.
-      if (done) continue
       buffer += typeof piece === 'string' ? piece : decoder.write(piece)
       let boundary = findBoundary(buffer)
       while (boundary !== null) {
         const event = buffer.slice(0, boundary.index)
         buffer = buffer.slice(boundary.index + boundary.length)
         const data = dataOf(event)
-        if (data === '[DONE]') {
-          done = true
-          break
-        }
+        // The answer is complete: whatever the upstream still sends (or never sends, holding
+        // the connection open) is the source's `release` to deal with, not the client's wait.
+        if (data === '[DONE]') return
         if (data !== null) yield parsePayload<T>(data)
         boundary = findBoundary(buffer)
       }
     }
-    if (!done) {
-      const data = dataOf(buffer + decoder.end())
-      if (data !== null && data !== '[DONE]') yield parsePayload<T>(data)
-    }
+    const data = dataOf(buffer + decoder.end())
+    if (data !== null && data !== '[DONE]') yield parsePayload<T>(data)
   } catch (error) {
     throw source.mapError(error)
   } finally {

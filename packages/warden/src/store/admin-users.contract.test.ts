@@ -125,7 +125,7 @@ describe.each(testDatabaseKinds(process.env.WARDEN_TEST_DATABASE_URL))(
 
     it('stores the password as scrypt and sessions as hashes, never in plain text', async () => {
       const { user, token } = await signInFirstTime()
-      await admins.setPassword(user.id, PASSWORD, 'cli')
+      await admins.setPassword(user.id, PASSWORD, `admin:${user.id}`, token)
       const second = await admins.login({ username: 'admin', password: PASSWORD })
 
       const row = await fx.store.db

@@ -22,30 +22,52 @@ function withTransactionalDdl(adapter: DialectAdapter): DialectAdapter {
 
 /**
  * Change feed for one SQLite file shared by processes on one machine (the server and the
- * `warden` CLI): a writer of access data touches a sidecar file, and every process watches it
- * (inotify), so nothing is read per request. Where the file cannot be watched (an in-memory
- * database, a file system without notifications) it falls back to `PRAGMA data_version`,
- * which moves when another connection commits, read on every look.
+ * `warden` CLI). A writer of access data touches a sidecar file that every process watches
+ * (inotify), so nothing is read per request. Two safety nets: a replaced or deleted sidecar is
+ * watched anew, and `PRAGMA data_version` (which moves when another connection commits) is
+ * polled every 250 ms, so a file system whose notifications never arrive delays a revocation
+ * by at most that much. Where no watch can be set at all, data_version is read on every look.
  */
 function openSqliteChangeFeed(path: string, database: BetterSqlite3Database): ChangeFeed {
   let version = 0
+  let closed = false
   const signalFile = `${path}-access`
+  const dataVersion = database.prepare('PRAGMA data_version').pluck()
+  let lastDataVersion = dataVersion.get() as number
   let watcher: FSWatcher | null = null
-  if (path !== ':memory:') {
+
+  const arm = (): void => {
+    watcher?.close()
+    watcher = null
+    if (closed || path === ':memory:') return
     try {
       if (!existsSync(signalFile)) writeFileSync(signalFile, '')
-      watcher = watch(signalFile, { persistent: false }, () => {
+      const current = watch(signalFile, { persistent: false }, (event) => {
         version += 1
+        // The file was replaced or removed: the watch is on the old inode now.
+        if (event === 'rename') setImmediate(arm)
       })
-      watcher.on('error', () => {
-        watcher = null
+      current.on('error', () => {
         version += 1
+        setImmediate(arm)
       })
+      watcher = current
     } catch {
       watcher = null
     }
   }
-  const dataVersion = database.prepare('PRAGMA data_version').pluck()
+  arm()
+
+  const poll = setInterval(() => {
+    const now = dataVersion.get() as number
+    if (now !== lastDataVersion) {
+      lastDataVersion = now
+      version += 1
+    }
+    if (!watcher) arm()
+  }, 250)
+  poll.unref()
+
   return {
     version: () => (watcher ? version : (dataVersion.get() as number) + version * 2 ** 32),
     announce: () => {
@@ -53,11 +75,13 @@ function openSqliteChangeFeed(path: string, database: BetterSqlite3Database): Ch
       try {
         writeFileSync(signalFile, String(Date.now()))
       } catch {
-        // The other processes still see data_version move on their fallback path.
+        // Other processes still see data_version move within a poll.
       }
       return Promise.resolve()
     },
     close: () => {
+      closed = true
+      clearInterval(poll)
       watcher?.close()
       return Promise.resolve()
     },

@@ -113,7 +113,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps):
   app.post('/api/admin/password', async (request, reply) => {
     const user = await requireAdmin(request)
     const { password } = parseBody(setPasswordRequestSchema, request.body)
-    await adminUsers.setPassword(user.id, password, `admin:${user.id}`)
+    await adminUsers.setPassword(user.id, password, `admin:${user.id}`, sessionToken(request))
     return reply.code(204).send()
   })
 
