@@ -189,6 +189,29 @@ describe.each(testDatabaseKinds(process.env.WARDEN_TEST_DATABASE_URL))(
       )
     })
 
+    it('keeps recording usage after a request whose model id holds a NUL byte', async () => {
+      const refused = await fetch(`${h.baseURL}/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          model: 'evil\u0000model',
+          messages: [{ role: 'user', content: 'x' }],
+        }),
+      })
+      expect(refused.status).toBe(401)
+      const bad = await client.chat.completions
+        .create({ model: 'a\u0000b', messages: [{ role: 'user', content: 'x' }] })
+        .catch((e: unknown) => e)
+      expect(bad).toMatchObject({ status: 400, param: 'model' })
+      await client.chat.completions.create({
+        model: 'stub-model',
+        messages: [{ role: 'user', content: 'after' }],
+      })
+      const rows = await usageRows()
+      expect(rows.map((r) => r.model)).toEqual(expect.arrayContaining(['evilmodel', 'stub-model']))
+      expect(h.services.usage.stats()).toMatchObject({ queued: 0, dropped: 0 })
+    })
+
     it('serves legacy completions, plain and streamed', async () => {
       const plain = await client.completions.create({ model: 'stub-model', prompt: 'Say hi' })
       expect(plain.choices[0]?.text).toBe('Hello from the stub upstream.')

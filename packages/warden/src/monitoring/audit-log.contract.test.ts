@@ -89,6 +89,20 @@ describe.each(testDatabaseKinds(process.env.WARDEN_TEST_DATABASE_URL))(
       expect(await audit.list({ afterSeq: 3, limit: 1 })).toEqual([entries[3]])
     })
 
+    it('verifies as intact while another handle keeps appending', async () => {
+      await appendFive()
+      const other = fx.createAuditLog(await fx.openStore())
+      const appending = (async () => {
+        for (let i = 0; i < 40; i += 1)
+          await other.appendNow({ actor: 'cli', action: 'probe', target: String(i) })
+      })()
+      const verdicts = []
+      for (let i = 0; i < 10; i += 1) verdicts.push(await audit.verify())
+      await appending
+      expect(verdicts.filter((v) => !v.ok)).toEqual([])
+      expect(await audit.verify()).toMatchObject({ ok: true, checked: 45 })
+    })
+
     it('verifies an empty log as intact', async () => {
       expect(await audit.verify()).toEqual({ ok: true, checked: 0, headSeq: 0, problems: [] })
     })
