@@ -1,70 +1,41 @@
 import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
-/** Folders a module may not import from, per STYLE.md's dependency direction. */
-const layers = {
-  domain: [
-    'config',
-    'store',
-    'limits',
-    'providers',
-    'moderation',
-    'access',
-    'policy',
-    'pipeline',
-    'monitoring',
-    'review',
-    'evals',
-    'disclosure',
-    'http',
-    'cli',
-  ],
-  store: [
-    'access',
-    'policy',
-    'pipeline',
-    'monitoring',
-    'review',
-    'evals',
-    'disclosure',
-    'http',
-    'cli',
-    'providers',
-  ],
-  providers: [
-    'store',
-    'access',
-    'policy',
-    'pipeline',
-    'monitoring',
-    'review',
-    'evals',
-    'disclosure',
-    'http',
-    'cli',
-  ],
-  access: ['pipeline', 'monitoring', 'providers', 'http', 'cli'],
-  monitoring: ['access', 'pipeline', 'providers', 'http', 'cli'],
-  pipeline: ['store', 'access', 'monitoring', 'http', 'cli'],
-  http: ['cli', 'store'],
-  contract: ['access', 'store', 'pipeline', 'monitoring', 'providers', 'http', 'cli', 'config'],
-}
+/**
+ * STYLE.md's dependency direction as tiers, lowest first: a folder may import only from
+ * tiers below its own (and from itself), never sideways or up.
+ */
+const tiers = [
+  ['domain', 'config', 'contract'],
+  ['store', 'limits', 'providers', 'moderation'],
+  ['access', 'policy', 'pipeline', 'monitoring', 'review', 'evals', 'disclosure'],
+  ['http'],
+  ['cli'],
+]
 
-const layerRules = Object.entries(layers).map(([layer, forbidden]) => ({
-  files: [`packages/warden/src/${layer}/**/*.ts`],
-  ignores: ['**/*.test.ts'],
-  rules: {
-    'no-restricted-imports': [
-      'error',
-      {
-        patterns: forbidden.map((target) => ({
-          group: [`**/${target}/*`, `**/${target}/index.js`, `../${target}`, `../../${target}`],
-          message: `${layer}/ may not import ${target}/ (see STYLE.md, dependency direction)`,
-        })),
+const layerRules = tiers.flatMap((tier, level) =>
+  tier.map((layer) => {
+    const forbidden = tiers
+      .slice(level)
+      .flat()
+      .filter((other) => other !== layer)
+    return {
+      files: [`packages/warden/src/${layer}/**/*.ts`],
+      ignores: ['**/*.test.ts'],
+      rules: {
+        'no-restricted-imports': [
+          'error',
+          {
+            patterns: forbidden.map((target) => ({
+              group: [`**/${target}/*`, `**/${target}/index.js`, `../${target}`, `../../${target}`],
+              message: `${layer}/ may not import ${target}/ (see STYLE.md, dependency direction)`,
+            })),
+          },
+        ],
       },
-    ],
-  },
-}))
+    }
+  }),
+)
 
 export default tseslint.config(
   {
