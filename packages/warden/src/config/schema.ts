@@ -86,7 +86,7 @@ export const configSchema = z
         flushIntervalMs: positiveInt.default(1_000),
         /** Flush as soon as this many events are buffered. */
         // 16 values a row: SQLite binds at most 32,766 in one statement, PostgreSQL 65,535.
-        batchSize: positiveInt.max(2000).default(500),
+        batchSize: positiveInt.max(2000).default(100),
         /** Events beyond this many waiting are dropped, and counted. */
         maxQueue: positiveInt.default(100_000),
       })
