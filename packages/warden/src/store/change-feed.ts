@@ -9,13 +9,3 @@ export interface ChangeFeed {
   announce(): Promise<void>
   close(): Promise<void>
 }
-
-/** A feed that makes every look a change: for when no change can be trusted. */
-export function alwaysChangedFeed(): ChangeFeed {
-  let version = 0
-  return {
-    version: () => (version += 1),
-    announce: () => Promise.resolve(),
-    close: () => Promise.resolve(),
-  }
-}

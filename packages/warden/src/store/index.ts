@@ -1,6 +1,4 @@
 export { openStore } from './store.js'
 export type { Store, StoreOptions } from './store.js'
-export type { DialectCapabilities } from './dialect.js'
 export type * from './schema.js'
 export type { ChangeFeed } from './change-feed.js'
-export { alwaysChangedFeed } from './change-feed.js'

@@ -84,7 +84,6 @@ export async function openPostgresDialect(url: string, poolSize: number): Promis
     // Kysely's PostgreSQL adapter takes an advisory lock, so concurrent migrations wait instead.
     isRetryableMigrationError: () => false,
     kysely: new PostgresDialect({ pool }),
-    capabilities: { rowLocks: true, sharedByReplicas: true },
     description: redactUrl(url),
   }
 }

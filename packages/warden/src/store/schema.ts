@@ -1,5 +1,3 @@
-import type { Generated } from 'kysely'
-
 /** Row types of every table, as Kysely sees them. Times are Unix milliseconds. */
 export interface Database {
   organization: OrganizationTable
@@ -95,6 +93,3 @@ export interface AuditHeadTable {
   seq: number
   hash: string
 }
-
-/** Marks a column the database fills; kept for migrations that add one. */
-export type Filled<T> = Generated<T>

@@ -107,7 +107,6 @@ export async function openSqliteDialect(path: string): Promise<OpenedDialect> {
   return {
     name: 'sqlite',
     kysely,
-    capabilities: { rowLocks: false, sharedByReplicas: false },
     description: `sqlite:${path}`,
     placeholder: () => '?',
     migrationSchema: () => Promise.resolve(undefined),

@@ -1,6 +1,5 @@
 import { CompiledQuery, Kysely, Migrator, type Insertable, type MigrationProvider } from 'kysely'
 import type { ChangeFeed } from './change-feed.js'
-import type { DialectCapabilities } from './dialect.js'
 import { migrations } from './migrations/index.js'
 import { openPostgresDialect } from './postgres-dialect.js'
 import type { Database } from './schema.js'
@@ -17,7 +16,6 @@ export interface StoreOptions {
 export interface Store {
   readonly db: Kysely<Database>
   readonly dialect: 'sqlite' | 'postgres'
-  readonly capabilities: DialectCapabilities
   readonly description: string
   /** Changes to access data made by any process sharing this database. */
   readonly changes: ChangeFeed
@@ -55,7 +53,6 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   return {
     db,
     dialect: opened.name,
-    capabilities: opened.capabilities,
     description: opened.description,
     isUniqueViolation: opened.isUniqueViolation,
     async insertRows(table, rows) {
