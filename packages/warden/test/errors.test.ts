@@ -250,6 +250,7 @@ describe('errors come back in the OpenAI shape with the right status', () => {
       outcome: 'upstream_error',
       error_code: 'upstream_error',
     })
+    expect(h.logs()).toMatch(/"code":"upstream_error".*stream ended early/)
   })
 
   it('cancels the upstream call when the client goes away mid-stream', async () => {

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http'
 import { once } from 'node:events'
-import type { JsonObject } from '../domain/index.js'
+import type { JsonObject, WardenError } from '../domain/index.js'
 import { toWardenError } from './errors.js'
 
 const SSE_HEADERS = {
@@ -21,6 +21,8 @@ export async function writeSse(
   first: IteratorResult<JsonObject>,
   requestId: string,
   headers: Readonly<Record<string, string>>,
+  /** Told of a failure after the first chunk, which the client sees only as an error event. */
+  onFailure: (error: WardenError) => void,
 ): Promise<void> {
   // Events that arrive together (one network read from the upstream often holds several)
   // leave in one write: the response is corked until the end of this turn of the event loop.
@@ -54,8 +56,9 @@ export async function writeSse(
     }
     res.end('data: [DONE]\n\n')
   } catch (error) {
-    if (!res.destroyed)
-      res.end(`data: ${JSON.stringify(toWardenError(error, requestId).toBody())}\n\n`)
+    const failure = toWardenError(error, requestId)
+    onFailure(failure)
+    if (!res.destroyed) res.end(`data: ${JSON.stringify(failure.toBody())}\n\n`)
   } finally {
     // Stops the upstream read and runs every stage's end-of-stream work.
     await iterator.return?.()

@@ -47,7 +47,25 @@ export function registerOpenAiRoutes(app: FastifyInstance, deps: OpenAiRouteDeps
         // A failure before the first chunk is still an ordinary JSON error with its status.
         const first = await iterator.next()
         reply.hijack()
-        await writeSse(res, iterator, first, request.id, { 'x-request-id': request.id })
+        await writeSse(
+          res,
+          iterator,
+          first,
+          request.id,
+          { 'x-request-id': request.id },
+          (failure) => {
+            if (failure.code === 'request_cancelled') return
+            const detail = {
+              requestId: request.id,
+              code: failure.code,
+              err: failure.code === 'internal_error' ? failure.cause : undefined,
+            }
+            request.log[failure.code === 'internal_error' ? 'error' : 'warn'](
+              detail,
+              `stream ended early: ${failure.message}`,
+            )
+          },
+        )
         return reply
       }
       return reply.header('x-request-id', request.id).send(output?.body ?? {})
