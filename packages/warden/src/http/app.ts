@@ -3,6 +3,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Logger } from 'pino'
 import { WardenError } from '../domain/index.js'
 import { sendError } from './errors.js'
+import { decodeJsonBody } from './json-body.js'
 import { registerAdminRoutes, type AdminRouteDeps } from './routes/admin/admin-routes.js'
 import { registerOpenAiRoutes, type OpenAiRouteDeps } from './routes/openai/openai-routes.js'
 
@@ -35,6 +36,16 @@ export function createHttpApp(deps: HttpAppDeps): FastifyInstance {
     // The OpenAI wire format has no use for prototype keys; refuse them outright.
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
+  })
+
+  // Strict JSON for every route: invalid UTF-8, absurd nesting and prototype keys are a 400.
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
+    try {
+      done(null, decodeJsonBody(body as Buffer))
+    } catch (error) {
+      done(error as Error, undefined)
+    }
   })
 
   app.setErrorHandler((error, request, reply) => sendError(error, request, reply))
