@@ -6,9 +6,17 @@ import type { Services } from './services.js'
 export interface RunningServer {
   readonly app: FastifyInstance
   readonly url: string
-  /** Stops accepting, lets in-flight requests finish, flushes usage, closes the database. */
+  /**
+   * Stops accepting, lets in-flight requests finish within the grace, cuts the rest, waits for
+   * every request to settle (usage events of cut ones included), flushes, closes the database.
+   */
   close(): Promise<void>
+  /** Cuts every connection now instead of at the end of the grace; `close` still flushes. */
+  hurry(): void
 }
+
+/** How long requests cut at shutdown get to settle (their usage event) before the flush. */
+const SETTLE_WAIT_MS = 5_000
 
 /** Builds the HTTP app over the services and listens on the configured host and port. */
 export async function serve(services: Services): Promise<RunningServer> {
@@ -17,7 +25,7 @@ export async function serve(services: Services): Promise<RunningServer> {
     logger: services.logger,
     bodyLimitBytes: config.server.bodyLimitBytes,
     trustProxy: config.server.trustProxy,
-    runPipeline: services.runPipeline,
+    pipeline: services.pipeline,
     now: services.now,
     organizations: services.organizations,
     apiKeys: services.apiKeys,
@@ -45,21 +53,31 @@ export async function serve(services: Services): Promise<RunningServer> {
   const port = typeof address === 'object' && address !== null ? address.port : config.server.port
   const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host
   let closing: Promise<void> | null = null
+  const cutConnections = () => app.server.closeAllConnections()
   return {
     app,
     url: `http://${host}:${port}`,
     close() {
       closing ??= (async () => {
-        const grace = setTimeout(
-          () => app.server.closeAllConnections(),
-          config.server.shutdownGraceMs,
-        )
+        const grace = setTimeout(cutConnections, config.server.shutdownGraceMs)
         grace.unref()
         await app.close()
         clearTimeout(grace)
+        // Requests cut at the grace settle as cancelled, with the tokens they got so far:
+        // their usage events must be queued before the queue is flushed and closed.
+        const settled = await services.pipeline.drained(SETTLE_WAIT_MS)
+        if (!settled) {
+          services.logger.warn(
+            { unsettled: services.pipeline.inFlight() },
+            'shutdown: some requests did not settle in time; their usage events are lost',
+          )
+        }
         await services.close()
       })()
       return closing
+    },
+    hurry() {
+      cutConnections()
     },
   }
 }

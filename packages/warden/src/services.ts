@@ -2,7 +2,7 @@ import type { Logger } from 'pino'
 import { createAdminUsers, createApiKeys, createOrganizations } from './access/index.js'
 import type { Config } from './config/index.js'
 import { createAuditLog, createUsageRecorder } from './monitoring/index.js'
-import { createPipeline } from './pipeline/index.js'
+import { createPipeline, endpointStages } from './pipeline/index.js'
 import { createModelRegistry, createProvider, type Provider } from './providers/index.js'
 import { openStore } from './store/index.js'
 
@@ -59,12 +59,17 @@ export async function createServices(config: Config, options: ServiceOptions) {
       .map(([name]) => providers[name] as Provider),
     now,
   })
-  const runPipeline = createPipeline({
-    audit: auditLog,
-    usage,
-    resolveKey: (secret) => apiKeys.resolveKey(secret),
-    models,
-  })
+  const pipeline = createPipeline(
+    endpointStages({
+      audit: auditLog,
+      usage,
+      // One line per request at info: ids, model, status, outcome and time; never content.
+      logRequest: (line) => logger.info(line, 'request'),
+      resolveKey: (secret) => apiKeys.resolveKey(secret),
+      models,
+    }),
+    (err) => logger.error({ err }, 'an end-of-request handler failed'),
+  )
 
   return {
     config,
@@ -78,7 +83,7 @@ export async function createServices(config: Config, options: ServiceOptions) {
     adminUsers,
     providers,
     models,
-    runPipeline,
+    pipeline,
     /** Flushes usage and audit entries, closes upstream pools and the database. */
     async close(): Promise<void> {
       await usage.close()

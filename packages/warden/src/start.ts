@@ -39,7 +39,19 @@ export async function start(): Promise<void> {
   lines.push('  Create an API key:  npx warden key create --org my-org --app my-app --json', '')
   process.stdout.write(lines.join('\n') + '\n')
 
+  let signals = 0
   const stop = (signal: string) => {
+    signals += 1
+    if (signals === 2) {
+      // A second signal shortens the wait for in-flight requests; it still flushes usage.
+      logger.warn({ signal }, 'second signal: cutting in-flight requests now, then flushing')
+      server.hurry()
+      return
+    }
+    if (signals > 2) {
+      logger.error({ signal }, 'third signal: exiting without waiting for the flush')
+      process.exit(1)
+    }
     logger.info({ signal }, 'shutting down')
     server.close().then(
       () => process.exit(0),
@@ -49,6 +61,6 @@ export async function start(): Promise<void> {
       },
     )
   }
-  process.once('SIGINT', () => stop('SIGINT'))
-  process.once('SIGTERM', () => stop('SIGTERM'))
+  process.on('SIGINT', () => stop('SIGINT'))
+  process.on('SIGTERM', () => stop('SIGTERM'))
 }

@@ -208,7 +208,9 @@ describe.each(testDatabaseKinds(process.env.WARDEN_TEST_DATABASE_URL))(
         messages: [{ role: 'user', content: 'after' }],
       })
       const rows = await usageRows()
-      expect(rows.map((r) => r.model)).toEqual(expect.arrayContaining(['evilmodel', 'stub-model']))
+      expect(rows.map((r) => r.model)).toEqual(expect.arrayContaining(['ab', 'stub-model']))
+      // The stranger's body was never read: its usage row names no model.
+      expect(rows.filter((r) => r.status === 401).map((r) => r.model)).toContain(null)
       expect(h.services.usage.stats()).toMatchObject({ queued: 0, dropped: 0 })
     })
 

@@ -1,2 +1,3 @@
 export * from './admin.js'
 export * from './openai-requests.js'
+export { parseBody } from './parse-body.js'

@@ -1,29 +1,4 @@
-export const ERROR_CODES = [
-  'invalid_request_error',
-  'invalid_json',
-  'missing_api_key',
-  'invalid_api_key',
-  'api_key_revoked',
-  'api_key_expired',
-  'model_not_allowed',
-  'model_not_found',
-  'not_found',
-  'method_not_allowed',
-  'request_too_large',
-  'unauthorized',
-  'forbidden',
-  'conflict',
-  'upstream_error',
-  'upstream_rejected',
-  'upstream_rate_limited',
-  'upstream_timeout',
-  'service_unavailable',
-  'request_cancelled',
-  'internal_error',
-] as const
-
-/** A closed set of machine-readable error codes; each has exactly one HTTP status. */
-export type ErrorCode = (typeof ERROR_CODES)[number]
+import type { RequestOutcome } from './records.js'
 
 /** The OpenAI error `type` field, which clients switch on. */
 export type ErrorType =
@@ -36,54 +11,58 @@ export type ErrorType =
   | 'timeout_error'
   | 'rate_limit_error'
 
-export const ERROR_STATUS: Record<ErrorCode, number> = {
-  invalid_request_error: 400,
-  invalid_json: 400,
-  missing_api_key: 401,
-  invalid_api_key: 401,
-  api_key_revoked: 403,
-  api_key_expired: 401,
-  model_not_allowed: 403,
-  model_not_found: 404,
-  not_found: 404,
-  method_not_allowed: 405,
-  request_too_large: 413,
-  unauthorized: 401,
-  forbidden: 403,
-  conflict: 409,
-  upstream_error: 502,
-  upstream_rejected: 400,
-  upstream_rate_limited: 429,
-  upstream_timeout: 504,
-  service_unavailable: 503,
-  // nginx's "client closed request": nobody reads it, but usage and logs count it.
-  request_cancelled: 499,
-  internal_error: 500,
+/** Everything Warden knows about one error code, in one row. */
+export interface ErrorSpec {
+  /** The HTTP status the error is sent with. */
+  readonly status: number
+  /** The OpenAI `type` of the body. */
+  readonly type: ErrorType
+  /** How a request that ended with it is counted in usage and metrics. */
+  readonly outcome: RequestOutcome
+  /** Whether a request refused with it is worth an audit entry (turned away by policy, not a typo). */
+  readonly audited: boolean
 }
 
-const ERROR_TYPE: Record<ErrorCode, ErrorType> = {
-  invalid_request_error: 'invalid_request_error',
-  invalid_json: 'invalid_request_error',
-  missing_api_key: 'authentication_error',
-  invalid_api_key: 'authentication_error',
-  api_key_revoked: 'permission_error',
-  api_key_expired: 'authentication_error',
-  model_not_allowed: 'permission_error',
-  model_not_found: 'not_found_error',
-  not_found: 'not_found_error',
-  method_not_allowed: 'invalid_request_error',
-  request_too_large: 'invalid_request_error',
-  unauthorized: 'authentication_error',
-  forbidden: 'permission_error',
-  conflict: 'invalid_request_error',
-  upstream_error: 'api_error',
-  upstream_rejected: 'invalid_request_error',
-  upstream_rate_limited: 'rate_limit_error',
-  upstream_timeout: 'timeout_error',
-  service_unavailable: 'server_error',
-  request_cancelled: 'invalid_request_error',
-  internal_error: 'server_error',
-}
+const spec = (
+  status: number,
+  type: ErrorType,
+  outcome: RequestOutcome,
+  audited = false,
+): ErrorSpec => ({ status, type, outcome, audited })
+
+/** The one table of error codes: a new code does not compile without its whole row. */
+export const ERRORS = {
+  invalid_request_error: spec(400, 'invalid_request_error', 'client_error'),
+  invalid_json: spec(400, 'invalid_request_error', 'client_error'),
+  missing_api_key: spec(401, 'authentication_error', 'refused', true),
+  invalid_api_key: spec(401, 'authentication_error', 'refused', true),
+  api_key_revoked: spec(403, 'permission_error', 'refused', true),
+  api_key_expired: spec(401, 'authentication_error', 'refused', true),
+  model_not_allowed: spec(403, 'permission_error', 'refused', true),
+  model_not_found: spec(404, 'not_found_error', 'client_error'),
+  not_found: spec(404, 'not_found_error', 'client_error'),
+  method_not_allowed: spec(405, 'invalid_request_error', 'client_error'),
+  request_timeout: spec(408, 'invalid_request_error', 'client_error'),
+  request_too_large: spec(413, 'invalid_request_error', 'client_error'),
+  request_header_fields_too_large: spec(431, 'invalid_request_error', 'client_error'),
+  unauthorized: spec(401, 'authentication_error', 'refused'),
+  forbidden: spec(403, 'permission_error', 'refused'),
+  conflict: spec(409, 'invalid_request_error', 'client_error'),
+  upstream_error: spec(502, 'api_error', 'upstream_error'),
+  upstream_rejected: spec(400, 'invalid_request_error', 'upstream_error'),
+  upstream_rate_limited: spec(429, 'rate_limit_error', 'upstream_error'),
+  upstream_timeout: spec(504, 'timeout_error', 'upstream_error'),
+  service_unavailable: spec(503, 'server_error', 'internal_error'),
+  // nginx's "client closed request": nobody reads it, but usage and logs count it.
+  request_cancelled: spec(499, 'invalid_request_error', 'cancelled'),
+  internal_error: spec(500, 'server_error', 'internal_error'),
+} as const satisfies Record<string, ErrorSpec>
+
+/** A closed set of machine-readable error codes; each has exactly one row in {@link ERRORS}. */
+export type ErrorCode = keyof typeof ERRORS
+
+/** Every error code. */
+export const ERROR_CODES = Object.keys(ERRORS) as readonly ErrorCode[]
 
 /** The body every failure is sent as, shaped like the OpenAI API's. */
 export interface ErrorBody {
@@ -100,19 +79,26 @@ export class WardenError extends Error {
   override readonly name = 'WardenError'
   /** Which field of the request was wrong, when one was. */
   readonly param: string | null
+  /** Response headers sent with the error (`Retry-After`, `x-ratelimit-*`), if any. */
+  readonly headers: Readonly<Record<string, string>> | null
 
   constructor(
     readonly code: ErrorCode,
     message: string,
-    options: { param?: string | null; cause?: unknown } = {},
+    options: {
+      param?: string | null
+      cause?: unknown
+      headers?: Readonly<Record<string, string>>
+    } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
     this.param = options.param ?? null
+    this.headers = options.headers ?? null
   }
 
   /** The HTTP status this error is sent with. */
   get status(): number {
-    return ERROR_STATUS[this.code]
+    return ERRORS[this.code].status
   }
 
   /** The OpenAI-style body for this error. */
@@ -120,7 +106,7 @@ export class WardenError extends Error {
     return {
       error: {
         message: this.message,
-        type: ERROR_TYPE[this.code],
+        type: ERRORS[this.code].type,
         code: this.code,
         param: this.param,
       },

@@ -11,7 +11,7 @@ export const REQUEST_OUTCOMES = [
 /** How one request ended, as usage and metrics count it. */
 export type RequestOutcome = (typeof REQUEST_OUTCOMES)[number]
 
-export const ENDPOINTS = ['chat', 'completions', 'embeddings', 'models'] as const
+export const ENDPOINTS = ['chat', 'completions', 'embeddings', 'models', 'responses'] as const
 /** Which OpenAI-compatible endpoint a request used. */
 export type Endpoint = (typeof ENDPOINTS)[number]
 

@@ -58,9 +58,11 @@ export function sendError(error: unknown, request: FastifyRequest, reply: Fastif
     )
   }
   if (reply.sent || reply.raw.headersSent) return
+  if (wardenError.headers) void reply.headers(wardenError.headers)
   void reply
     .code(wardenError.status)
     .header('content-type', 'application/json')
+    .header('x-request-id', request.id)
     .send(wardenError.toBody())
 }
 

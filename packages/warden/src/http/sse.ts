@@ -10,20 +10,54 @@ const SSE_HEADERS = {
   'x-accel-buffering': 'no',
 }
 
+export interface SseOptions {
+  readonly requestId: string
+  readonly headers: Readonly<Record<string, string>>
+  /**
+   * `data`: plain `data:` events ending with `data: [DONE]` (chat, completions). `events`: each
+   * event named after its `type` field, no `[DONE]` (the Responses API).
+   */
+  readonly framing: 'data' | 'events'
+  /** Told of a failure after the first chunk, which the client sees only as an error event. */
+  readonly onFailure: (error: WardenError) => void
+}
+
+/** One event as it goes on the wire. */
+function frame(value: JsonObject, framing: SseOptions['framing']): string {
+  const data = `data: ${JSON.stringify(value)}\n\n`
+  return framing === 'events' && typeof value.type === 'string'
+    ? `event: ${value.type}\n${data}`
+    : data
+}
+
+/** The event that ends a stream that failed after it started. */
+function errorEvent(failure: WardenError, framing: SseOptions['framing']): string {
+  const body = failure.toBody()
+  return framing === 'events'
+    ? frame(
+        {
+          type: 'error',
+          code: body.error.code,
+          message: body.error.message,
+          param: body.error.param,
+        },
+        framing,
+      )
+    : frame({ ...body }, framing)
+}
+
 /**
- * Writes a stream of JSON chunks as Server-Sent Events, ending with `data: [DONE]`. The caller
- * has already read the first chunk, so a failure before it was still a plain JSON error; a
- * failure after it ends the stream with an `error` event rather than a hang.
+ * Writes a stream of JSON chunks as Server-Sent Events. The caller has already read the first
+ * chunk, so a failure before it was still a plain JSON error; a failure after it ends the
+ * stream with an `error` event rather than a hang.
  */
 export async function writeSse(
   res: ServerResponse,
   iterator: AsyncIterator<JsonObject>,
   first: IteratorResult<JsonObject>,
-  requestId: string,
-  headers: Readonly<Record<string, string>>,
-  /** Told of a failure after the first chunk, which the client sees only as an error event. */
-  onFailure: (error: WardenError) => void,
+  options: SseOptions,
 ): Promise<void> {
+  const { framing } = options
   // Events that arrive together (one network read from the upstream often holds several)
   // leave in one write: the response is corked until the end of this turn of the event loop.
   let closed: Promise<void> | undefined
@@ -42,10 +76,10 @@ export async function writeSse(
   }
   try {
     if (res.destroyed) return
-    res.writeHead(200, { ...SSE_HEADERS, ...headers })
+    res.writeHead(200, { ...SSE_HEADERS, ...options.headers })
     for (let next = first; !next.done; next = await iterator.next()) {
       if (res.destroyed) return
-      if (!write(`data: ${JSON.stringify(next.value)}\n\n`)) {
+      if (!write(frame(next.value, framing))) {
         // One close listener for the whole stream, not one per wait.
         closed ??= once(res, 'close').then(
           () => undefined,
@@ -54,11 +88,11 @@ export async function writeSse(
         await Promise.race([once(res, 'drain'), closed])
       }
     }
-    res.end('data: [DONE]\n\n')
+    res.end(framing === 'data' ? 'data: [DONE]\n\n' : undefined)
   } catch (error) {
-    const failure = toWardenError(error, requestId)
-    onFailure(failure)
-    if (!res.destroyed) res.end(`data: ${JSON.stringify(failure.toBody())}\n\n`)
+    const failure = toWardenError(error, options.requestId)
+    options.onFailure(failure)
+    if (!res.destroyed) res.end(errorEvent(failure, framing))
   } finally {
     // Stops the upstream read and runs every stage's end-of-stream work.
     await iterator.return?.()

@@ -1,26 +1,18 @@
-import type {
-  ChatCompletionRequest,
-  CompletionRequest,
-  EmbeddingRequest,
-  Endpoint,
-  JsonObject,
-  Principal,
-  RequestOutcome,
-} from '../domain/index.js'
+import type { Endpoint, ErrorCode, JsonObject, Principal, RequestOutcome } from '../domain/index.js'
 import type { ModelRoute } from '../providers/index.js'
 
-/** The request body, by endpoint. */
-export type ExchangeRequest =
-  | { readonly endpoint: 'chat'; readonly body: ChatCompletionRequest }
-  | { readonly endpoint: 'completions'; readonly body: CompletionRequest }
-  | { readonly endpoint: 'embeddings'; readonly body: EmbeddingRequest }
-  /** The model list, or with a body one model of it (`GET /v1/models/{model}`). */
-  | { readonly endpoint: 'models'; readonly body: { readonly model: string } | null }
-
-/** What the pipeline answers: one JSON body, or a stream of JSON chunks. */
+/**
+ * What the pipeline answers: one JSON body, or a stream of JSON chunks. `events` streams name
+ * each event after its `type` field (the Responses API); plain ones are `data:` lines ending
+ * with `[DONE]` (chat and legacy completions).
+ */
 export type ExchangeOutput =
   | { readonly kind: 'json'; readonly body: JsonObject }
-  | { readonly kind: 'stream'; readonly chunks: AsyncIterable<JsonObject> }
+  | {
+      readonly kind: 'stream'
+      readonly chunks: AsyncIterable<JsonObject>
+      readonly framing?: 'data' | 'events'
+    }
 
 /** Token counts of one request and where they came from. */
 export interface TokenUsage {
@@ -29,22 +21,39 @@ export interface TokenUsage {
   source: 'upstream' | 'counted' | 'none'
 }
 
+/** How a request ended, computed once and handed to every end-of-request handler. */
+export interface Settlement {
+  /** What the request failed with, or null when it succeeded. */
+  readonly error: unknown
+  readonly status: number
+  readonly code: ErrorCode | null
+  readonly outcome: RequestOutcome
+}
+
+/** Work that runs exactly once when a request settles, however it ended. */
+export type SettleHandler = (x: Exchange, end: Settlement) => void | Promise<void>
+
 /** One request on its way through the pipeline; stages read and fill it. */
-export interface Exchange {
+export interface Exchange<Body = unknown> {
   readonly requestId: string
   /** Wall-clock start, Unix ms. */
   readonly at: number
   /** Monotonic start, for durations. */
   readonly startedAt: number
   readonly endpoint: Endpoint
-  /** The body as the client sent it, parsed from JSON but not yet checked. */
-  readonly rawBody: unknown
-  /** The checked request, set by the validation stage. */
-  request?: ExchangeRequest
   /** The bearer secret the client sent, if any. Never logged. */
   readonly apiKey: string | undefined
   /** Aborts when the client goes away. */
   readonly signal: AbortSignal
+  /**
+   * Reads and decodes the request body. Only the body stage calls it, after authentication, so
+   * a stranger's upload is never read. Rejects with a WardenError (400, 413, …).
+   */
+  readonly readBody: () => Promise<unknown>
+  /** The checked request body, set by the body stage. */
+  body?: Body
+  /** The model the request names (as sent, at most 256 characters), once known. */
+  model: string | null
   principal?: Principal
   route?: ModelRoute
   output?: ExchangeOutput
@@ -53,21 +62,23 @@ export interface Exchange {
   upstreamMs: number
   /** When the upstream call began (monotonic ms), once it has. */
   upstreamStartedAt?: number
+  /** End-of-request handlers registered by the stages the request passed; see `onSettle`. */
+  readonly settlers: SettleHandler[]
 }
 
-/** The model a request names, or null for endpoints without one. */
-export function modelOf(x: Exchange): string | null {
-  if (x.request) return x.request.body === null ? null : x.request.body.model
-  const model = (x.rawBody as { model?: unknown } | null | undefined)?.model
-  return typeof model === 'string' ? model.slice(0, 256) : null
-}
+/** The fields a route supplies; the rest start empty. */
+export type ExchangeInit = Pick<
+  Exchange,
+  'requestId' | 'at' | 'startedAt' | 'endpoint' | 'apiKey' | 'signal' | 'readBody'
+>
 
-/** How an exchange that threw should be counted. */
-export function outcomeOf(status: number, code: string | null): RequestOutcome {
-  if (code === 'request_cancelled') return 'cancelled'
-  if (status < 400) return 'ok'
-  if (status === 401 || status === 403) return 'refused'
-  if (status === 502 || status === 504 || code?.startsWith('upstream_')) return 'upstream_error'
-  if (status < 500) return 'client_error'
-  return 'internal_error'
+/** A fresh exchange for one request. */
+export function createExchange(init: ExchangeInit): Exchange {
+  return {
+    ...init,
+    model: null,
+    usage: { promptTokens: 0, completionTokens: 0, source: 'none' },
+    upstreamMs: 0,
+    settlers: [],
+  }
 }

@@ -1,5 +1,18 @@
-export { createPipeline, chatStages } from './chat.js'
-export type { PipelineDeps } from './chat.js'
-export type { Exchange, ExchangeOutput, ExchangeRequest, TokenUsage } from './exchange.js'
-export { compose, tapStream } from './stage.js'
+export { endpointStages } from './endpoints.js'
+export type { PipelineDeps } from './endpoints.js'
+export { createPipeline, settlementOf } from './pipeline.js'
+export type { EndpointStages, Pipeline } from './pipeline.js'
+export { createExchange } from './exchange.js'
+export type {
+  Exchange,
+  ExchangeInit,
+  ExchangeOutput,
+  SettleHandler,
+  Settlement,
+  TokenUsage,
+} from './exchange.js'
+export { compose, onSettle, tapStream } from './stage.js'
 export type { Stage, StreamTap } from './stage.js'
+export { transformStream } from './transform-stream.js'
+export type { StreamTransform } from './transform-stream.js'
+export type { RequestLogLine } from './log-request.js'

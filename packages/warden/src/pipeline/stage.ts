@@ -1,10 +1,15 @@
-import type { Exchange } from './exchange.js'
+import type { Exchange, SettleHandler } from './exchange.js'
 
-/** One step of enforcement; work on the way back goes after `await next()`. */
-export type Stage = (x: Exchange, next: () => Promise<void>) => Promise<void>
+/**
+ * One step of enforcement; work on the way back goes after `await next()`. `Body` is the
+ * checked request body of the endpoint the stage serves; stages that do not read it take any.
+ */
+export type Stage<Body = unknown> = (x: Exchange<Body>, next: () => Promise<void>) => Promise<void>
 
 /** Runs stages onion-style: the first stage is outermost and sees every outcome. */
-export function compose(stages: readonly Stage[]): (x: Exchange) => Promise<void> {
+export function compose<Body>(
+  stages: ReadonlyArray<Stage<Body>>,
+): (x: Exchange<Body>) => Promise<void> {
   return (x) => {
     const dispatch = (i: number): Promise<void> => {
       const stage = stages[i]
@@ -59,5 +64,18 @@ export function tapStream<T>(source: AsyncIterable<T>, tap: StreamTap<T>): Async
         return { done: true, value: undefined }
       },
     }),
+  }
+}
+
+/**
+ * A stage that registers `handler` to run exactly once when the request settles: after a throw,
+ * once a JSON answer is ready, or when a stream ends, fails or is left by its client. Handlers
+ * run innermost first, after every stream tap has seen the end, so usage is final by then.
+ * Only requests that reached the stage run its handler.
+ */
+export function onSettle(handler: SettleHandler): Stage {
+  return (x, next) => {
+    x.settlers.push(handler)
+    return next()
   }
 }

@@ -13,14 +13,15 @@ import {
   createKeyRequestSchema,
   createOrganizationRequestSchema,
   loginRequestSchema,
+  parseBody,
   setPasswordRequestSchema,
   type ApiKeyDto,
   type ApplicationDto,
   type OrganizationDto,
 } from '../../../contract/index.js'
 import { WardenError } from '../../../domain/index.js'
+import { bearerToken } from '../../bearer.js'
 import type { AuditLog } from '../../../monitoring/index.js'
-import { parseBody } from '../../../pipeline/validate-request.js'
 
 export interface AdminRouteDeps {
   readonly organizations: Organizations
@@ -55,8 +56,7 @@ export const toApiKeyDto = (k: ApiKeyInfo): ApiKeyDto => ({
 })
 
 function sessionToken(request: FastifyRequest): string | undefined {
-  const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')
-  return match?.[1]
+  return bearerToken(request.headers.authorization)
 }
 
 /** `/api/admin/*`: sign-in, organizations, applications, keys and the audit log. Admins only. */

@@ -1,59 +1,75 @@
 import { performance } from 'node:perf_hooks'
+import type { Readable } from 'node:stream'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Endpoint } from '../../../domain/index.js'
-import type { Exchange } from '../../../pipeline/index.js'
+import { createExchange, type Pipeline } from '../../../pipeline/index.js'
+import { bearerToken } from '../../bearer.js'
+import { declaresBody, readJsonBody } from '../../read-body.js'
 import { writeSse } from '../../sse.js'
 
 export interface OpenAiRouteDeps {
-  readonly runPipeline: (x: Exchange) => Promise<void>
+  readonly pipeline: Pipeline
   readonly now: () => number
+  readonly bodyLimitBytes: number
 }
 
-function bearer(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization
-  if (header === undefined) return undefined
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header)
-  return match?.[1] ?? ''
-}
+/** Where a route's request body comes from: the upload, or something the route already has. */
+type BodySource = (request: FastifyRequest) => (() => Promise<unknown>) | null
 
-/** The OpenAI-compatible surface: every route builds an exchange and runs the one pipeline. */
+/**
+ * The OpenAI-compatible surface: every route builds an exchange and runs its endpoint's stages.
+ * Bodies are not parsed by the framework: the pipeline reads one only after the key checks out,
+ * so a stranger's upload is answered 401 from its headers and never read.
+ */
 export function registerOpenAiRoutes(app: FastifyInstance, deps: OpenAiRouteDeps): void {
   const handle =
-    (
-      endpoint: Endpoint,
-      bodyOf: (request: FastifyRequest) => unknown = (request) => request.body,
-    ) =>
+    (endpoint: Endpoint, bodyOf: BodySource = () => null) =>
     async (request: FastifyRequest, reply: FastifyReply) => {
       const controller = new AbortController()
       const res = reply.raw
       res.once('close', () => {
         if (!res.writableFinished) controller.abort()
       })
-      const x: Exchange = {
+      let bodyRead = false
+      const given = bodyOf(request)
+      const x = createExchange({
         requestId: request.id,
         at: deps.now(),
         startedAt: performance.now(),
         endpoint,
-        rawBody: bodyOf(request),
-        apiKey: bearer(request),
+        apiKey: bearerToken(request.headers.authorization),
         signal: controller.signal,
-        usage: { promptTokens: 0, completionTokens: 0, source: 'none' },
-        upstreamMs: 0,
+        readBody:
+          given ??
+          (() => {
+            bodyRead = true
+            return readJsonBody(
+              request.raw,
+              request.body as Readable | undefined,
+              deps.bodyLimitBytes,
+            )
+          }),
+      })
+      try {
+        await deps.pipeline.run(x)
+      } catch (error) {
+        // Answered without reading the upload: the connection cannot be reused.
+        if (!bodyRead && given === null && declaresBody(request.raw)) {
+          void reply.header('connection', 'close')
+        }
+        throw error
       }
-      await deps.runPipeline(x)
       const output = x.output
       if (output?.kind === 'stream') {
         const iterator = output.chunks[Symbol.asyncIterator]()
         // A failure before the first chunk is still an ordinary JSON error with its status.
         const first = await iterator.next()
         reply.hijack()
-        await writeSse(
-          res,
-          iterator,
-          first,
-          request.id,
-          { 'x-request-id': request.id },
-          (failure) => {
+        await writeSse(res, iterator, first, {
+          requestId: request.id,
+          headers: { 'x-request-id': request.id },
+          framing: output.framing ?? 'data',
+          onFailure: (failure) => {
             if (failure.code === 'request_cancelled') return
             const detail = {
               requestId: request.id,
@@ -65,22 +81,31 @@ export function registerOpenAiRoutes(app: FastifyInstance, deps: OpenAiRouteDeps
               `stream ended early: ${failure.message}`,
             )
           },
-        )
+        })
         return reply
       }
       return reply.header('x-request-id', request.id).send(output?.body ?? {})
     }
 
-  app.post('/v1/chat/completions', handle('chat'))
-  app.post('/v1/completions', handle('completions'))
-  app.post('/v1/embeddings', handle('embeddings'))
-  app.get(
-    '/v1/models',
-    handle('models', () => null),
-  )
-  // Model ids may hold slashes (`meta-llama/Llama-3.1-8B-Instruct`), hence the wildcard.
-  app.get<{ Params: { '*': string } }>(
-    '/v1/models/*',
-    handle('models', (request) => ({ model: (request.params as { '*': string })['*'] })),
-  )
+  const noBody: BodySource = () => () => Promise.resolve(null)
+
+  void app.register((v1, _options, done) => {
+    // The body stays an unread stream until the pipeline asks for it (see `readJsonBody`).
+    v1.removeAllContentTypeParsers()
+    v1.addContentTypeParser('*', (_request, payload, parsed) => parsed(null, payload))
+
+    v1.post('/v1/chat/completions', handle('chat'))
+    v1.post('/v1/completions', handle('completions'))
+    v1.post('/v1/embeddings', handle('embeddings'))
+    v1.get('/v1/models', handle('models', noBody))
+    // Model ids may hold slashes (`meta-llama/Llama-3.1-8B-Instruct`), hence the wildcard.
+    v1.get<{ Params: { '*': string } }>(
+      '/v1/models/*',
+      handle('models', (request) => {
+        const model = (request.params as { '*': string })['*']
+        return () => Promise.resolve({ model })
+      }),
+    )
+    done()
+  })
 }

@@ -1,12 +1,5 @@
 import type { z } from 'zod'
-import {
-  chatCompletionRequestSchema,
-  completionRequestSchema,
-  embeddingRequestSchema,
-} from '../contract/openai-requests.js'
 import { WardenError } from '../domain/index.js'
-import type { ExchangeRequest } from './exchange.js'
-import type { Stage } from './stage.js'
 
 /** `messages[0].role` from a zod path. */
 function formatParam(path: readonly PropertyKey[]): string | null {
@@ -31,31 +24,6 @@ export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infe
   throw new WardenError(
     'invalid_request_error',
     param ? `Invalid '${param}': ${detail}.` : `Invalid request: ${detail}.`,
-    {
-      param,
-    },
+    { param },
   )
-}
-
-/** Checks the body of the request against its endpoint's schema (after authentication, as OpenAI does). */
-export function validateRequest(): Stage {
-  return async (x, next) => {
-    x.request = toRequest(x.endpoint, x.rawBody)
-    await next()
-  }
-}
-
-function toRequest(endpoint: ExchangeRequest['endpoint'], body: unknown): ExchangeRequest {
-  switch (endpoint) {
-    case 'chat':
-      return { endpoint, body: parseBody(chatCompletionRequestSchema, body) }
-    case 'completions':
-      return { endpoint, body: parseBody(completionRequestSchema, body) }
-    case 'embeddings':
-      return { endpoint, body: parseBody(embeddingRequestSchema, body) }
-    case 'models': {
-      const model = (body as { model?: unknown } | null)?.model
-      return { endpoint, body: typeof model === 'string' ? { model } : null }
-    }
-  }
 }

@@ -1,0 +1,65 @@
+import {
+  chatCompletionRequestSchema,
+  completionRequestSchema,
+  embeddingRequestSchema,
+} from '../contract/index.js'
+import type { AuditSink, Principal, UsageSink } from '../domain/index.js'
+import type { ModelRegistry } from '../providers/index.js'
+import { audit } from './audit.js'
+import { authenticate } from './authenticate.js'
+import { authorizeModel } from './authorize-model.js'
+import { callUpstream } from './call-upstream.js'
+import { listModels } from './list-models.js'
+import { logRequest, type RequestLogLine } from './log-request.js'
+import { meterTokens } from './meter-tokens.js'
+import type { EndpointStages } from './pipeline.js'
+import { readRequest } from './read-request.js'
+import { recordUsage } from './record-usage.js'
+import { chatMeter, completionMeter, embeddingMeter } from './token-meters.js'
+import { chatCall, completionCall, embeddingCall } from './upstream-calls.js'
+
+/** Everything the stages need, built once by the composition root. */
+export interface PipelineDeps {
+  readonly audit: AuditSink
+  readonly usage: UsageSink
+  readonly logRequest: (line: RequestLogLine) => void
+  readonly resolveKey: (secret: string | undefined) => Promise<Principal>
+  readonly models: ModelRegistry
+}
+
+/**
+ * The order of enforcement, one list per endpoint, each read top to bottom. The first three
+ * stages are outermost and see every outcome, refusals included; the body is read only after
+ * the key is known; the upstream call is innermost.
+ */
+export function endpointStages(deps: PipelineDeps): EndpointStages {
+  const settled = [audit(deps), recordUsage(deps), logRequest(deps)] as const
+  return {
+    chat: [
+      ...settled,
+      authenticate(deps),
+      readRequest(chatCompletionRequestSchema),
+      authorizeModel(deps),
+      meterTokens(chatMeter),
+      callUpstream(chatCall),
+    ],
+    completions: [
+      ...settled,
+      authenticate(deps),
+      readRequest(completionRequestSchema),
+      authorizeModel(deps),
+      meterTokens(completionMeter),
+      callUpstream(completionCall),
+    ],
+    embeddings: [
+      ...settled,
+      authenticate(deps),
+      readRequest(embeddingRequestSchema),
+      authorizeModel(deps),
+      meterTokens(embeddingMeter),
+      callUpstream(embeddingCall),
+    ],
+    models: [...settled, authenticate(deps), listModels(deps)],
+    responses: [...settled, authenticate(deps)],
+  }
+}

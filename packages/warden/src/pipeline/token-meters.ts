@@ -1,0 +1,72 @@
+import type {
+  ChatCompletionRequest,
+  CompletionRequest,
+  EmbeddingRequest,
+  JsonObject,
+} from '../domain/index.js'
+import { countChatPromptTokens, countTextTokens } from './count-tokens.js'
+import type { ReportedTokens, TokenMeter } from './meter-tokens.js'
+
+/** `usage` in the chat / completions / embeddings shape. */
+function reportedUsage(value: JsonObject): ReportedTokens | null {
+  const usage = value.usage as { prompt_tokens?: unknown; completion_tokens?: unknown } | null
+  if (typeof usage !== 'object' || usage === null || typeof usage.prompt_tokens !== 'number') {
+    return null
+  }
+  const completion = usage.completion_tokens
+  return {
+    promptTokens: usage.prompt_tokens,
+    completionTokens: typeof completion === 'number' ? completion : 0,
+  }
+}
+
+/** The text of `choices[]`: a message, a stream delta, or a legacy completion's text. */
+function choicesText(value: JsonObject): string {
+  const choices = value.choices
+  if (!Array.isArray(choices)) return ''
+  let text = ''
+  for (const choice of choices as Array<{
+    text?: unknown
+    message?: { content?: unknown }
+    delta?: { content?: unknown }
+  }>) {
+    const part = choice.delta?.content ?? choice.message?.content ?? choice.text
+    if (typeof part === 'string') text += part
+  }
+  return text
+}
+
+/** The usage-only last chunk that Warden asked for, which the client did not. */
+function hidesUsageChunk(
+  chunk: JsonObject,
+  body: { readonly stream_options?: { readonly include_usage?: unknown } | null },
+): boolean {
+  return (
+    Array.isArray(chunk.choices) &&
+    chunk.choices.length === 0 &&
+    body.stream_options?.include_usage !== true
+  )
+}
+
+export const chatMeter: TokenMeter<ChatCompletionRequest> = {
+  countPrompt: (body) => countChatPromptTokens(body.messages),
+  countText: countTextTokens,
+  reported: reportedUsage,
+  generated: choicesText,
+  hides: hidesUsageChunk,
+}
+
+export const completionMeter: TokenMeter<CompletionRequest> = {
+  countPrompt: (body) => countTextTokens(body.prompt),
+  countText: countTextTokens,
+  reported: reportedUsage,
+  generated: choicesText,
+  hides: hidesUsageChunk,
+}
+
+export const embeddingMeter: TokenMeter<EmbeddingRequest> = {
+  countPrompt: (body) => countTextTokens(body.input),
+  countText: () => Promise.resolve(0),
+  reported: reportedUsage,
+  generated: () => '',
+}
