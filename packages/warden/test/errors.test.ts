@@ -1,4 +1,6 @@
+import { once } from 'node:events'
 import { request as httpRequest } from 'node:http'
+import { connect } from 'node:net'
 import OpenAI from 'openai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startHarness, type Harness } from '../src/testing/warden-harness.js'
@@ -315,6 +317,37 @@ describe('errors come back in the OpenAI shape with the right status', () => {
     expect(completion.choices).toHaveLength(1)
   })
 
+  it('answers a bad key with 401 from the headers alone, never reading the upload', async () => {
+    const socket = connect({ host: '127.0.0.1', port: Number(new URL(h.url).port) })
+    await once(socket, 'connect')
+    let reply = ''
+    socket.on('data', (d: Buffer) => (reply += d.toString('utf8')))
+    // Headers that promise a 3 MB body, and not one byte of it.
+    socket.write(
+      'POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer wdn_wrong\r\n' +
+        'Content-Type: application/json\r\nContent-Length: 3000000\r\n\r\n',
+    )
+    await expect.poll(() => reply, { timeout: 2_000 }).toMatch(/\r\n\r\n\{.*\}$/s)
+    expect(reply).toMatch(/^HTTP\/1\.1 401/)
+    expect(reply.toLowerCase()).toContain('connection: close')
+    expect(reply).toContain('"code":"invalid_api_key"')
+    socket.destroy()
+  })
+
+  it('refuses a declared body over the limit with 413 before reading it', async () => {
+    const socket = connect({ host: '127.0.0.1', port: Number(new URL(h.url).port) })
+    await once(socket, 'connect')
+    let reply = ''
+    socket.on('data', (d: Buffer) => (reply += d.toString('utf8')))
+    socket.write(
+      `POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${key}\r\n` +
+        'Content-Type: application/json\r\nContent-Length: 999999\r\n\r\n',
+    )
+    await expect.poll(() => reply, { timeout: 2_000 }).toMatch(/"code":"request_too_large"/)
+    expect(reply).toMatch(/^HTTP\/1\.1 413/)
+    socket.destroy()
+  })
+
   it('writes refusals to the audit log, and the chain verifies', async () => {
     await raw(`${h.baseURL}/chat/completions`, {
       body: JSON.stringify(chat),
@@ -340,5 +373,46 @@ describe('errors come back in the OpenAI shape with the right status', () => {
     expect(logs).not.toContain(key)
     expect(logs).not.toMatch(/wdn_[A-Za-z0-9_-]{20,}/)
     expect(logs).not.toContain('sk-upstream-secret')
+  })
+})
+
+describe('hostile bodies at the default body limit', () => {
+  let h: Harness
+  let key: string
+  beforeAll(async () => {
+    h = await startHarness()
+    key = await h.createKey()
+  })
+  afterAll(async () => {
+    await h.close()
+  })
+  const post = (path: string, body: string | Buffer) =>
+    raw(`${h.url}${path}`, {
+      body,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    })
+
+  it('answers JSON nested 10,000 deep and invalid UTF-8 with 400 invalid_json, and logs no stack', async () => {
+    const deep = await post('/v1/embeddings', '['.repeat(10_000) + ']'.repeat(10_000))
+    expect(deep.status).toBe(400)
+    expect(deep.json.error).toMatchObject({ code: 'invalid_json', type: 'invalid_request_error' })
+    const admin = await raw(`${h.url}/api/admin/login`, {
+      body: '{"token":' + '['.repeat(10_000) + ']'.repeat(10_000) + '}',
+      headers: { 'content-type': 'application/json' },
+    })
+    expect(admin.status).toBe(400)
+    expect(admin.json.error?.code).toBe('invalid_json')
+    const utf8 = await post(
+      '/v1/chat/completions',
+      Buffer.concat([
+        Buffer.from('{"model":"stub-model","messages":[{"role":"user","content":"'),
+        Buffer.from([0xc3, 0x28, 0xff]),
+        Buffer.from('"}]}'),
+      ]),
+    )
+    expect(utf8.status).toBe(400)
+    expect(utf8.json.error).toMatchObject({ code: 'invalid_json' })
+    expect(utf8.json.error?.message).toMatch(/UTF-8/)
+    expect(h.logs()).not.toMatch(/RangeError|Maximum call stack|\n\s+at /)
   })
 })
