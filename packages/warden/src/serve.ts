@@ -49,6 +49,7 @@ export async function serve(services: Services): Promise<RunningServer> {
     },
   })
   await app.listen({ host: config.server.host, port: config.server.port })
+  services.auditCheckpoints.schedule(config.audit.checkpointIntervalMs)
   const address = app.server.address()
   const port = typeof address === 'object' && address !== null ? address.port : config.server.port
   const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host

@@ -1,7 +1,14 @@
 import type { Logger } from 'pino'
 import { createAdminUsers, createApiKeys, createOrganizations } from './access/index.js'
 import type { Config } from './config/index.js'
-import { createAuditLog, createUsageRecorder } from './monitoring/index.js'
+import {
+  auditFilePaths,
+  createAuditCheckpointer,
+  createAuditLog,
+  createUsageRecorder,
+  loadSigningKey,
+  readCheckpointIndex,
+} from './monitoring/index.js'
 import { createPipeline, endpointStages } from './pipeline/index.js'
 import { createModelRegistry, createProvider, type Provider } from './providers/index.js'
 import { openStore } from './store/index.js'
@@ -11,6 +18,8 @@ export interface ServiceOptions {
   readonly now?: () => number
   /** Run migrations on open (true for the server and `warden migrate`). */
   readonly migrate?: boolean
+  /** The environment `env:NAME` references (`audit.signingKey`) are resolved in. */
+  readonly env?: Readonly<Record<string, string | undefined>>
 }
 
 /** The composition root: the one place that picks implementations and wires them together. */
@@ -21,12 +30,30 @@ export async function createServices(config: Config, options: ServiceOptions) {
   if (options.migrate ?? true) await store.migrate()
   const db = store.db
 
+  const auditFiles = auditFilePaths(config.audit, config.database.sqlitePath)
+  const signingKey = loadSigningKey({
+    reference: config.audit.signingKey,
+    keyFile: auditFiles.keyFile,
+    env: options.env ?? {},
+  })
+  const trustedKeyIds = new Set([signingKey.keyId, ...config.audit.trustedKeyIds])
   const auditLog = createAuditLog({
     db,
     now,
     onError: (err, batchSize) =>
       logger.error({ err, batchSize }, 'audit log write failed; will retry'),
+    checkpoints: () => readCheckpointIndex(auditFiles.checkpointFile, trustedKeyIds),
   })
+  const auditCheckpoints = createAuditCheckpointer({
+    db,
+    key: signingKey,
+    file: auditFiles.checkpointFile,
+    webhook: config.audit.checkpointWebhook,
+    now,
+    onError: (err, what) =>
+      logger.error({ err, what }, 'audit checkpoint write failed; will retry at the next one'),
+  })
+  await auditCheckpoints.init()
   const usage = createUsageRecorder({
     store,
     ...config.usage,
@@ -77,6 +104,7 @@ export async function createServices(config: Config, options: ServiceOptions) {
     now,
     store,
     auditLog,
+    auditCheckpoints,
     usage,
     organizations,
     apiKeys,
@@ -84,10 +112,11 @@ export async function createServices(config: Config, options: ServiceOptions) {
     providers,
     models,
     pipeline,
-    /** Flushes usage and audit entries, closes upstream pools and the database. */
+    /** Flushes usage and audit entries, checkpoints the audit head, closes pools and the database. */
     async close(): Promise<void> {
       await usage.close()
       await auditLog.close()
+      await auditCheckpoints.close()
       await Promise.all(Object.values(providers).map((p) => p.close()))
       await store.close()
     },

@@ -16,7 +16,7 @@ export async function start(): Promise<void> {
     throw error
   }
   const logger = createLogger(config.log)
-  const services = await createServices(config, { logger })
+  const services = await createServices(config, { logger, env: processEnv() })
   const bootstrap = await services.adminUsers.bootstrap()
   const server = await serve(services)
   const lines = [

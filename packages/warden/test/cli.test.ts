@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import Database from 'better-sqlite3'
@@ -128,6 +128,40 @@ describe('the warden command and server process', () => {
     const broken = warden('audit', 'verify')
     expect(broken.status).toBe(1)
     expect(broken.stdout).toMatch(/entry 2: was edited/)
+  })
+
+  it('audit verify exits 0 on an intact checkpointed log and 1, naming the checkpoint, once entries are removed and the head rewound', () => {
+    const fresh = mkdtempSync(join(tmpdir(), 'warden-audit-'))
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, [bin, ...args], { cwd: fresh, env, encoding: 'utf8' })
+    try {
+      // Each command appends entries and checkpoints the head as it exits.
+      expect(run('key', 'create', '--org', 'acme', '--app', 'one').status).toBe(0)
+      expect(run('key', 'create', '--org', 'acme', '--app', 'two').status).toBe(0)
+      const ok = run('audit', 'verify', '--json')
+      expect(ok.status, ok.stdout + ok.stderr).toBe(0)
+      const verdict = JSON.parse(ok.stdout) as { head_seq: number; checkpoints: number }
+      expect(verdict).toMatchObject({ ok: true, checkpoints: 2, problems: [], warnings: [] })
+      const keyFile = join(fresh, '.warden', 'audit-signing-key.pem')
+      expect(statSync(keyFile).mode & 0o777).toBe(0o600)
+
+      const db = new Database(join(fresh, '.warden', 'warden.db'))
+      const keep = verdict.head_seq - 2
+      const { hash } = db.prepare('select hash from audit_entry where seq = ?').get(keep) as {
+        hash: string
+      }
+      db.prepare('delete from audit_entry where seq > ?').run(keep)
+      db.prepare('update audit_head set seq = ?, hash = ?').run(keep, hash)
+      db.close()
+
+      const broken = run('audit', 'verify')
+      expect(broken.status).toBe(1)
+      expect(broken.stdout).toContain(
+        `entry ${verdict.head_seq}: checkpoint line 2 recorded the chain at entry ${verdict.head_seq} but the head is at ${keep}`,
+      )
+    } finally {
+      rmSync(fresh, { recursive: true, force: true })
+    }
   })
 
   it('migrate brings a new database up to date', () => {

@@ -22,7 +22,7 @@ export async function withServices<T>(run: (services: Services) => Promise<T>): 
     throw error
   }
   const logger = createLogger({ level: 'warn' }, process.stderr)
-  const services = await createServices(config, { logger })
+  const services = await createServices(config, { logger, env: processEnv() })
   try {
     return await run(services)
   } finally {

@@ -99,6 +99,28 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    audit: z
+      .object({
+        /**
+         * The Ed25519 private key (PKCS#8 PEM) that signs checkpoints, as `env:NAME` or
+         * `file:/path`; when unset, `keyFile` (generated at first start).
+         */
+        signingKey: z.string().min(1).optional(),
+        /** The generated key; empty: `audit-signing-key.pem` beside the SQLite file. */
+        keyFile: z.string().default(''),
+        /** Signed checkpoints, JSON lines; empty: `audit-checkpoints.jsonl` beside the SQLite file. */
+        checkpointFile: z.string().default(''),
+        /** Each checkpoint is also POSTed here as JSON (retried at the next one on failure). */
+        checkpointWebhook: z.url({ protocol: /^https?$/ }).optional(),
+        /** The server checkpoints this often, when the head moved. */
+        checkpointIntervalMs: positiveInt.default(60_000),
+        /** Key ids (besides this process's own) whose checkpoints `audit verify` accepts. */
+        trustedKeyIds: z
+          .array(z.string().regex(/^[0-9a-f]{64}$/, 'must be a key id (64 hex digits)'))
+          .default([]),
+      })
+      .strict()
+      .prefault({}),
     providers: z.record(z.string().regex(/^[a-z0-9_-]+$/), providerSchema).default({}),
     models: z.array(modelSchema).default([]),
   })

@@ -85,7 +85,14 @@ describe.each(testDatabaseKinds(process.env.WARDEN_TEST_DATABASE_URL))(
       expect(await fx.store.db.selectFrom('audit_head').select(['seq', 'hash']).execute()).toEqual([
         { seq: 5, hash: entries[4]?.hash },
       ])
-      expect(await audit.verify()).toEqual({ ok: true, checked: 5, headSeq: 5, problems: [] })
+      expect(await audit.verify()).toEqual({
+        ok: true,
+        checked: 5,
+        headSeq: 5,
+        checkpoints: 0,
+        problems: [],
+        warnings: [],
+      })
       expect(await audit.list({ afterSeq: 3, limit: 1 })).toEqual([entries[3]])
     })
 
@@ -104,7 +111,14 @@ describe.each(testDatabaseKinds(process.env.WARDEN_TEST_DATABASE_URL))(
     })
 
     it('verifies an empty log as intact', async () => {
-      expect(await audit.verify()).toEqual({ ok: true, checked: 0, headSeq: 0, problems: [] })
+      expect(await audit.verify()).toEqual({
+        ok: true,
+        checked: 0,
+        headSeq: 0,
+        checkpoints: 0,
+        problems: [],
+        warnings: [],
+      })
     })
 
     it('reports an entry whose details were edited in the database', async () => {
@@ -185,7 +199,14 @@ describe.each(testDatabaseKinds(process.env.WARDEN_TEST_DATABASE_URL))(
         await cli.flush()
       }
 
-      expect(await audit.verify()).toEqual({ ok: true, checked: 100, headSeq: 100, problems: [] })
+      expect(await audit.verify()).toEqual({
+        ok: true,
+        checked: 100,
+        headSeq: 100,
+        checkpoints: 0,
+        problems: [],
+        warnings: [],
+      })
       const { seqs, actors, byActor } = await entriesByActor()
       expect(seqs).toEqual(Array.from({ length: 100 }, (_, i) => i + 1))
       expect(actors.slice(0, 4)).toEqual(['server', 'cli', 'server', 'cli'])
@@ -207,7 +228,14 @@ describe.each(testDatabaseKinds(process.env.WARDEN_TEST_DATABASE_URL))(
 
       await Promise.all([other.go(), appendAuditEntries({ ...input, actor: 'server' })])
 
-      expect(await audit.verify()).toEqual({ ok: true, checked: 100, headSeq: 100, problems: [] })
+      expect(await audit.verify()).toEqual({
+        ok: true,
+        checked: 100,
+        headSeq: 100,
+        checkpoints: 0,
+        problems: [],
+        warnings: [],
+      })
       const { actors, byActor } = await entriesByActor()
       expect(byActor('server')).toEqual(fifty)
       expect(byActor('cli')).toEqual(fifty)

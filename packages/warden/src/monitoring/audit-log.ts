@@ -2,6 +2,11 @@ import { createHash } from 'node:crypto'
 import type { Kysely, Transaction } from 'kysely'
 import type { AuditInput, AuditSink } from '../domain/index.js'
 import type { Database } from '../store/index.js'
+import {
+  createCheckpointMatcher,
+  type AuditProblem,
+  type CheckpointIndex,
+} from './audit-checkpoint-verify.js'
 import { createBatchQueue, type BatchQueueStats } from './batch-queue.js'
 
 /** One stored entry of the audit chain. */
@@ -16,12 +21,17 @@ export interface AuditEntry {
   readonly hash: string
 }
 
-/** What `verify` found: ok, or the first entries that break the chain. */
+/** What `verify` found: ok, or the first entries that break the chain or its checkpoints. */
 export interface AuditVerification {
   readonly ok: boolean
+  /** Entries read. */
   readonly checked: number
   readonly headSeq: number
-  readonly problems: ReadonlyArray<{ readonly seq: number; readonly problem: string }>
+  /** Valid, trusted checkpoints the chain was checked against. */
+  readonly checkpoints: number
+  readonly problems: readonly AuditProblem[]
+  /** What limits the verdict without making it fail (no checkpoint file yet). */
+  readonly warnings: readonly string[]
 }
 
 export interface AuditLogOptions {
@@ -29,6 +39,8 @@ export interface AuditLogOptions {
   readonly now: () => number
   readonly onError: (error: unknown, batchSize: number) => void
   readonly flushIntervalMs?: number
+  /** Reads the signed checkpoints `verify` checks the chain against; none when absent. */
+  readonly checkpoints?: () => Promise<CheckpointIndex>
 }
 
 /** The audit log: an append-only sink plus chain verification. */
@@ -63,6 +75,19 @@ export function hashAuditEntry(entry: Omit<AuditEntry, 'hash'>): string {
     details: entry.details,
   })
   return createHash('sha256').update(`${entry.prevHash}\n${body}`).digest('hex')
+}
+
+function checkpointWarnings(index: CheckpointIndex, headSeq: number): string[] {
+  if (headSeq === 0) return []
+  if (index.missing) {
+    return [
+      `no checkpoint file at ${index.path}: the chain was checked only against itself, so a rewound head or a re-hashed chain would pass`,
+    ]
+  }
+  if (index.count === 0) {
+    return [`no valid checkpoint in ${index.path}: the chain was checked only against itself`]
+  }
+  return []
 }
 
 interface Pending {
@@ -141,7 +166,11 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     },
 
     async verify() {
-      const problems: Array<{ seq: number; problem: string }> = []
+      const problems: AuditProblem[] = []
+      // Read before the head: every checkpoint in the file was then made from a head at or
+      // below the one read next, so a checkpoint beyond it is a rewind, not a race.
+      const index = options.checkpoints ? await options.checkpoints() : null
+      const matcher = index ? createCheckpointMatcher(index) : null
       const head = await db
         .selectFrom('audit_head')
         .select(['seq', 'hash'])
@@ -183,6 +212,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
           })
           if (recomputed !== row.hash)
             problems.push({ seq: row.seq, problem: 'was edited (its hash does not match)' })
+          matcher?.see(row.seq, row.hash)
           prevHash = row.hash
           expectedSeq = row.seq + 1
           checked += 1
@@ -197,7 +227,17 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
       } else if (head && checked > 0 && prevHash !== head.hash) {
         problems.push({ seq: headSeq, problem: 'the last entry does not match the head hash' })
       }
-      return { ok: problems.length === 0, checked, headSeq, problems }
+      problems.push(...(matcher?.finish(headSeq) ?? []))
+      problems.sort((a, b) => a.seq - b.seq)
+      const warnings = index ? checkpointWarnings(index, headSeq) : []
+      return {
+        ok: problems.length === 0,
+        checked,
+        headSeq,
+        checkpoints: index?.count ?? 0,
+        problems,
+        warnings,
+      }
     },
 
     async list({ afterSeq = 0, limit = 100 } = {}) {

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { createAuditLog } from '../monitoring/index.js'
+import { createAuditCheckpointer, createAuditLog, loadSigningKey } from '../monitoring/index.js'
 import { openStore } from '../store/index.js'
 
 /** What `appendAuditEntries` is asked to do. */
@@ -10,6 +10,8 @@ export interface AuditWriterInput {
   readonly count: number
   /** A pause between appends, so that two writers overlap in time. */
   readonly pauseMs: number
+  /** Checkpoint the head after every append, signed with the key in `keyFile`. */
+  readonly checkpoints?: { readonly file: string; readonly keyFile: string }
 }
 
 /**
@@ -19,9 +21,23 @@ export interface AuditWriterInput {
 export async function appendAuditEntries(input: AuditWriterInput): Promise<void> {
   const store = await openStore({ url: input.url, sqlitePath: input.sqlitePath, poolSize: 2 })
   const log = createAuditLog({ db: store.db, now: Date.now, onError: () => undefined })
+  const checkpoints = input.checkpoints
+  const checkpointer = checkpoints
+    ? createAuditCheckpointer({
+        db: store.db,
+        key: loadSigningKey({ keyFile: checkpoints.keyFile, env: {} }),
+        file: checkpoints.file,
+        now: Date.now,
+        onError: (error) => {
+          throw error
+        },
+      })
+    : null
+  await checkpointer?.init()
   try {
     for (let i = 0; i < input.count; i += 1) {
       await log.appendNow({ actor: input.actor, action: 'test.append', details: { i } })
+      await checkpointer?.checkpoint()
       await sleep(input.pauseMs)
     }
   } finally {

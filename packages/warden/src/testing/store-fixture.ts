@@ -1,5 +1,5 @@
 import { WardenError } from '../domain/index.js'
-import { createAuditLog, type AuditLog } from '../monitoring/index.js'
+import { createAuditLog, type AuditLog, type CheckpointIndex } from '../monitoring/index.js'
 import { openStore, type Database, type Store } from '../store/index.js'
 import type { TestDatabase, TestDatabaseKind } from './databases.js'
 
@@ -56,7 +56,10 @@ export interface StoreFixture {
   /** Another handle on the same database, as a second process (the CLI) would open. */
   openStore(): Promise<Store>
   /** A real audit log on `store` (the fixture's own by default), closed with the fixture. */
-  createAuditLog(store?: Store): AuditLog
+  createAuditLog(
+    store?: Store,
+    options?: { readonly checkpoints?: () => Promise<CheckpointIndex> },
+  ): AuditLog
   close(): Promise<void>
 }
 
@@ -103,11 +106,12 @@ export async function openStoreFixture(
     clock,
     writeErrors,
     openStore: open,
-    createAuditLog(on = store) {
+    createAuditLog(on = store, logOptions = {}) {
       const log = createAuditLog({
         db: on.db,
         now: clock.now,
         onError: (error) => writeErrors.push(error),
+        ...logOptions,
       })
       auditLogs.push(log)
       return log

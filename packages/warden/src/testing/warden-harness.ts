@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { loadConfig, type Config } from '../config/index.js'
 import { createLogger } from '../logger.js'
@@ -42,12 +45,14 @@ export interface Harness {
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const stub = await startStubUpstream(options.stub)
   const database: TestDatabase = await (options.database ?? sqliteKind()).create()
+  // On PostgreSQL the data folder (audit key and checkpoints) is still the SQLite path's folder.
+  const dataDir = database.sqlitePath ? null : mkdtempSync(join(tmpdir(), 'warden-harness-'))
   const config = loadConfig({
     env: {
       WARDEN_PORT: '0',
       WARDEN_LOG_LEVEL: 'info',
       WARDEN_DATABASE_URL: database.url,
-      WARDEN_SQLITE_PATH: database.sqlitePath || 'unused.db',
+      WARDEN_SQLITE_PATH: database.sqlitePath || join(dataDir ?? '', 'unused.db'),
       ...options.env,
     },
     file: undefined,
@@ -123,6 +128,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await server.close()
       await stub.close()
       await database.drop()
+      if (dataDir !== null) rmSync(dataDir, { recursive: true, force: true })
     },
   }
 }

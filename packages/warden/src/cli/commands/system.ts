@@ -1,4 +1,5 @@
 import type { Command } from 'commander'
+import type { AuditVerification } from '../../monitoring/index.js'
 import { start } from '../../start.js'
 import { CliError, output, withServices } from '../context.js'
 
@@ -19,22 +20,36 @@ export function registerSystemCommands(program: Command): void {
       })
     })
 
-  const audit = program.command('audit').description('the hash-chained audit log')
+  const audit = program.command('audit').description('the hash-chained, checkpointed audit log')
   audit
     .command('verify')
-    .description('check that no audit entry was edited or removed (exit 1 if one was)')
+    .description(
+      'check the chain and its signed checkpoints: exit 1, naming the entry, if one was edited, removed or rewritten',
+    )
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
       await withServices(async (s) => {
         const result = await s.auditLog.verify()
-        const human = result.ok
-          ? `audit log intact: ${result.checked} entries`
-          : [
-              `audit log BROKEN (${result.checked} entries checked):`,
-              ...result.problems.map((p) => `  entry ${p.seq}: ${p.problem}`),
-            ].join('\n')
-        output(opts.json === true, result, human)
+        const summary = `${result.checked} entries, ${result.checkpoints} checkpoints`
+        const human = [
+          result.ok ? `audit log intact: ${summary}` : `audit log BROKEN (${summary} checked):`,
+          ...result.problems.map((p) => `  entry ${p.seq}: ${p.problem}`),
+          ...result.warnings.map((w) => `warning: ${w}`),
+        ].join('\n')
+        output(opts.json === true, toVerificationJson(result), human)
         if (!result.ok) throw new CliError('', 1)
       })
     })
+}
+
+/** The `--json` shape of a verification: snake_case, like the admin API's. */
+function toVerificationJson(result: AuditVerification) {
+  return {
+    ok: result.ok,
+    checked: result.checked,
+    head_seq: result.headSeq,
+    checkpoints: result.checkpoints,
+    problems: result.problems,
+    warnings: result.warnings,
+  }
 }

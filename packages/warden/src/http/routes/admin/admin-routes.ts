@@ -231,7 +231,9 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps):
       ok: result.ok,
       checked: result.checked,
       head_seq: result.headSeq,
+      checkpoints: result.checkpoints,
       problems: result.problems,
+      warnings: result.warnings,
     }
   })
 }
