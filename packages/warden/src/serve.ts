@@ -17,6 +17,7 @@ export async function serve(services: Services): Promise<RunningServer> {
     logger: services.logger,
     bodyLimitBytes: config.server.bodyLimitBytes,
     trustProxy: config.server.trustProxy,
+    limits: config.server,
     runPipeline: services.runPipeline,
     now: services.now,
     organizations: services.organizations,

@@ -1,0 +1,122 @@
+import { connect, type Socket } from 'node:net'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startHarness, type Harness } from '../src/testing/warden-harness.js'
+
+interface RawReply {
+  /** Everything the server sent before it closed the connection. */
+  readonly text: string
+  readonly status: number | null
+  readonly json: { error?: { message: string; type: string; code: string; param: null } } | null
+}
+
+function portOf(h: Harness): number {
+  return Number(new URL(h.url).port)
+}
+
+/** Opens a loopback socket and resolves once it is connected. */
+function open(h: Harness): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port: portOf(h) }, () => resolve(socket))
+    socket.once('error', reject)
+  })
+}
+
+/** Resolves with what the server sent once it closes `socket` (or after `waitMs`, then closes it). */
+function replyOf(socket: Socket, waitMs = 5_000): Promise<RawReply> {
+  return new Promise((resolve) => {
+    const parts: Buffer[] = []
+    socket.on('data', (part: Buffer) => parts.push(part))
+    socket.on('error', () => undefined)
+    const timer = setTimeout(() => socket.destroy(), waitMs)
+    socket.once('close', () => {
+      clearTimeout(timer)
+      resolve(parse(Buffer.concat(parts).toString('utf8')))
+    })
+  })
+}
+
+function parse(text: string): RawReply {
+  const status = /^HTTP\/1\.1 (\d{3}) /.exec(text)?.[1]
+  const body = text.slice(text.indexOf('\r\n\r\n') + 4)
+  let json: RawReply['json'] = null
+  try {
+    json = JSON.parse(body) as RawReply['json']
+  } catch {
+    json = null
+  }
+  return { text, status: status === undefined ? null : Number(status), json }
+}
+
+/** Sends `bytes` on a fresh connection and returns the server's answer. */
+async function send(h: Harness, bytes: string): Promise<RawReply> {
+  const socket = await open(h)
+  const reply = replyOf(socket)
+  socket.write(bytes)
+  return reply
+}
+
+function headers(h: Harness, lines: readonly string[], path = '/healthz', method = 'GET'): string {
+  return [`${method} ${path} HTTP/1.1`, `host: 127.0.0.1:${portOf(h)}`, ...lines, '', ''].join(
+    '\r\n',
+  )
+}
+
+describe('malformed and oversized requests get an OpenAI-shaped error', () => {
+  let h: Harness
+
+  beforeAll(async () => {
+    h = await startHarness()
+  })
+  afterAll(async () => {
+    await h.close()
+  })
+
+  it('answers a malformed request line with 400 invalid_request_error and closes', async () => {
+    const reply = await send(h, 'HELLO WORLD\r\n\r\n')
+    expect(reply.status).toBe(400)
+    expect(reply.json?.error).toEqual({
+      message: expect.any(String) as string,
+      type: 'invalid_request_error',
+      code: 'invalid_request_error',
+      param: null,
+    })
+  })
+
+  it('answers a 20 KB header with 431 request_header_fields_too_large', async () => {
+    const reply = await send(h, headers(h, [`x-padding: ${'a'.repeat(20 * 1024)}`]))
+    expect(reply.status).toBe(431)
+    expect(reply.json?.error).toMatchObject({
+      type: 'invalid_request_error',
+      code: 'request_header_fields_too_large',
+      param: null,
+    })
+  })
+
+  it('logs one line per admin or health request with route and status, never the query', async () => {
+    const res = await fetch(`${h.url}/healthz?token=secret-in-query`)
+    expect(res.status).toBe(200)
+    const missing = await fetch(`${h.url}/nowhere?token=secret-in-query`)
+    expect(missing.status).toBe(404)
+    await expect
+      .poll(
+        () =>
+          h
+            .logs()
+            .split('\n')
+            .filter((l) => l.includes('"msg":"request"')).length,
+      )
+      .toBeGreaterThanOrEqual(2)
+    const lines = h
+      .logs()
+      .split('\n')
+      .filter((line) => line.includes('"msg":"request"'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+    expect(lines).toContainEqual(
+      expect.objectContaining({ method: 'GET', route: '/healthz', status: 200, level: 30 }),
+    )
+    expect(lines).toContainEqual(
+      expect.objectContaining({ method: 'GET', route: null, status: 404 }),
+    )
+    expect(h.logs()).not.toContain('secret-in-query')
+  })
+})
