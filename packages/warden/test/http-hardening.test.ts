@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net'
+import OpenAI from 'openai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startHarness, type Harness } from '../src/testing/warden-harness.js'
 
@@ -54,6 +55,8 @@ async function send(h: Harness, bytes: string): Promise<RawReply> {
   socket.write(bytes)
   return reply
 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 function headers(h: Harness, lines: readonly string[], path = '/healthz', method = 'GET'): string {
   return [`${method} ${path} HTTP/1.1`, `host: 127.0.0.1:${portOf(h)}`, ...lines, '', ''].join(
@@ -118,5 +121,131 @@ describe('malformed and oversized requests get an OpenAI-shaped error', () => {
       expect.objectContaining({ method: 'GET', route: null, status: 404 }),
     )
     expect(h.logs()).not.toContain('secret-in-query')
+  })
+})
+
+describe('stalled clients are cut at the configured timeouts', () => {
+  let h: Harness
+
+  beforeAll(async () => {
+    h = await startHarness({
+      env: { WARDEN_HEADERS_TIMEOUT_MS: '300', WARDEN_REQUEST_TIMEOUT_MS: '800' },
+      stub: {},
+    })
+  })
+  afterAll(async () => {
+    await h.close()
+  })
+
+  it('answers 408 request_timeout to a client that sends its headers slowly', async () => {
+    const socket = await open(h)
+    const reply = replyOf(socket)
+    socket.write(`GET /healthz HTTP/1.1\r\nhost: 127.0.0.1\r\n`)
+    let sent = 0
+    // One header line every 50 ms for up to 4 s: ten times the header timeout.
+    while (sent < 80 && !socket.destroyed) {
+      await sleep(50)
+      if (!socket.destroyed) socket.write(`x-slow-${sent}: 1\r\n`)
+      sent += 1
+    }
+    const { status, json } = await reply
+    expect(socket.destroyed).toBe(true)
+    expect(sent).toBeLessThan(80)
+    expect(status).toBe(408)
+    expect(json?.error).toMatchObject({ code: 'request_timeout', type: 'invalid_request_error' })
+  })
+
+  it('answers 408 request_timeout to a client whose body stalls', async () => {
+    const key = await h.createKey()
+    const socket = await open(h)
+    const reply = replyOf(socket)
+    socket.write(
+      headers(
+        h,
+        [`authorization: Bearer ${key}`, 'content-type: application/json', 'content-length: 100'],
+        '/v1/chat/completions',
+        'POST',
+      ) + '{"model":',
+    )
+    const { status, json } = await reply
+    expect(status).toBe(408)
+    expect(json?.error).toMatchObject({ code: 'request_timeout' })
+  })
+
+  it('does not cut a streamed response that lasts longer than the request timeout', async () => {
+    const key = await h.createKey()
+    h.stub.enqueue({ kind: 'reply', content: 'one two three four five six', chunkDelayMs: 250 })
+    const client = new OpenAI({ apiKey: key, baseURL: h.baseURL, maxRetries: 0 })
+    const stream = await client.chat.completions.create({
+      model: 'stub-model',
+      messages: [{ role: 'user', content: 'count' }],
+      stream: true,
+    })
+    let text = ''
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? ''
+    expect(text.trim()).toBe('one two three four five six')
+  })
+})
+
+describe('the connection cap', () => {
+  let h: Harness
+
+  beforeAll(async () => {
+    h = await startHarness({ env: { WARDEN_MAX_CONNECTIONS: '4' } })
+  })
+  afterAll(async () => {
+    await h.close()
+  })
+
+  it('closes sockets beyond the cap at once and serves again once one is freed', async () => {
+    const held = await Promise.all([open(h), open(h), open(h), open(h)])
+    await expect.poll(() => connections(h)).toBe(4)
+    const extra = await open(h)
+    const refused = replyOf(extra)
+    extra.write(headers(h, []))
+    expect((await refused).text).toBe('')
+    held[0]?.destroy()
+    await expect.poll(() => connections(h)).toBe(3)
+    const served = await send(h, headers(h, ['connection: close']))
+    expect(served.status).toBe(200)
+    held.forEach((socket) => socket.destroy())
+  })
+})
+
+function connections(h: Harness): Promise<number> {
+  return new Promise((resolve, reject) => {
+    h.server.app.server.getConnections((error, count) => (error ? reject(error) : resolve(count)))
+  })
+}
+
+describe('requests that arrive during shutdown', () => {
+  let h: Harness
+
+  beforeAll(async () => {
+    h = await startHarness()
+  })
+  afterAll(async () => {
+    await h.close()
+  })
+
+  it('get 503 service_unavailable in the OpenAI shape', async () => {
+    // A connection whose first request is still arriving is not idle, so shutdown keeps it.
+    const socket = await open(h)
+    const reply = replyOf(socket)
+    socket.write('GET /healthz HTTP/1.1\r\n')
+    await expect.poll(() => connections(h)).toBe(1)
+    const closed = h.server.close()
+    await expect.poll(() => h.server.app.server.listening).toBe(false)
+    socket.write(`host: 127.0.0.1\r\n\r\n`)
+    const { status, json, text } = await reply
+    await closed
+    expect(status).toBe(503)
+    expect(text.toLowerCase()).toContain('retry-after: 1')
+    expect(json?.error).toEqual({
+      message: expect.any(String) as string,
+      type: 'server_error',
+      code: 'service_unavailable',
+      param: null,
+    })
   })
 })
