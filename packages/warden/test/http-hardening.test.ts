@@ -249,3 +249,125 @@ describe('requests that arrive during shutdown', () => {
     })
   })
 })
+
+interface Health {
+  readonly status: string
+  readonly body_bytes_in_flight: number
+}
+
+/** `/healthz`, which must answer within a second whatever else the server is doing. */
+async function health(h: Harness): Promise<Health> {
+  const res = await fetch(`${h.url}/healthz`, { signal: AbortSignal.timeout(1_000) })
+  expect(res.status).toBe(200)
+  return (await res.json()) as Health
+}
+
+/** Opens a connection that declares a body of `declared` bytes, sends `sent` of them, then stalls. */
+async function stalledUpload(h: Harness, key: string, declared: number, sent: number) {
+  const prefix = '{"model":"stub-model","messages":[{"role":"user","content":"'
+  const socket = await open(h)
+  socket.on('error', () => undefined)
+  socket.write(
+    headers(
+      h,
+      [
+        `authorization: Bearer ${key}`,
+        'content-type: application/json',
+        `content-length: ${declared}`,
+      ],
+      '/v1/chat/completions',
+      'POST',
+    ) + prefix.padEnd(sent, 'a'),
+  )
+  return socket
+}
+
+describe('slow uploads keep memory bounded', () => {
+  const count = 300
+  const declared = 4_000_000
+  const sent = 4_096
+  let h: Harness
+
+  beforeAll(async () => {
+    h = await startHarness({ env: { WARDEN_MAX_CONNECTIONS: '1000' } })
+  })
+  afterAll(async () => {
+    await h.close()
+  })
+
+  it('holds 300 stalled 4 MB uploads in a few MB while /healthz keeps answering', async () => {
+    const key = await h.createKey()
+    const before = process.memoryUsage()
+    const sockets: Socket[] = []
+    for (let batch = 0; batch < count / 50; batch += 1) {
+      const opened = await Promise.all(
+        Array.from({ length: 50 }, () => stalledUpload(h, key, declared, sent)),
+      )
+      sockets.push(...opened)
+      expect((await health(h)).status).toBe('ok')
+    }
+    try {
+      await expect
+        .poll(async () => (await health(h)).body_bytes_in_flight, { timeout: 10_000 })
+        .toBe(count * sent)
+      const after = process.memoryUsage()
+      const growth = after.arrayBuffers + after.heapUsed - (before.arrayBuffers + before.heapUsed)
+      // Buffering the declared bodies would take 1.2 GB; what arrived is 1.2 MB.
+      expect(growth).toBeLessThan((count * declared) / 20)
+      for (let i = 0; i < 5; i += 1) expect((await health(h)).status).toBe('ok')
+    } finally {
+      sockets.forEach((socket) => socket.destroy())
+    }
+    await expect.poll(async () => (await health(h)).body_bytes_in_flight).toBe(0)
+  })
+})
+
+describe('the budget of body bytes in flight', () => {
+  const budget = 100_000
+  let h: Harness
+  let key: string
+
+  beforeAll(async () => {
+    h = await startHarness({ env: { WARDEN_MAX_BODY_BYTES_IN_FLIGHT: String(budget) } })
+    key = await h.createKey()
+  })
+  afterAll(async () => {
+    await h.close()
+  })
+
+  it('answers 503 service_unavailable with Retry-After once a body would exceed it', async () => {
+    const holder = await stalledUpload(h, key, 200_000, 90_000)
+    try {
+      await expect.poll(async () => (await health(h)).body_bytes_in_flight).toBe(90_000)
+      const body = JSON.stringify({
+        model: 'stub-model',
+        messages: [{ role: 'user', content: 'b'.repeat(20_000) }],
+      })
+      const res = await fetch(`${h.baseURL}/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body,
+      })
+      expect(res.status).toBe(503)
+      expect(res.headers.get('retry-after')).toBe('1')
+      expect(await res.json()).toEqual({
+        error: {
+          message: expect.any(String) as string,
+          type: 'server_error',
+          code: 'service_unavailable',
+          param: null,
+        },
+      })
+      expect((await health(h)).body_bytes_in_flight).toBe(90_000)
+    } finally {
+      holder.destroy()
+    }
+    await expect.poll(async () => (await health(h)).body_bytes_in_flight).toBe(0)
+    const client = new OpenAI({ apiKey: key, baseURL: h.baseURL, maxRetries: 0 })
+    const answer = await client.chat.completions.create({
+      model: 'stub-model',
+      messages: [{ role: 'user', content: 'b'.repeat(20_000) }],
+    })
+    expect(answer.choices[0]?.message.content).toBe('Hello from the stub upstream.')
+  })
+})
