@@ -95,6 +95,12 @@ describe('malformed and oversized requests get an OpenAI-shaped error', () => {
     })
   })
 
+  it('answers an HTTP/1.1 request without Host with 400 in the OpenAI shape', async () => {
+    const reply = await send(h, 'GET /healthz HTTP/1.1\r\n\r\n')
+    expect(reply.status).toBe(400)
+    expect(reply.json?.error).toMatchObject({ code: 'invalid_request_error', param: 'host' })
+  })
+
   it('logs one line per admin or health request with route and status, never the query', async () => {
     const res = await fetch(`${h.url}/healthz?token=secret-in-query`)
     expect(res.status).toBe(200)

@@ -5,9 +5,9 @@ import type { Config } from '../config/index.js'
 import { WardenError } from '../domain/index.js'
 import { createBodyBudget } from './body-budget.js'
 import { createClientErrorHandler } from './client-errors.js'
-import { refuseRequestsWhileClosing } from './closing.js'
 import { sendError } from './errors.js'
 import { decodeJsonBody } from './json-body.js'
+import { gateRequests } from './request-gate.js'
 import { logNotFound, logRequestsOutsidePipeline } from './request-log.js'
 import { registerAdminRoutes, type AdminRouteDeps } from './routes/admin/admin-routes.js'
 import { registerOpenAiRoutes, type OpenAiRouteDeps } from './routes/openai/openai-routes.js'
@@ -58,9 +58,10 @@ export function createHttpApp(deps: HttpAppDeps): FastifyInstance {
       maxHeaderSize: limits.maxHeaderBytes,
       // Node checks both timeouts on this interval (30 s by default, far longer than they are).
       connectionsCheckingInterval: checkingInterval(limits),
+      requireHostHeader: false,
     },
     clientErrorHandler: createClientErrorHandler(deps.logger),
-    // Fastify's own 503 is not in the OpenAI shape; refuseRequestsWhileClosing sends one.
+    // Fastify's own 503 and Node's own 400 are not in the OpenAI shape: gateRequests sends them.
     return503OnClosing: false,
     forceCloseConnections: 'idle',
     // The OpenAI wire format has no use for prototype keys; refuse them outright.
@@ -69,7 +70,7 @@ export function createHttpApp(deps: HttpAppDeps): FastifyInstance {
   })
 
   app.server.maxConnections = limits.maxConnections
-  refuseRequestsWhileClosing(app)
+  gateRequests(app)
   logRequestsOutsidePipeline(app)
   const bodyBudget = createBodyBudget(limits.maxBodyBytesInFlight)
   app.addHook('preParsing', bodyBudget.hook)
