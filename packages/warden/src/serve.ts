@@ -25,6 +25,7 @@ export async function serve(services: Services): Promise<RunningServer> {
     logger: services.logger,
     bodyLimitBytes: config.server.bodyLimitBytes,
     trustProxy: config.server.trustProxy,
+    limits: config.server,
     pipeline: services.pipeline,
     now: services.now,
     organizations: services.organizations,

@@ -109,4 +109,17 @@ describe('loadConfig', () => {
       /cannot be read/,
     )
   })
+
+  it('sets the server timeouts from WARDEN_* and refuses a header timeout past the request timeout', () => {
+    const cwd = folderWith()
+    const env = { WARDEN_HEADERS_TIMEOUT_MS: '5000', WARDEN_REQUEST_TIMEOUT_MS: '20000' }
+    expect(loadConfig({ env, cwd }).server).toMatchObject({
+      headersTimeoutMs: 5000,
+      requestTimeoutMs: 20000,
+      maxBodyBytesInFlight: 64 * 1024 * 1024,
+    })
+    expect(() => loadConfig({ env: { ...env, WARDEN_HEADERS_TIMEOUT_MS: '30000' }, cwd })).toThrow(
+      /server\.headersTimeoutMs: headersTimeoutMs must not exceed requestTimeoutMs/,
+    )
+  })
 })

@@ -55,8 +55,27 @@ export const configSchema = z
         /** Milliseconds given to in-flight requests on shutdown before connections are cut. */
         shutdownGraceMs: positiveInt.default(10_000),
         trustProxy: z.boolean().default(false),
+        /** Milliseconds a client has to send the request line and headers; then 408. */
+        headersTimeoutMs: positiveInt.default(10_000),
+        /**
+         * Milliseconds a client has to send the whole request, headers and body; then 408. The
+         * response is not timed: a long streamed answer is not cut.
+         */
+        requestTimeoutMs: positiveInt.default(60_000),
+        /** Milliseconds an idle keep-alive connection stays open between two requests. */
+        keepAliveTimeoutMs: positiveInt.default(72_000),
+        /** Open connections accepted at once; sockets beyond it are closed at once. */
+        maxConnections: positiveInt.default(4096),
+        /** Largest request line plus headers, in bytes; larger ones get 431. */
+        maxHeaderBytes: positiveInt.max(1024 * 1024).default(16 * 1024),
+        /** Bytes of request bodies being received across all requests; beyond it, 503. */
+        maxBodyBytesInFlight: positiveInt.default(64 * 1024 * 1024),
       })
       .strict()
+      .refine((server) => server.headersTimeoutMs <= server.requestTimeoutMs, {
+        message: 'headersTimeoutMs must not exceed requestTimeoutMs',
+        path: ['headersTimeoutMs'],
+      })
       .prefault({}),
     database: z
       .object({

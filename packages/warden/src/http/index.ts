@@ -1,2 +1,2 @@
 export { createHttpApp } from './app.js'
-export type { HttpAppDeps } from './app.js'
+export type { HttpAppDeps, HttpLimits } from './app.js'

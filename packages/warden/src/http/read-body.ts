@@ -26,8 +26,18 @@ function tooLarge(limit: number): WardenError {
   )
 }
 
+function asReadError(error: unknown): WardenError {
+  return error instanceof WardenError
+    ? error
+    : new WardenError('request_cancelled', 'The client closed the request.')
+}
+
 /** Reads a stream to its end, refusing more than `limit` bytes as soon as they arrive. */
 function readAll(stream: Readable, limit: number): Promise<Buffer> {
+  // The stream may have failed while the key was being checked (the body budget refuses as
+  // bytes arrive): its events are gone, so ask it.
+  if (stream.errored) return Promise.reject(asReadError(stream.errored))
+  if (stream.destroyed) return Promise.reject(asReadError(null))
   return new Promise((resolve, reject) => {
     const parts: Buffer[] = []
     let size = 0
@@ -51,12 +61,7 @@ function readAll(stream: Readable, limit: number): Promise<Buffer> {
       cleanup()
       resolve(parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, size))
     }
-    const onError = (error: unknown) =>
-      fail(
-        error instanceof WardenError
-          ? error
-          : new WardenError('request_cancelled', 'The client closed the request.'),
-      )
+    const onError = (error: unknown) => fail(asReadError(error))
     const onClose = () => onError(null)
     stream.on('data', onData)
     stream.once('end', onEnd)
