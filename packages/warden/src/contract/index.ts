@@ -1,2 +1,2 @@
 export * from './admin.js'
-export * from './openai-requests.js'
+export * from './dto-mappers.js'

@@ -3,7 +3,7 @@ import {
   chatCompletionRequestSchema,
   completionRequestSchema,
   embeddingRequestSchema,
-} from '../contract/openai-requests.js'
+} from './openai-requests.js'
 import { WardenError } from '../domain/index.js'
 import type { ExchangeRequest } from './exchange.js'
 import type { Stage } from './stage.js'
