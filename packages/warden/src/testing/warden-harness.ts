@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { loadConfig, type Config } from '../config/index.js'
 import { createLogger } from '../logger.js'
@@ -42,6 +45,9 @@ export interface Harness {
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const stub = await startStubUpstream(options.stub)
   const database: TestDatabase = await (options.database ?? sqliteKind()).create()
+  // An empty folder as the working directory and only the variables given here: a developer's
+  // ./warden.yaml or shell environment must not change what a test sees.
+  const emptyDir = mkdtempSync(join(tmpdir(), 'warden-harness-'))
   const config = loadConfig({
     env: {
       WARDEN_PORT: '0',
@@ -51,6 +57,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       ...options.env,
     },
     file: undefined,
+    cwd: emptyDir,
   })
   const withStub: Config = {
     ...config,
@@ -123,6 +130,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await server.close()
       await stub.close()
       await database.drop()
+      rmSync(emptyDir, { recursive: true, force: true })
     },
   }
 }
