@@ -162,17 +162,46 @@ describe('the README', () => {
     expect(out.stdout).toBe('Hello from the stub upstream.\nHello from the stub upstream.')
   })
 
+  it('documents every admin route with its method and path', () => {
+    const source = readFileSync(
+      join(repo, 'packages', 'warden', 'src', 'http', 'routes', 'admin', 'admin-routes.ts'),
+      'utf8',
+    )
+    const routes = [
+      ...source.matchAll(/app\.(get|post|put|patch|delete)(?:<[^>]*>)?\(\s*'([^']+)'/g),
+    ]
+    expect(routes.length).toBeGreaterThan(10)
+    const missing = routes
+      .map(([, method = '', path = '']) => ({ method: method.toUpperCase(), path }))
+      .filter(
+        ({ method, path }) =>
+          !new RegExp(`^\\| ${method} +\\| \`${path.replace(/[?]/g, '\\?')}[?\`]`, 'm').test(
+            readme,
+          ),
+      )
+    expect(missing).toEqual([])
+  })
+
+  it('links to nothing outside the repository', () => {
+    expect(readme).not.toMatch(/\.\.\/shared|\]\(\.\.\//)
+  })
+
   it('runs every shell command it shows', async () => {
     const commands = blocks()
       .filter((b) => b.lang === 'sh')
       .flatMap((b) => b.body.split('\n'))
       .filter((line) => line.trim() !== '')
     const ranByCi = new Set(['npm install && npm start', 'npm test'])
+    // An empty folder, so a warden.yaml in the checkout cannot change what the commands do.
+    const cwd = mkdtempSync(join(tmpdir(), 'warden-readme-cwd-'))
+    let createdKey: string | undefined
+    let apiKey: string | undefined
     for (const command of commands) {
       if (ranByCi.has(command)) continue
       if (command.startsWith('npx warden ')) {
         const args = command.slice('npx warden '.length).split(' ')
         const out = await run(process.execPath, [bin, ...args], {
+          cwd,
           env: { PATH: process.env.PATH, WARDEN_SQLITE_PATH: h.config.database.sqlitePath },
         })
         expect(out.status, `${command}\n${out.stderr}`).toBe(0)
@@ -180,13 +209,26 @@ describe('the README', () => {
           const created = JSON.parse(out.stdout) as { key: string; org: string; app: string }
           expect(created.key).toMatch(/^wdn_/)
           expect(created).toMatchObject({ org: 'my-org', app: 'my-app' })
+          createdKey = created.key
         }
+      } else if (command.startsWith('export WARDEN_API_KEY=')) {
+        // The key the README's own `key create` printed, exported as shown.
+        expect(createdKey, 'the README creates a key before exporting it').toBeDefined()
+        const out = await run(
+          'bash',
+          ['-c', `${command.replace('wdn_…', createdKey ?? '')}\nprintf %s "$WARDEN_API_KEY"`],
+          { cwd, env: { PATH: process.env.PATH } },
+        )
+        expect(out.status, `${command}\n${out.stderr}`).toBe(0)
+        apiKey = out.stdout
       } else if (command.startsWith('curl ')) {
+        expect(apiKey, 'the README exports WARDEN_API_KEY before using it').toBe(createdKey)
         const out = await run(
           'bash',
           ['-c', command.replaceAll(README_URL, h.url).replace('curl -s', 'curl -sf')],
           {
-            env: { PATH: process.env.PATH, WARDEN_API_KEY: key },
+            cwd,
+            env: { PATH: process.env.PATH, ...(apiKey ? { WARDEN_API_KEY: apiKey } : {}) },
           },
         )
         expect(out.status, `${command}\n${out.stderr}`).toBe(0)
@@ -227,5 +269,5 @@ describe('the README', () => {
         throw new Error(`README command is run by no test: ${command}`)
       }
     }
-  })
+  }, 120_000) // eight processes in a row: a loaded machine needs more than the default 30 s
 })

@@ -1,3 +1,2 @@
 export * from './admin.js'
-export * from './openai-requests.js'
-export { parseBody } from './parse-body.js'
+export * from './dto-mappers.js'

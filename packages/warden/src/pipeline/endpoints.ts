@@ -2,7 +2,7 @@ import {
   chatCompletionRequestSchema,
   completionRequestSchema,
   embeddingRequestSchema,
-} from '../contract/index.js'
+} from './openai-requests.js'
 import type { AuditSink, Principal, UsageSink } from '../domain/index.js'
 import type { ModelRegistry } from '../providers/index.js'
 import { audit } from './audit.js'

@@ -1,5 +1,5 @@
 import type { z } from 'zod'
-import { parseBody } from '../contract/index.js'
+import { parseBody } from './parse-body.js'
 import type { Stage } from './stage.js'
 
 /** The model a raw body names, as sent (bounded), for usage and audit even when it is invalid. */

@@ -45,17 +45,20 @@ export interface Harness {
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   const stub = await startStubUpstream(options.stub)
   const database: TestDatabase = await (options.database ?? sqliteKind()).create()
-  // On PostgreSQL the data folder (audit key and checkpoints) is still the SQLite path's folder.
-  const dataDir = database.sqlitePath ? null : mkdtempSync(join(tmpdir(), 'warden-harness-'))
+  // An empty folder as the working directory and only the variables given here: a developer's
+  // ./warden.yaml or shell environment must not change what a test sees. On PostgreSQL it is
+  // also the data folder (audit key and checkpoints sit beside the SQLite path).
+  const emptyDir = mkdtempSync(join(tmpdir(), 'warden-harness-'))
   const config = loadConfig({
     env: {
       WARDEN_PORT: '0',
       WARDEN_LOG_LEVEL: 'info',
       WARDEN_DATABASE_URL: database.url,
-      WARDEN_SQLITE_PATH: database.sqlitePath || join(dataDir ?? '', 'unused.db'),
+      WARDEN_SQLITE_PATH: database.sqlitePath || join(emptyDir, 'unused.db'),
       ...options.env,
     },
     file: undefined,
+    cwd: emptyDir,
   })
   const withStub: Config = {
     ...config,
@@ -128,7 +131,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       await server.close()
       await stub.close()
       await database.drop()
-      if (dataDir !== null) rmSync(dataDir, { recursive: true, force: true })
+      rmSync(emptyDir, { recursive: true, force: true })
     },
   }
 }

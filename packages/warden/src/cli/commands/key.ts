@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { toApiKeyDto } from '../../http/routes/admin/admin-routes.js'
+import { toApiKeyDto } from '../../contract/index.js'
 import { CliError, output, withServices } from '../context.js'
 
 const ACTOR = 'cli'

@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import { toApplicationDto, toOrganizationDto } from '../../http/routes/admin/admin-routes.js'
+import { toApplicationDto, toOrganizationDto } from '../../contract/index.js'
 import { CliError, output, withServices } from '../context.js'
 
 /** `warden org create|list` and `warden app create|list`. */

@@ -1,25 +1,18 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import type {
-  AdminUser,
-  AdminUsers,
-  ApiKeyInfo,
-  ApiKeys,
-  Application,
-  Organization,
-  Organizations,
-} from '../../../access/index.js'
+import type { AdminUser, AdminUsers, ApiKeys, Organizations } from '../../../access/index.js'
 import {
   createApplicationRequestSchema,
   createKeyRequestSchema,
   createOrganizationRequestSchema,
   loginRequestSchema,
-  parseBody,
   setPasswordRequestSchema,
-  type ApiKeyDto,
-  type ApplicationDto,
-  type OrganizationDto,
+  toApiKeyDto,
+  toApplicationDto,
+  toOrganizationDto,
+  toUnixSeconds,
 } from '../../../contract/index.js'
 import { WardenError } from '../../../domain/index.js'
+import { parseBody } from '../../../pipeline/index.js'
 import { bearerToken } from '../../bearer.js'
 import type { AuditLog } from '../../../monitoring/index.js'
 
@@ -30,30 +23,7 @@ export interface AdminRouteDeps {
   readonly auditLog: AuditLog
 }
 
-const seconds = (ms: number | null) => (ms === null ? null : Math.floor(ms / 1000))
-
-export const toOrganizationDto = (o: Organization): OrganizationDto => ({
-  id: o.id,
-  name: o.name,
-  created_at: seconds(o.createdAt) ?? 0,
-})
-export const toApplicationDto = (a: Application): ApplicationDto => ({
-  id: a.id,
-  org_id: a.orgId,
-  name: a.name,
-  created_at: seconds(a.createdAt) ?? 0,
-})
-export const toApiKeyDto = (k: ApiKeyInfo): ApiKeyDto => ({
-  id: k.id,
-  app_id: k.appId,
-  org_id: k.orgId,
-  name: k.name,
-  prefix: k.prefix,
-  models: k.allowedModels,
-  expires_at: seconds(k.expiresAt),
-  revoked_at: seconds(k.revokedAt),
-  created_at: seconds(k.createdAt) ?? 0,
-})
+const seconds = toUnixSeconds
 
 function sessionToken(request: FastifyRequest): string | undefined {
   return bearerToken(request.headers.authorization)

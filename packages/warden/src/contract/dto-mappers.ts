@@ -1,0 +1,73 @@
+import type { ApiKeyDto, ApplicationDto, OrganizationDto } from './admin.js'
+
+/*
+ * Mappers from access/ records to the wire DTOs. contract/ may import only domain/, so each
+ * input is declared here as the fields the mapper reads; access/'s records satisfy them
+ * structurally, and a field renamed there fails to compile at the caller.
+ */
+
+/** The fields of an organization record that its DTO shows. */
+export interface OrganizationRecord {
+  readonly id: string
+  readonly name: string
+  /** Milliseconds since the epoch. */
+  readonly createdAt: number
+}
+
+/** The fields of an application record that its DTO shows. */
+export interface ApplicationRecord {
+  readonly id: string
+  readonly orgId: string
+  readonly name: string
+  /** Milliseconds since the epoch. */
+  readonly createdAt: number
+}
+
+/** The fields of an API key record that its DTO shows; never the secret or its hash. */
+export interface ApiKeyRecord {
+  readonly id: string
+  readonly appId: string
+  readonly orgId: string
+  readonly name: string | null
+  readonly prefix: string
+  readonly allowedModels: readonly string[] | null
+  /** Milliseconds since the epoch, each. */
+  readonly expiresAt: number | null
+  readonly revokedAt: number | null
+  readonly createdAt: number
+}
+
+/** Milliseconds to the Unix seconds the wire format uses. */
+export function toUnixSeconds(ms: number): number
+export function toUnixSeconds(ms: number | null): number | null
+export function toUnixSeconds(ms: number | null): number | null {
+  return ms === null ? null : Math.floor(ms / 1000)
+}
+
+/** An organization as the admin API and `warden org --json` show it. */
+export const toOrganizationDto = (o: OrganizationRecord): OrganizationDto => ({
+  id: o.id,
+  name: o.name,
+  created_at: toUnixSeconds(o.createdAt),
+})
+
+/** An application as the admin API and `warden app --json` show it. */
+export const toApplicationDto = (a: ApplicationRecord): ApplicationDto => ({
+  id: a.id,
+  org_id: a.orgId,
+  name: a.name,
+  created_at: toUnixSeconds(a.createdAt),
+})
+
+/** An API key as the admin API and `warden key --json` show it: the display prefix only. */
+export const toApiKeyDto = (k: ApiKeyRecord): ApiKeyDto => ({
+  id: k.id,
+  app_id: k.appId,
+  org_id: k.orgId,
+  name: k.name,
+  prefix: k.prefix,
+  models: k.allowedModels,
+  expires_at: toUnixSeconds(k.expiresAt),
+  revoked_at: toUnixSeconds(k.revokedAt),
+  created_at: toUnixSeconds(k.createdAt),
+})
