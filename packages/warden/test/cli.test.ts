@@ -122,6 +122,13 @@ describe('the warden command and server process', () => {
     )
   })
 
+  it('key create refuses an --org given as an unknown id rather than creating an org named like one', () => {
+    const out = warden('key', 'create', '--org', 'org_AAAAAAAAAAAAAAAA', '--app', 'bot')
+    expect(out.status).toBe(1)
+    expect(out.stderr).toBe('warden: no organization with id org_AAAAAAAAAAAAAAAA\n')
+    expect(out.stdout).toBe('')
+  })
+
   it('key create says it could not check the models when no upstream answers', () => {
     const out = spawnSync(
       process.execPath,

@@ -38,10 +38,14 @@ export function registerKeyCommands(program: Command, cli: CliProgram): void {
         await withServices(cli.globals(), async (s) => {
           const org =
             (await s.organizations.findOrganization(opts.org)) ??
-            (await s.organizations.createOrganization(opts.org, ACTOR))
+            (await s.organizations.createOrganization(notAnId(opts.org, 'organization'), ACTOR))
           const app =
             (await s.organizations.findApplication(org.id, opts.app)) ??
-            (await s.organizations.createApplication(org.id, opts.app, ACTOR))
+            (await s.organizations.createApplication(
+              org.id,
+              notAnId(opts.app, `application in ${org.name}`),
+              ACTOR,
+            ))
           const created = await s.apiKeys.createKey({
             appId: app.id,
             orgId: org.id,
@@ -99,6 +103,13 @@ export function registerKeyCommands(program: Command, cli: CliProgram): void {
         )
       })
     })
+}
+
+/** A missing `--org`/`--app` is created by name; one given as an id must already exist. */
+function notAnId(nameOrId: string, what: string): string {
+  if (/^(org|app)_[A-Za-z0-9_-]{16}$/.test(nameOrId))
+    throw new CliError(`no ${what} with id ${nameOrId}`)
+  return nameOrId
 }
 
 function parseModels(text: string | undefined): string[] | null {
