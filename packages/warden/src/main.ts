@@ -1,3 +1,5 @@
-import { start } from './start.js'
+import { runCli } from './cli/main.js'
 
-await start()
+// `npm start`: the same as `warden start`, with the same one-line start errors and exit codes.
+const outcome = await runCli(['start', ...process.argv.slice(2)])
+if (!outcome.serving) process.exit(outcome.code)

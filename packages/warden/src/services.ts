@@ -53,7 +53,9 @@ export async function createServices(config: Config, options: ServiceOptions) {
     onError: (err, what) =>
       logger.error({ err, what }, 'audit checkpoint write failed; will retry at the next one'),
   })
-  await auditCheckpoints.init()
+  // Without migrations (`warden migrate` runs its own) the schema may not exist yet: the first
+  // checkpoint then records whatever head there is at exit.
+  if (options.migrate ?? true) await auditCheckpoints.init()
   const usage = createUsageRecorder({
     store,
     ...config.usage,

@@ -1,43 +1,37 @@
-import { ConfigError, loadConfig, processEnv } from './config/index.js'
+import type { BootstrapResult } from './access/index.js'
+import { CliError, loadCliConfig, openServices, type GlobalOptions } from './cli/context.js'
+import { explainListenError } from './cli/failure.js'
+import type { Config } from './config/index.js'
 import { createLogger } from './logger.js'
-import { serve } from './serve.js'
-import { createServices } from './services.js'
+import { serve, type RunningServer } from './serve.js'
 
-/** `npm start` and `warden start`: load the config, build the services, serve, print how to begin. */
-export async function start(): Promise<void> {
-  let config
+/**
+ * `npm start` and `warden start`: load the config, build the services, serve, and print how to
+ * begin on stderr (the terminal), apart from the JSON log lines on stdout. A start that cannot
+ * go on throws a `CliError` of one line saying what to do.
+ */
+export async function start(globals: GlobalOptions = {}): Promise<RunningServer> {
+  const config = loadCliConfig(globals)
+  const logger = createLogger(config.log)
+  const services = await openServices(config, { logger })
+  let server: RunningServer
   try {
-    config = loadConfig({ env: processEnv() })
+    server = await serve(services)
   } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`warden: ${error.message}\n`)
-      process.exit(2)
-    }
+    await services.close().catch(() => undefined)
+    const explained = explainListenError(error, config.server)
+    if (explained !== null) throw new CliError(explained, 1)
     throw error
   }
-  const logger = createLogger(config.log)
-  const services = await createServices(config, { logger, env: processEnv() })
-  const bootstrap = await services.adminUsers.bootstrap()
-  const server = await serve(services)
-  const lines = [
-    '',
-    `Warden is listening on ${server.url} (database: ${services.store.description})`,
-    `  OpenAI-compatible API: ${server.url}/v1`,
-  ]
-  if (Object.keys(config.providers).length === 0) {
-    lines.push(
-      '  No upstream yet: set WARDEN_UPSTREAM_URL (e.g. http://localhost:11434/v1 for Ollama) and restart.',
-    )
+  // Only once listening: a start that fails must not issue a token nobody sees.
+  let bootstrap: BootstrapResult | null
+  try {
+    bootstrap = await services.adminUsers.bootstrap()
+  } catch (error) {
+    await server.close().catch(() => undefined)
+    throw error
   }
-  if (bootstrap) {
-    lines.push(
-      `  Admin one-time login token (user "${bootstrap.username}", valid 24 h):`,
-      `    ${bootstrap.token}`,
-      `    curl -s -X POST ${server.url}/api/admin/login -H 'content-type: application/json' -d '{"token":"${bootstrap.token}"}'`,
-    )
-  }
-  lines.push('  Create an API key:  npx warden key create --org my-org --app my-app --json', '')
-  process.stdout.write(lines.join('\n') + '\n')
+  process.stderr.write(banner(config, server.url, services.store.description, bootstrap))
 
   let signals = 0
   const stop = (signal: string) => {
@@ -63,4 +57,42 @@ export async function start(): Promise<void> {
   }
   process.on('SIGINT', () => stop('SIGINT'))
   process.on('SIGTERM', () => stop('SIGTERM'))
+  return server
+}
+
+/** What a person reads at start: where Warden listens, the admin token, the next step. */
+function banner(
+  config: Config,
+  url: string,
+  database: string,
+  bootstrap: BootstrapResult | null,
+): string {
+  const lines = [
+    '',
+    `Warden is listening on ${url} (database: ${database})`,
+    `  OpenAI-compatible API: ${url}/v1`,
+  ]
+  if (Object.keys(config.providers).length === 0) {
+    lines.push(
+      '  No upstream yet: set WARDEN_UPSTREAM_URL (e.g. http://localhost:11434/v1 for Ollama) and restart.',
+    )
+  }
+  if (bootstrap?.token != null) {
+    lines.push(
+      `  Admin one-time login token (user "${bootstrap.username}", valid until ${isoMinute(bootstrap.expiresAt)}), shown only now:`,
+      `    ${bootstrap.token}`,
+      `    curl -s -X POST ${url}/api/admin/login -H 'content-type: application/json' -d '{"token":"${bootstrap.token}"}'`,
+    )
+  } else if (bootstrap) {
+    lines.push(
+      `  An admin login token was already issued (unused, valid until ${isoMinute(bootstrap.expiresAt)}).`,
+      '    Lost it? Issue a new one (the old one stops working):  npx warden admin token',
+    )
+  }
+  lines.push('  Create an API key:  npx warden key create --org my-org --app my-app --json', '')
+  return lines.join('\n') + '\n'
+}
+
+function isoMinute(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`
 }

@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import Database from 'better-sqlite3'
@@ -29,8 +30,26 @@ describe('the warden command and server process', () => {
 
   const warden = (...args: string[]) =>
     spawnSync(process.execPath, [bin, ...args], { cwd: dir, env, encoding: 'utf8' })
+  /** `warden ARGS` run in `cwd` with `extra` variables. */
+  const run = (cwd: string, extra: NodeJS.ProcessEnv, ...args: string[]) =>
+    spawnSync(process.execPath, [bin, ...args], {
+      cwd,
+      env: { ...env, ...extra },
+      encoding: 'utf8',
+    })
+  const orgNames = (out: ReturnType<typeof run>) =>
+    (JSON.parse(out.stdout) as Array<{ name: string }>).map((o) => o.name)
+  const wardenAsync = (...args: string[]) =>
+    new Promise<{ status: number | null; stdout: string; stderr: string }>((done) => {
+      const child = spawn(process.execPath, [bin, ...args], { cwd: dir, env })
+      let stdout = ''
+      let stderr = ''
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+      child.on('close', (status) => done({ status, stdout, stderr }))
+    })
 
-  it('key create --json creates the org and app when missing and prints the key once', () => {
+  it('key create --json creates the org and app when missing and prints the key once, in the admin API shape', () => {
     const out = warden(
       'key',
       'create',
@@ -43,27 +62,81 @@ describe('the warden command and server process', () => {
       '--json',
     )
     expect(out.status, out.stderr).toBe(0)
-    const created = JSON.parse(out.stdout) as {
-      key: string
-      org: string
-      app: string
-      models: string[]
-    }
-    expect(created).toMatchObject({
-      org: 'acme',
-      app: 'bot',
-      models: ['stub-model', 'stub-embedder'],
-    })
+    expect(out.stderr).toContain('no database at')
+    const created = JSON.parse(out.stdout) as Record<string, unknown> & { key: string }
+    expect(Object.keys(created).sort()).toEqual(
+      [
+        'key',
+        'id',
+        'app_id',
+        'org_id',
+        'name',
+        'prefix',
+        'models',
+        'expires_at',
+        'revoked_at',
+        'created_at',
+      ].sort(),
+    )
+    expect(created).toMatchObject({ models: ['stub-model', 'stub-embedder'], expires_at: null })
     expect(created.key).toMatch(/^wdn_[A-Za-z0-9_-]{43}$/)
     const second = JSON.parse(
       warden('key', 'create', '--org', 'acme', '--app', 'bot', '--json').stdout,
-    ) as { key: string }
+    ) as { key: string; org_id: string; app_id: string }
     expect(second.key).not.toBe(created.key)
+    expect(second).toMatchObject({ org_id: created.org_id, app_id: created.app_id })
     const listed = warden('key', 'list', '--json')
     expect(listed.stdout).not.toContain(created.key)
+    const dto = Object.fromEntries(Object.entries(created).filter(([name]) => name !== 'key'))
+    expect(JSON.parse(listed.stdout) as unknown[]).toContainEqual(dto)
     expect((JSON.parse(listed.stdout) as unknown[]).length).toBe(2)
     const orgs = JSON.parse(warden('org', 'list', '--json').stdout) as Array<{ name: string }>
     expect(orgs.map((o) => o.name)).toEqual(['acme'])
+  }, 60_000)
+
+  it('key list shows organization, application and expiry', () => {
+    const out = warden('key', 'create', '--org', 'acme', '--app', 'cron', '--expires-in-days', '2')
+    expect(out.status, out.stderr).toBe(0)
+    const listed = warden('key', 'list')
+    const expiry = new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10)
+    expect(listed.stdout).toMatch(new RegExp(`acme/cron\\s+active\\s+expires ${expiry}`))
+    expect(listed.stdout).toMatch(/acme\/bot\s+active\s+expires never/)
+  })
+
+  it('key create warns about a model id no upstream lists, and still creates the key', async () => {
+    // Not spawnSync: the stub upstream in this process must answer the model list meanwhile.
+    const out = await wardenAsync(
+      'key',
+      'create',
+      '--org',
+      'acme',
+      '--app',
+      'bot',
+      '--models',
+      'stub-model,gpt-nope',
+    )
+    expect(out.status, out.stderr).toBe(0)
+    expect(out.stdout).toMatch(/wdn_/)
+    expect(out.stderr).toBe(
+      'warden: warning: unknown model "gpt-nope": not configured and not listed by any upstream; the key was created and allows it\n',
+    )
+  })
+
+  it('key create refuses an --org given as an unknown id rather than creating an org named like one', () => {
+    const out = warden('key', 'create', '--org', 'org_AAAAAAAAAAAAAAAA', '--app', 'bot')
+    expect(out.status).toBe(1)
+    expect(out.stderr).toBe('warden: no organization with id org_AAAAAAAAAAAAAAAA\n')
+    expect(out.stdout).toBe('')
+  })
+
+  it('key create says it could not check the models when no upstream answers', () => {
+    const out = spawnSync(
+      process.execPath,
+      [bin, 'key', 'create', '--org', 'acme', '--app', 'bot', '--models', 'anything'],
+      { cwd: dir, env: { ...env, WARDEN_UPSTREAM_URL: 'http://127.0.0.1:9/v1' }, encoding: 'utf8' },
+    )
+    expect(out.status, out.stderr).toBe(0)
+    expect(out.stderr).toMatch(/could not check model anything/)
   })
 
   it('starts, prints its URL, the one-time admin token and how to create a key, and serves the openai client', async () => {
@@ -76,11 +149,13 @@ describe('the warden command and server process', () => {
     let stderr = ''
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
     try {
-      await expect.poll(() => stdout, { timeout: 15_000 }).toMatch(/Create an API key/)
-      const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)?.[1] ?? ''
+      await expect.poll(() => stderr, { timeout: 15_000 }).toMatch(/Create an API key/)
+      const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)?.[1] ?? ''
       expect(url).not.toBe('')
-      expect(stdout).toMatch(/wdb_[A-Za-z0-9_-]{43}/)
-      expect(stdout).toContain('npx warden key create --org')
+      expect(stderr).toMatch(/wdb_[A-Za-z0-9_-]{43}/)
+      expect(stderr).toContain('npx warden key create --org')
+      // The token goes to the terminal only, never into the JSON log lines on stdout.
+      expect(stdout).not.toMatch(/wdb_/)
       expect((await fetch(`${url}/healthz`)).status).toBe(200)
       const client = new OpenAI({ apiKey: created.key, baseURL: `${url}/v1` })
       const completion = await client.chat.completions.create({
@@ -116,7 +191,7 @@ describe('the warden command and server process', () => {
     db.close()
     expect(rows.n).toBeGreaterThanOrEqual(2)
     expect(stderr + stdout).not.toContain(created.key)
-  })
+  }, 60_000)
 
   it('audit verify passes on an intact log and fails, naming the entry, once one is edited', () => {
     const ok = warden('audit', 'verify')
@@ -164,15 +239,128 @@ describe('the warden command and server process', () => {
     }
   })
 
-  it('migrate brings a new database up to date', () => {
+  it('keeps the first admin token through a second start, which says how to get a new one', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'warden-token-'))
+    const at = { ...env, WARDEN_HOME: home }
+    try {
+      const first = await startServer(home, at)
+      await first.stop()
+      const token = /wdb_[A-Za-z0-9_-]{43}/.exec(first.stderr())?.[0] ?? ''
+      expect(token).not.toBe('')
+
+      const second = await startServer(home, at)
+      try {
+        expect(second.stderr()).toMatch(/already issued/)
+        expect(second.stderr()).toContain('npx warden admin token')
+        expect(second.stderr()).not.toMatch(/wdb_/)
+        const issued = spawnSync(process.execPath, [bin, 'admin', 'token', '--json'], {
+          cwd: dir,
+          env: at,
+          encoding: 'utf8',
+        })
+        expect(issued.status, issued.stderr).toBe(0)
+        const fresh = JSON.parse(issued.stdout) as { username: string; token: string }
+        expect(fresh.username).toBe('admin')
+        expect(fresh.token).toMatch(/^wdb_[A-Za-z0-9_-]{43}$/)
+        const login = (t: string) =>
+          fetch(`${second.url}/api/admin/login`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ token: t }),
+          })
+        // `admin token` retired the first token and issued one that signs in.
+        expect((await login(token)).status).toBe(401)
+        expect((await login(fresh.token)).status).toBe(200)
+      } finally {
+        await second.stop()
+      }
+    } finally {
+      rmSync(home, { recursive: true, force: true })
+    }
+  }, 60_000)
+
+  it('migrate says what it applied, then that the database is already up to date', () => {
     const other = mkdtempSync(join(tmpdir(), 'warden-migrate-'))
-    const out = spawnSync(process.execPath, [bin, 'migrate'], { cwd: other, env, encoding: 'utf8' })
+    const migrate = (...args: string[]) =>
+      spawnSync(process.execPath, [bin, 'migrate', ...args], { cwd: other, env, encoding: 'utf8' })
+    const first = migrate('--json')
+    const again = migrate()
+    const third = migrate('--json')
     rmSync(other, { recursive: true, force: true })
-    expect(out.status, out.stderr).toBe(0)
-    expect(out.stdout).toMatch(/up to date/)
+    expect(first.status, first.stderr).toBe(0)
+    expect(first.stderr).toContain(
+      `no database at ${join(other, '.warden', 'warden.db')}; creating a new one`,
+    )
+    expect(JSON.parse(first.stdout)).toEqual({
+      database: `sqlite:${join(other, '.warden', 'warden.db')}`,
+      applied: ['001-core'],
+    })
+    expect(again.stdout).toMatch(/already up to date/)
+    expect(again.stderr).toBe('')
+    expect(JSON.parse(third.stdout)).toMatchObject({ applied: [] })
   })
 
-  it('refuses a bad config file at start, naming every wrong path, with a non-zero exit', () => {
+  it('prints the package version', () => {
+    const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }
+    const out = warden('--version')
+    expect(out.status).toBe(0)
+    expect(out.stdout.trim()).toBe(pkg.version)
+  })
+
+  it('finds the database of the nearest folder holding .warden/ from any subfolder', () => {
+    const project = mkdtempSync(join(tmpdir(), 'warden-home-'))
+    try {
+      const sub = join(project, 'src', 'deep')
+      mkdirSync(sub, { recursive: true })
+
+      expect(run(project, {}, 'org', 'create', 'root-org').status).toBe(0)
+      // From a subfolder: the nearest ancestor holding .warden/.
+      expect(orgNames(run(sub, {}, 'org', 'list', '--json'))).toEqual(['root-org'])
+    } finally {
+      rmSync(project, { recursive: true, force: true })
+    }
+  })
+
+  it('finds the database beside the config file in use, or in WARDEN_HOME, or at --database', () => {
+    const project = mkdtempSync(join(tmpdir(), 'warden-home-'))
+    try {
+      const sub = join(project, 'src', 'deep')
+      mkdirSync(sub, { recursive: true })
+      // A config file elsewhere: its folder holds the data.
+      const confDir = join(project, 'conf')
+      mkdirSync(confDir)
+      writeFileSync(join(confDir, 'warden.yaml'), 'log:\n  level: warn\n')
+      const created = run(
+        sub,
+        {},
+        '--config',
+        join(confDir, 'warden.yaml'),
+        'org',
+        'create',
+        'conf-org',
+      )
+      expect(created.stderr).toContain(`no database at ${join(confDir, '.warden', 'warden.db')}`)
+      expect(
+        orgNames(
+          run(sub, { WARDEN_CONFIG: join(confDir, 'warden.yaml') }, 'org', 'list', '--json'),
+        ),
+      ).toEqual(['conf-org'])
+
+      // WARDEN_HOME beats the folder walk.
+      expect(orgNames(run(sub, { WARDEN_HOME: confDir }, 'org', 'list', '--json'))).toEqual([
+        'conf-org',
+      ])
+
+      // --database names the file itself, relative to where it is typed.
+      const db = run(project, {}, '--database', 'conf/.warden/warden.db', 'org', 'list', '--json')
+      expect(orgNames(db)).toEqual(['conf-org'])
+      expect(db.stderr).toBe('')
+    } finally {
+      rmSync(project, { recursive: true, force: true })
+    }
+  }, 60_000)
+
+  it('refuses a bad config file at start with one line, every wrong path beneath it, and exit 1', () => {
     const bad = mkdtempSync(join(tmpdir(), 'warden-badcfg-'))
     writeFileSync(
       join(bad, 'warden.yaml'),
@@ -196,11 +384,78 @@ describe('the warden command and server process', () => {
       timeout: 10_000,
     })
     rmSync(bad, { recursive: true, force: true })
-    expect(out.status).toBe(2)
+    expect(out.status).toBe(1)
+    const [first, ...rest] = out.stderr.trim().split('\n')
+    expect(first).toMatch(/^warden: invalid configuration: fix each path below/)
+    expect(rest.every((line) => line.startsWith('  - '))).toBe(true)
     expect(out.stderr).toContain('server.port')
-    expect(out.stderr).toContain('server')
     expect(out.stderr).toMatch(/hots/)
     expect(out.stderr).toContain('providers.main.baseUrl')
     expect(out.stderr).toContain('models.0.provider')
+    expect(out.stdout).toBe('')
   })
+
+  it('says in one line, with exit 1 and no stack, that the port is in use', async () => {
+    const holder = createServer()
+    await new Promise<void>((r) => holder.listen(0, '127.0.0.1', r))
+    const port = (holder.address() as AddressInfo).port
+    try {
+      const home = mkdtempSync(join(tmpdir(), 'warden-port-'))
+      const out = spawnSync(process.execPath, [main], {
+        cwd: home,
+        env: { ...env, WARDEN_PORT: String(port) },
+        encoding: 'utf8',
+        timeout: 15_000,
+      })
+      rmSync(home, { recursive: true, force: true })
+      expect(out.status).toBe(1)
+      expect(out.stderr).toBe(
+        `warden: port ${port} is in use: stop what holds it, or set WARDEN_PORT or server.port\n`,
+      )
+    } finally {
+      holder.close()
+    }
+  })
+
+  it('says in one line, with exit 1 and no stack, that the database cannot be opened', () => {
+    const blocker = join(dir, 'a-file')
+    writeFileSync(blocker, '')
+    const sqlite = spawnSync(process.execPath, [main], {
+      cwd: dir,
+      env: { ...env, WARDEN_PORT: '0', WARDEN_SQLITE_PATH: join(blocker, 'warden.db') },
+      encoding: 'utf8',
+      timeout: 15_000,
+    })
+    expect(sqlite.status).toBe(1)
+    expect(sqlite.stderr).toMatch(
+      /^warden: cannot open the SQLite database .*a-file\/warden\.db \(E[A-Z]+\): make its folder writable, or choose another place with WARDEN_HOME, WARDEN_SQLITE_PATH or --database\n$/,
+    )
+    const postgres = spawnSync(process.execPath, [bin, 'key', 'list'], {
+      cwd: dir,
+      env: { ...env, WARDEN_DATABASE_URL: 'postgres://warden:s3cret@127.0.0.1:9/warden' },
+      encoding: 'utf8',
+      timeout: 15_000,
+    })
+    expect(postgres.status).toBe(1)
+    expect(postgres.stderr).toBe(
+      'warden: cannot reach PostgreSQL at postgres://warden:***@127.0.0.1:9/warden (ECONNREFUSED): start it, or set WARDEN_DATABASE_URL, database.url or --database to a running server\n',
+    )
+  })
+
+  /** Starts `npm start`'s entry point in `cwd` on a free port; resolves once its banner is out. */
+  async function startServer(cwd: string, at: NodeJS.ProcessEnv) {
+    const child = spawn(process.execPath, [main], { cwd, env: { ...at, WARDEN_PORT: '0' } })
+    let stderr = ''
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    child.stdout.resume()
+    await expect.poll(() => stderr, { timeout: 15_000 }).toMatch(/Create an API key/)
+    return {
+      url: /listening on (http:\S+)/.exec(stderr)?.[1] ?? '',
+      stderr: () => stderr,
+      async stop() {
+        child.kill('SIGTERM')
+        await new Promise((r) => child.once('exit', r))
+      },
+    }
+  }
 })

@@ -206,9 +206,10 @@ describe('the README', () => {
         })
         expect(out.status, `${command}\n${out.stderr}`).toBe(0)
         if (args.includes('--json')) {
-          const created = JSON.parse(out.stdout) as { key: string; org: string; app: string }
+          const created = JSON.parse(out.stdout) as { key: string; org_id: string; app_id: string }
           expect(created.key).toMatch(/^wdn_/)
-          expect(created).toMatchObject({ org: 'my-org', app: 'my-app' })
+          expect(created.org_id).toMatch(/^org_/)
+          expect(created.app_id).toMatch(/^app_/)
           createdKey = created.key
         }
       } else if (command.startsWith('export WARDEN_API_KEY=')) {
@@ -242,11 +243,13 @@ describe('the README', () => {
           cwd: dir,
           env: { PATH: process.env.PATH, WARDEN_UPSTREAM_URL: stub.url, WARDEN_PORT: '0' },
         })
-        let stdout = ''
-        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+        // The banner is for the terminal (stderr); stdout carries only JSON log lines.
+        let stderr = ''
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+        child.stdout.resume()
         try {
-          await expect.poll(() => stdout, { timeout: 15_000 }).toMatch(/listening on (http:\S+)/)
-          const url = /listening on (http:\S+)/.exec(stdout)?.[1] ?? ''
+          await expect.poll(() => stderr, { timeout: 15_000 }).toMatch(/listening on (http:\S+)/)
+          const url = /listening on (http:\S+)/.exec(stderr)?.[1] ?? ''
           const created = await run(
             process.execPath,
             [bin, 'key', 'create', '--org', 'o', '--app', 'a', '--json'],

@@ -35,14 +35,35 @@ function dummyHash(): Promise<string> {
 }
 const BOOTSTRAP_PREFIX = 'wdb_'
 
+/** What a start learns about the one-time login token. */
+export interface BootstrapResult {
+  readonly username: string
+  /** The new token, shown once; null when an unused one was issued earlier and still works. */
+  readonly token: string | null
+  readonly expiresAt: number
+}
+
+/**
+ * Serialises token issuance for one user: the write takes PostgreSQL's row lock, or SQLite's
+ * write lock, before anything is read, so a concurrent issuer waits and then sees our token.
+ */
+async function lockUser(trx: Kysely<Database>, userId: string): Promise<void> {
+  await trx.updateTable('admin_user').set({ role: 'admin' }).where('id', '=', userId).execute()
+}
+
 /** Admin users, their passwords (scrypt) and their sessions (stored as hashes). */
 export function createAdminUsers(deps: AdminUserDeps) {
   const { db, audit, now, sessionTtlMs } = deps
 
-  async function openSession(userId: string, kind: 'session' | 'bootstrap', ttlMs: number) {
+  async function openSession(
+    userId: string,
+    kind: 'session' | 'bootstrap',
+    ttlMs: number,
+    on: Kysely<Database> = db,
+  ) {
     const token = createSecret(kind === 'session' ? SESSION_PREFIX : BOOTSTRAP_PREFIX, 32)
     const createdAt = now()
-    await db
+    await on
       .insertInto('admin_session')
       .values({
         id: hashSecret(token),
@@ -53,6 +74,37 @@ export function createAdminUsers(deps: AdminUserDeps) {
       })
       .execute()
     return { token, expiresAt: createdAt + ttlMs }
+  }
+
+  /**
+   * The first admin, created as `admin` when there is none. Race-safe: two replicas starting at
+   * once on a fresh database both insert, the unique username lets one win, both read it back.
+   */
+  async function ensureAdmin(): Promise<{ id: string; username: string }> {
+    const existing = await firstAdmin()
+    if (existing) return existing
+    const id = createId('usr')
+    const inserted = await db
+      .insertInto('admin_user')
+      .values({ id, username: 'admin', password_hash: null, role: 'admin', created_at: now() })
+      .onConflict((oc) => oc.column('username').doNothing())
+      .executeTakeFirst()
+    if (inserted.numInsertedOrUpdatedRows === 1n) {
+      await audit.appendNow({ actor: 'system', action: 'admin.bootstrap', target: id })
+    }
+    const admin = await firstAdmin()
+    if (!admin) throw new Error('a user named "admin" exists without the admin role')
+    return admin
+  }
+
+  function firstAdmin() {
+    return db
+      .selectFrom('admin_user')
+      .select(['id', 'username'])
+      .where('role', '=', 'admin')
+      .orderBy('created_at')
+      .orderBy('id')
+      .executeTakeFirst()
   }
 
   async function userById(id: string): Promise<AdminUser | undefined> {
@@ -73,35 +125,62 @@ export function createAdminUsers(deps: AdminUserDeps) {
 
   return {
     /**
-     * On a database with no password-holding admin, (re)creates the `admin` user and returns a
-     * fresh one-time login token; earlier unused tokens stop working. Otherwise returns null.
+     * At start: on a database with no password-holding admin, makes sure the `admin` user
+     * exists and issues a one-time login token unless an unused, unexpired one is already out.
+     * A token issued before is never replaced here (a second start or another replica would
+     * otherwise retire the token the user just copied): then `token` is null and
+     * `issueToken` gives a new one. Returns null once an admin has a password.
      */
-    async bootstrap(): Promise<{ username: string; token: string; expiresAt: number } | null> {
+    async bootstrap(): Promise<BootstrapResult | null> {
       const admins = await db
         .selectFrom('admin_user')
-        .selectAll()
+        .select('password_hash')
         .where('role', '=', 'admin')
         .execute()
       if (admins.some((a) => a.password_hash !== null)) return null
-      let admin = admins[0]
-      if (!admin) {
-        admin = {
-          id: createId('usr'),
-          username: 'admin',
-          password_hash: null,
-          role: 'admin',
-          created_at: now(),
-        }
-        await db.insertInto('admin_user').values(admin).execute()
-        await audit.appendNow({ actor: 'system', action: 'admin.bootstrap', target: admin.id })
+      const admin = await ensureAdmin()
+      // Audited after the transaction: on SQLite's one connection, an append inside it would
+      // wait for the transaction itself.
+      const result = await db.transaction().execute(async (trx) => {
+        await lockUser(trx, admin.id)
+        const pending = await trx
+          .selectFrom('admin_session')
+          .select('expires_at')
+          .where('user_id', '=', admin.id)
+          .where('kind', '=', 'bootstrap')
+          .where('expires_at', '>', now())
+          .orderBy('expires_at', 'desc')
+          .executeTakeFirst()
+        if (pending) return { username: admin.username, token: null, expiresAt: pending.expires_at }
+        const issued = await openSession(admin.id, 'bootstrap', BOOTSTRAP_TTL_MS, trx)
+        return { username: admin.username, ...issued }
+      })
+      if (result.token !== null) {
+        await audit.appendNow({ actor: 'system', action: 'admin.token_issued', target: admin.id })
       }
-      await db
-        .deleteFrom('admin_session')
-        .where('user_id', '=', admin.id)
-        .where('kind', '=', 'bootstrap')
-        .execute()
-      const { token, expiresAt } = await openSession(admin.id, 'bootstrap', BOOTSTRAP_TTL_MS)
-      return { username: admin.username, token, expiresAt }
+      return result
+    },
+
+    /**
+     * Issues a new one-time login token for the `admin` user (creating the user when missing)
+     * and retires every earlier one. For `warden admin token`: the explicit way to get a token
+     * when the printed one was lost, expired or used. Audited as `admin.token_issued`.
+     */
+    async issueToken(
+      actor: string,
+    ): Promise<{ username: string; token: string; expiresAt: number }> {
+      const admin = await ensureAdmin()
+      const issued = await db.transaction().execute(async (trx) => {
+        await lockUser(trx, admin.id)
+        await trx
+          .deleteFrom('admin_session')
+          .where('user_id', '=', admin.id)
+          .where('kind', '=', 'bootstrap')
+          .execute()
+        return openSession(admin.id, 'bootstrap', BOOTSTRAP_TTL_MS, trx)
+      })
+      await audit.appendNow({ actor, action: 'admin.token_issued', target: admin.id })
+      return { username: admin.username, ...issued }
     },
 
     /** Signs in with a username and password, or with the one-time bootstrap token. */

@@ -3,5 +3,5 @@ export type { Organizations, Organization, Application } from './organizations.j
 export { createApiKeys, KEY_PREFIX } from './api-keys.js'
 export type { ApiKeys, ApiKeyInfo, CreatedApiKey, CreateKeyInput } from './api-keys.js'
 export { createAdminUsers, ADMIN_ROLES } from './admin-users.js'
-export type { AdminUsers, AdminUser, AdminRole } from './admin-users.js'
+export type { AdminUsers, AdminUser, AdminRole, BootstrapResult } from './admin-users.js'
 export { hashPassword, verifyPassword } from './passwords.js'

@@ -28,6 +28,9 @@ export interface OrganizationDeps {
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}$/
 
+/** The shape of every Warden id (`createId`): a lookup by id-or-name must never be ambiguous. */
+const ID_SHAPED = /^(org|app|key|usr)_[A-Za-z0-9_-]{16}$/
+
 function checkName(name: string, param: string): void {
   if (!NAME.test(name)) {
     throw new WardenError(
@@ -36,6 +39,15 @@ function checkName(name: string, param: string): void {
       { param },
     )
   }
+  if (ID_SHAPED.test(name)) refuseIdName(name, param)
+}
+
+function refuseIdName(name: string, param: string): never {
+  throw new WardenError(
+    'invalid_request_error',
+    `${param} "${name}" looks like a Warden id; ids and names share one lookup, so choose another ${param}`,
+    { param },
+  )
 }
 
 /** Creates, finds and lists organizations and their applications. */
@@ -59,6 +71,15 @@ export function createOrganizations(deps: OrganizationDeps) {
       }
       throw error
     }
+  }
+
+  /** Refuses a name equal to any organization's or application's id (older ids included). */
+  async function checkNotAnId(name: string): Promise<void> {
+    const [org, app] = await Promise.all([
+      db.selectFrom('organization').select('id').where('id', '=', name).executeTakeFirst(),
+      db.selectFrom('application').select('id').where('id', '=', name).executeTakeFirst(),
+    ])
+    if (org ?? app) refuseIdName(name, 'name')
   }
 
   async function findOrganization(idOrName: string): Promise<Organization | undefined> {
@@ -90,6 +111,7 @@ export function createOrganizations(deps: OrganizationDeps) {
     /** Creates an organization; a taken name is a 409. */
     async createOrganization(name: string, actor: string): Promise<Organization> {
       checkName(name, 'name')
+      await checkNotAnId(name)
       const org = { id: createId('org'), name, createdAt: now() }
       await insertUnique(
         () =>
@@ -117,6 +139,7 @@ export function createOrganizations(deps: OrganizationDeps) {
     /** Creates an application in an organization; a taken name there is a 409. */
     async createApplication(orgId: string, name: string, actor: string): Promise<Application> {
       checkName(name, 'name')
+      await checkNotAnId(name)
       const app = { id: createId('app'), orgId, name, createdAt: now() }
       await insertUnique(
         () =>

@@ -1,36 +1,68 @@
+import { readFileSync } from 'node:fs'
 import { Command, CommanderError } from 'commander'
 import { isWardenError } from '../domain/index.js'
+import { registerAdminCommands } from './commands/admin.js'
 import { registerKeyCommands } from './commands/key.js'
 import { registerOrgCommands } from './commands/org.js'
 import { registerSystemCommands } from './commands/system.js'
-import { CliError } from './context.js'
+import { CliError, type GlobalOptions } from './context.js'
+
+/** How a run of the CLI ended: its exit code, and whether a server now keeps the process alive. */
+export interface CliOutcome {
+  readonly code: number
+  readonly serving: boolean
+}
+
+/** What a command registration needs from the program around it. */
+export interface CliProgram {
+  /** The global options (`--config`, `--database`), read when a command runs. */
+  readonly globals: () => GlobalOptions
+  /** Called by `start` once the server listens. */
+  readonly onServing: () => void
+}
+
+/** The version in this package's package.json (the same from `src/` and `dist/`). */
+function packageVersion(): string {
+  const url = new URL('../../package.json', import.meta.url)
+  return (JSON.parse(readFileSync(url, 'utf8')) as { version: string }).version
+}
 
 /** Builds the `warden` command with every subcommand. */
-export function createProgram(): Command {
+export function createProgram(onServing: () => void = () => undefined): Command {
   const program = new Command('warden')
     .description('Warden: an OpenAI-compatible gateway that enforces a published usage policy')
+    .version(packageVersion(), '-V, --version', 'print the version of warden')
+    .helpOption('-h, --help', 'show help for a command')
+    .option('--config <file>', 'the config file (default: $WARDEN_CONFIG, else ./warden.yaml)')
+    .option(
+      '--database <url-or-path>',
+      'postgres://…, sqlite:PATH or a SQLite file path (default: from the config)',
+    )
     .showHelpAfterError()
     .exitOverride()
-  registerSystemCommands(program)
-  registerOrgCommands(program)
-  registerKeyCommands(program)
+  const cli: CliProgram = { globals: () => program.opts<GlobalOptions>(), onServing }
+  registerSystemCommands(program, cli)
+  registerAdminCommands(program, cli)
+  registerOrgCommands(program, cli)
+  registerKeyCommands(program, cli)
   return program
 }
 
-/** Runs the CLI; returns the exit code. */
-export async function runCli(argv: readonly string[]): Promise<number> {
+/** Runs the CLI; says how it ended. Failures a user can fix are one line on stderr. */
+export async function runCli(argv: readonly string[]): Promise<CliOutcome> {
+  let serving = false
   try {
-    await createProgram().parseAsync([...argv], { from: 'user' })
-    return 0
+    await createProgram(() => (serving = true)).parseAsync([...argv], { from: 'user' })
+    return { code: 0, serving }
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode
+    if (error instanceof CommanderError) return { code: error.exitCode, serving: false }
     if (error instanceof CliError) {
       if (error.message) process.stderr.write(`warden: ${error.message}\n`)
-      return error.exitCode
+      return { code: error.exitCode, serving: false }
     }
     if (isWardenError(error)) {
       process.stderr.write(`warden: ${error.message}\n`)
-      return 1
+      return { code: 1, serving: false }
     }
     throw error
   }

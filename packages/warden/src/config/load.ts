@@ -1,5 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs'
-import { isAbsolute, resolve } from 'node:path'
+import { existsSync, readFileSync, statSync } from 'node:fs'
+import { dirname, isAbsolute, resolve } from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import type { z } from 'zod'
 import { configSchema, type Config } from './schema.js'
@@ -57,9 +57,29 @@ export function loadConfig(input: LoadConfigInput): Config {
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems)
   const config = parsed.data
   if (config.database.url === '' && !isAbsolute(config.database.sqlitePath)) {
-    config.database.sqlitePath = resolve(cwd, config.database.sqlitePath)
+    config.database.sqlitePath = resolve(findHome(input.file, env, cwd), config.database.sqlitePath)
   }
   return deepFreeze(config)
+}
+
+/**
+ * The folder relative data paths resolve against, so the server and the CLI find one database
+ * wherever they run: `WARDEN_HOME`, else the folder of the config file in use, else the nearest
+ * ancestor of `cwd` holding `.warden/`, else `cwd`.
+ */
+export function findHome(
+  file: string | undefined,
+  env: LoadConfigInput['env'],
+  cwd: string,
+): string {
+  if (env.WARDEN_HOME) return resolve(cwd, env.WARDEN_HOME)
+  const configFile = file || env.WARDEN_CONFIG
+  if (configFile) return dirname(resolve(cwd, configFile))
+  if (existsSync(resolve(cwd, 'warden.yaml'))) return cwd
+  for (let dir = cwd; ; dir = dirname(dir)) {
+    if (statSync(resolve(dir, '.warden'), { throwIfNoEntry: false })?.isDirectory()) return dir
+    if (dirname(dir) === dir) return cwd
+  }
 }
 
 function readFile(file: string | undefined, cwd: string, problems: string[]): Mutable {

@@ -1,4 +1,8 @@
 import { createHash } from 'node:crypto'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import {
   createAdminUsers,
@@ -6,7 +10,9 @@ import {
   type AdminUser,
   type AdminUsers,
 } from '../access/index.js'
+import { bootstrapAdmin } from '../testing/bootstrap-runner.js'
 import { testDatabaseKinds } from '../testing/databases.js'
+import { startOtherProcess } from '../testing/other-process.js'
 import {
   dumpStore,
   openStoreFixture,
@@ -14,6 +20,7 @@ import {
   type StoreFixture,
 } from '../testing/store-fixture.js'
 
+const RUNNER = fileURLToPath(new URL('../testing/bootstrap-runner.ts', import.meta.url))
 const SESSION_TTL_MS = 12 * 3_600_000
 const PASSWORD = 'correct horse battery'
 
@@ -39,7 +46,7 @@ describe.each(testDatabaseKinds(process.env.WARDEN_TEST_DATABASE_URL))(
     /** Bootstraps the admin user and signs in with the one-time token. */
     async function signInFirstTime() {
       const boot = await admins.bootstrap()
-      if (boot === null) throw new Error('bootstrap returned null on an empty database')
+      if (boot?.token == null) throw new Error('bootstrap issued no token on an empty database')
       return admins.login({ token: boot.token })
     }
 
@@ -63,19 +70,86 @@ describe.each(testDatabaseKinds(process.env.WARDEN_TEST_DATABASE_URL))(
       })
     })
 
-    it('issues a fresh token on a second bootstrap and retires the first', async () => {
+    it('keeps the first token through a second bootstrap, which says one is already out', async () => {
       const first = await admins.bootstrap()
+      fx.clock.advance(3_600_000)
       const second = await admins.bootstrap()
 
-      expect(second?.token).not.toBe(first?.token)
-      expect(await wardenErrorOf(admins.login({ token: first?.token ?? '' }))).toMatchObject({
-        code: 'unauthorized',
-      })
-      expect((await admins.login({ token: second?.token ?? '' })).user.username).toBe('admin')
+      expect(second).toEqual({ username: 'admin', token: null, expiresAt: first?.expiresAt })
+      expect((await admins.login({ token: first?.token ?? '' })).user.username).toBe('admin')
       expect(await fx.store.db.selectFrom('admin_user').select('username').execute()).toEqual([
         { username: 'admin' },
       ])
     })
+
+    it('issues a new token once the first is used or expired', async () => {
+      const first = await admins.bootstrap()
+      await admins.login({ token: first?.token ?? '' })
+      const afterUse = await admins.bootstrap()
+      expect(afterUse?.token).toMatch(/^wdb_/)
+      fx.clock.advance(24 * 3_600_000)
+      const afterExpiry = await admins.bootstrap()
+      expect(afterExpiry?.token).toMatch(/^wdb_/)
+      expect(afterExpiry?.token).not.toBe(afterUse?.token)
+    })
+
+    it('issueToken retires the unused token, is audited, and works after a password is set', async () => {
+      const first = await admins.bootstrap()
+      const issued = await admins.issueToken('cli')
+
+      expect(issued).toEqual({
+        username: 'admin',
+        token: issued.token,
+        expiresAt: fx.clock.now() + 24 * 3_600_000,
+      })
+      expect(await wardenErrorOf(admins.login({ token: first?.token ?? '' }))).toMatchObject({
+        code: 'unauthorized',
+      })
+      const { user } = await admins.login({ token: issued.token })
+      await admins.setPassword(user.id, PASSWORD, 'cli')
+      expect(await admins.bootstrap()).toBeNull()
+      const recovery = await admins.issueToken('cli')
+      expect((await admins.login({ token: recovery.token })).user.id).toBe(user.id)
+      const actions = await fx.store.db
+        .selectFrom('audit_entry')
+        .select(['action', 'actor'])
+        .where('action', '=', 'admin.token_issued')
+        .orderBy('seq')
+        .execute()
+      expect(actions).toEqual([
+        { action: 'admin.token_issued', actor: 'system' },
+        { action: 'admin.token_issued', actor: 'cli' },
+        { action: 'admin.token_issued', actor: 'cli' },
+      ])
+    })
+
+    it('bootstraps one admin and one token when two processes start at once on a fresh database', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'warden-bootstrap-'))
+      try {
+        const input = { url: fx.database.url, sqlitePath: fx.database.sqlitePath }
+        const others = await Promise.all(
+          ['a', 'b'].map((n) =>
+            startOtherProcess(RUNNER, 'bootstrapAdmin', { ...input, outFile: join(dir, n) }),
+          ),
+        )
+        await Promise.all([
+          ...others.map((o) => o.go()),
+          bootstrapAdmin({ ...input, outFile: join(dir, 'c') }),
+        ])
+
+        const results = ['a', 'b', 'c'].map(
+          (n) => JSON.parse(readFileSync(join(dir, n), 'utf8')) as { token: string | null },
+        )
+        const tokens = results.flatMap((r) => (r.token === null ? [] : [r.token]))
+        expect(tokens).toHaveLength(1)
+        expect(await fx.store.db.selectFrom('admin_user').select('username').execute()).toEqual([
+          { username: 'admin' },
+        ])
+        expect((await admins.login({ token: tokens[0] ?? '' })).user.username).toBe('admin')
+      } finally {
+        rmSync(dir, { recursive: true, force: true })
+      }
+    }, 60_000)
 
     it('refuses an expired bootstrap token', async () => {
       const boot = await admins.bootstrap()
@@ -158,10 +232,10 @@ describe.each(testDatabaseKinds(process.env.WARDEN_TEST_DATABASE_URL))(
     it('refuses unknown, missing, bootstrap and logged-out session tokens', async () => {
       const boot = await admins.bootstrap()
       const { token } = await admins.login({ token: boot?.token ?? '' })
-      const again = await admins.bootstrap()
+      const again = (await admins.bootstrap())?.token ?? undefined
       await admins.logout(token)
 
-      for (const candidate of [token, `wds_${'A'.repeat(43)}`, again?.token, undefined, '']) {
+      for (const candidate of [token, `wds_${'A'.repeat(43)}`, again, undefined, '']) {
         expect(
           await wardenErrorOf(admins.authenticate(candidate)),
           String(candidate),

@@ -88,7 +88,8 @@ export async function openPostgresDialect(url: string, poolSize: number): Promis
   }
 }
 
-function redactUrl(url: string): string {
+/** A PostgreSQL URL without its password, for logs and messages. */
+export function redactUrl(url: string): string {
   try {
     const parsed = new URL(url)
     if (parsed.password !== '') parsed.password = '***'

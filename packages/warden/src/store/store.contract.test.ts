@@ -183,6 +183,50 @@ describe.each(testDatabaseKinds(process.env.WARDEN_TEST_DATABASE_URL))(
           expect(await orgs.listApplications(acme.id)).toHaveLength(1)
         })
 
+        it('refuses an organization or application name shaped like a Warden id, naming name', async () => {
+          const orgs = organizations()
+          const acme = await orgs.createOrganization('Acme', 'cli')
+          const web = await orgs.createApplication(acme.id, 'web', 'cli')
+
+          for (const name of [acme.id, web.id, 'key_AAAAAAAAAAAAAAAA', 'usr_abcdefghij-_0123']) {
+            expect(await wardenErrorOf(orgs.createOrganization(name, 'cli')), name).toMatchObject({
+              code: 'invalid_request_error',
+              param: 'name',
+              status: 400,
+            })
+            expect(
+              await wardenErrorOf(orgs.createApplication(acme.id, name, 'cli')),
+              name,
+            ).toMatchObject({ code: 'invalid_request_error', param: 'name', status: 400 })
+          }
+          expect(await orgs.listOrganizations()).toEqual([acme])
+          expect(await orgs.listApplications(acme.id)).toEqual([web])
+          // Names that only resemble an id are still names.
+          expect((await orgs.createOrganization('org_short', 'cli')).name).toBe('org_short')
+          expect((await orgs.createApplication(acme.id, 'app-AAAAAAAAAAAAAAAA', 'cli')).name).toBe(
+            'app-AAAAAAAAAAAAAAAA',
+          )
+        })
+
+        it('refuses a name equal to an existing id of another shape, so lookups stay unambiguous', async () => {
+          const orgs = organizations()
+          const acme = await orgs.createOrganization('Acme', 'cli')
+          // An id written by an older release, not shaped like today's ids.
+          await fx.store.db
+            .insertInto('organization')
+            .values({ id: 'legacy-1', name: 'Legacy', created_at: fx.clock.now() })
+            .execute()
+
+          expect(await wardenErrorOf(orgs.createOrganization('legacy-1', 'cli'))).toMatchObject({
+            code: 'invalid_request_error',
+            param: 'name',
+          })
+          expect(
+            await wardenErrorOf(orgs.createApplication(acme.id, 'legacy-1', 'cli')),
+          ).toMatchObject({ code: 'invalid_request_error', param: 'name' })
+          expect((await orgs.findOrganization('legacy-1'))?.name).toBe('Legacy')
+        })
+
         it('answers conflict, not a database error, to two simultaneous creations of one name', async () => {
           const orgs = organizations()
           // Warm the pool so that every creation gets its own connection at once.

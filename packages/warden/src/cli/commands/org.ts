@@ -1,16 +1,18 @@
 import type { Command } from 'commander'
 import { toApplicationDto, toOrganizationDto } from '../../contract/index.js'
+import type { CliProgram } from '../main.js'
 import { CliError, output, withServices } from '../context.js'
 
 /** `warden org create|list` and `warden app create|list`. */
-export function registerOrgCommands(program: Command): void {
+export function registerOrgCommands(program: Command, cli: CliProgram): void {
   const org = program.command('org').description('manage organizations')
   org
     .command('create')
-    .argument('<name>')
-    .option('--json', 'print JSON')
+    .description('create an organization')
+    .argument('<name>', 'its name: letters, digits, space, dot, dash or underscore')
+    .option('--json', 'print JSON with the admin API fields')
     .action(async (name: string, opts: { json?: boolean }) => {
-      await withServices(async (s) => {
+      await withServices(cli.globals(), async (s) => {
         const created = await s.organizations.createOrganization(name, 'cli')
         output(
           opts.json === true,
@@ -21,9 +23,10 @@ export function registerOrgCommands(program: Command): void {
     })
   org
     .command('list')
-    .option('--json', 'print JSON')
+    .description('list organizations, oldest first')
+    .option('--json', 'print JSON with the admin API fields')
     .action(async (opts: { json?: boolean }) => {
-      await withServices(async (s) => {
+      await withServices(cli.globals(), async (s) => {
         const orgs = (await s.organizations.listOrganizations()).map(toOrganizationDto)
         output(
           opts.json === true,
@@ -36,11 +39,12 @@ export function registerOrgCommands(program: Command): void {
   const app = program.command('app').description('manage applications of an organization')
   app
     .command('create')
-    .requiredOption('--org <name>', 'organization name or id')
-    .argument('<name>')
-    .option('--json', 'print JSON')
+    .description('create an application in an organization')
+    .requiredOption('--org <name-or-id>', 'the organization')
+    .argument('<name>', 'its name: letters, digits, space, dot, dash or underscore')
+    .option('--json', 'print JSON with the admin API fields')
     .action(async (name: string, opts: { org: string; json?: boolean }) => {
-      await withServices(async (s) => {
+      await withServices(cli.globals(), async (s) => {
         const found = await s.organizations.findOrganization(opts.org)
         if (!found) throw new CliError(`no organization "${opts.org}"`)
         const created = await s.organizations.createApplication(found.id, name, 'cli')
@@ -53,10 +57,11 @@ export function registerOrgCommands(program: Command): void {
     })
   app
     .command('list')
-    .requiredOption('--org <name>', 'organization name or id')
-    .option('--json', 'print JSON')
+    .description('list the applications of an organization, oldest first')
+    .requiredOption('--org <name-or-id>', 'the organization')
+    .option('--json', 'print JSON with the admin API fields')
     .action(async (opts: { org: string; json?: boolean }) => {
-      await withServices(async (s) => {
+      await withServices(cli.globals(), async (s) => {
         const found = await s.organizations.findOrganization(opts.org)
         if (!found) throw new CliError(`no organization "${opts.org}"`)
         const apps = (await s.organizations.listApplications(found.id)).map(toApplicationDto)
