@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig, processEnv } from './config/index.js'
 import { createLogger } from './logger.js'
+import { providerKinds } from './providers/index.js'
 import { serve } from './serve.js'
 import { createServices } from './services.js'
 
@@ -7,7 +8,7 @@ import { createServices } from './services.js'
 export async function start(): Promise<void> {
   let config
   try {
-    config = loadConfig({ env: processEnv() })
+    config = loadConfig({ env: processEnv(), providerKinds })
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`warden: ${error.message}\n`)
@@ -16,7 +17,7 @@ export async function start(): Promise<void> {
     throw error
   }
   const logger = createLogger(config.log)
-  const services = await createServices(config, { logger })
+  const services = await createServices(config, { logger, checkSecrets: true })
   const bootstrap = await services.adminUsers.bootstrap()
   const server = await serve(services)
   const lines = [

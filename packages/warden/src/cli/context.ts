@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig, processEnv } from '../config/index.js'
 import { createLogger } from '../logger.js'
+import { providerKinds } from '../providers/index.js'
 import { createServices, type Services } from '../services.js'
 
 /** A command's failure that should print one line and exit non-zero. */
@@ -16,13 +17,16 @@ export class CliError extends Error {
 export async function withServices<T>(run: (services: Services) => Promise<T>): Promise<T> {
   let config
   try {
-    config = loadConfig({ env: processEnv() })
+    config = loadConfig({ env: processEnv(), providerKinds })
   } catch (error) {
     if (error instanceof ConfigError) throw new CliError(error.message, 2)
     throw error
   }
   const logger = createLogger({ level: 'warn' }, process.stderr)
-  const services = await createServices(config, { logger })
+  // A secret the database needs is read here, not at load: it is a config error all the same.
+  const services = await createServices(config, { logger }).catch((error: unknown) => {
+    throw error instanceof ConfigError ? new CliError(error.message, 2) : error
+  })
   try {
     return await run(services)
   } finally {

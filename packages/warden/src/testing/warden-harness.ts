@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream'
 import { loadConfig, type Config } from '../config/index.js'
 import { createLogger } from '../logger.js'
+import { providerKinds } from '../providers/index.js'
 import { serve, type RunningServer } from '../serve.js'
 import { createServices, type Services } from '../services.js'
 import { sqliteKind, type TestDatabase, type TestDatabaseKind } from './databases.js'
@@ -12,8 +13,10 @@ export interface HarnessOptions {
   readonly env?: Readonly<Record<string, string>>
   /** Provider settings merged over the stub provider's defaults. */
   readonly provider?: Readonly<Record<string, unknown>>
-  /** Extra configured models, on the stub provider. */
-  readonly models?: ReadonlyArray<{ id: string; upstreamModel?: string }>
+  /** More providers by name, as `warden.yaml` would write them (secret references allowed). */
+  readonly providers?: Readonly<Record<string, Readonly<Record<string, unknown>>>>
+  /** Extra configured models, on the stub provider unless they name another. */
+  readonly models?: ReadonlyArray<{ id: string; upstreamModel?: string; provider?: string }>
   readonly stub?: StubUpstreamOptions
   readonly now?: () => number
 }
@@ -51,33 +54,28 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       ...options.env,
     },
     file: undefined,
-  })
-  const withStub: Config = {
-    ...config,
-    usage: { ...config.usage, flushIntervalMs: 50 },
-    providers: {
-      stub: {
-        kind: 'openai-compatible',
-        baseUrl: stub.url,
-        apiKey: 'sk-upstream-secret-abcdef123456',
-        timeoutMs: 2_000,
-        streamIdleTimeoutMs: 2_000,
-        connectTimeoutMs: 1_000,
-        maxRetries: 2,
-        retryBackoffMs: 10,
-        connections: 16,
-        passthroughModels: true,
-        headers: {},
-        ...options.provider,
+    providerKinds,
+    values: {
+      usage: { flushIntervalMs: 50 },
+      providers: {
+        ...options.providers,
+        stub: {
+          kind: 'openai-compatible',
+          baseUrl: stub.url,
+          apiKey: 'sk-upstream-secret-abcdef123456',
+          timeoutMs: 2_000,
+          streamIdleTimeoutMs: 2_000,
+          connectTimeoutMs: 1_000,
+          maxRetries: 2,
+          retryBackoffMs: 10,
+          connections: 16,
+          passthroughModels: true,
+          ...options.provider,
+        },
       },
+      models: (options.models ?? []).map((m) => ({ provider: 'stub', ...m })),
     },
-    models: (options.models ?? []).map((m) => ({
-      id: m.id,
-      provider: 'stub',
-      upstreamModel: m.upstreamModel,
-      ownedBy: 'warden',
-    })),
-  }
+  })
   const chunks: string[] = []
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -85,9 +83,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       done()
     },
   })
-  const logger = createLogger(withStub.log, sink)
-  const services = await createServices(withStub, {
+  const logger = createLogger(config.log, sink)
+  const services = await createServices(config, {
     logger,
+    checkSecrets: true,
     ...(options.now ? { now: options.now } : {}),
   })
   const server = await serve(services)
@@ -98,7 +97,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     stub,
     services,
     server,
-    config: withStub,
+    config,
     logs: () => chunks.join(''),
     async createKey(keyOptions = {}) {
       counter += 1
