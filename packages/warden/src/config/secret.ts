@@ -19,6 +19,7 @@ export interface SecretSource {
 
 /** A secret that cannot be resolved: a configuration problem found when it is first used. */
 export class SecretUnavailableError extends ConfigError {
+  override readonly name = 'SecretUnavailableError'
   constructor(
     /** The config path, e.g. `providers.openai.apiKey`. */
     readonly path: string,

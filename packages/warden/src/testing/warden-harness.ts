@@ -14,7 +14,7 @@ export interface HarnessOptions {
   /** Provider settings merged over the stub provider's defaults. */
   readonly provider?: Readonly<Record<string, unknown>>
   /** More providers by name, as `warden.yaml` would write them (secret references allowed). */
-  readonly providers?: Readonly<Record<string, Readonly<Record<string, unknown>>>>
+  readonly providers?: (stubUrl: string) => Readonly<Record<string, Record<string, unknown>>>
   /** Extra configured models, on the stub provider unless they name another. */
   readonly models?: ReadonlyArray<{ id: string; upstreamModel?: string; provider?: string }>
   readonly stub?: StubUpstreamOptions
@@ -58,7 +58,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     values: {
       usage: { flushIntervalMs: 50 },
       providers: {
-        ...options.providers,
+        ...options.providers?.(stub.url),
         stub: {
           kind: 'openai-compatible',
           baseUrl: stub.url,
