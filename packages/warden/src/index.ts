@@ -1,4 +1,5 @@
 export { loadConfig, ConfigError, type Config } from './config/index.js'
+export { providerKinds } from './providers/index.js'
 export { createServices, type Services } from './services.js'
 export { serve, type RunningServer } from './serve.js'
 export { createLogger } from './logger.js'

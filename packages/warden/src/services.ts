@@ -1,6 +1,6 @@
 import type { Logger } from 'pino'
 import { createAdminUsers, createApiKeys, createOrganizations } from './access/index.js'
-import type { Config } from './config/index.js'
+import { collectSecrets, type Config } from './config/index.js'
 import {
   auditFilePaths,
   createAuditCheckpointer,
@@ -20,13 +20,19 @@ export interface ServiceOptions {
   readonly migrate?: boolean
   /** The environment `env:NAME` references (`audit.signingKey`) are resolved in. */
   readonly env?: Readonly<Record<string, string | undefined>>
+  /**
+   * Resolve every secret reference now and log one warning for each that cannot be (the
+   * server). Commands that never call an upstream leave them unread.
+   */
+  readonly checkSecrets?: boolean
 }
 
 /** The composition root: the one place that picks implementations and wires them together. */
 export async function createServices(config: Config, options: ServiceOptions) {
   const { logger } = options
   const now = options.now ?? Date.now
-  const store = await openStore(config.database)
+  if (options.checkSecrets ?? false) warnUnresolvedSecrets(config, logger)
+  const store = await openStore({ ...config.database, url: config.database.url.reveal() })
   if (options.migrate ?? true) await store.migrate()
   const db = store.db
 
@@ -78,7 +84,7 @@ export async function createServices(config: Config, options: ServiceOptions) {
 
   const providers: Record<string, Provider> = {}
   for (const [name, providerConfig] of Object.entries(config.providers)) {
-    providers[name] = createProvider(name, providerConfig)
+    providers[name] = createProvider(name, providerConfig, { now })
   }
   const models = createModelRegistry({
     models: config.models,
@@ -122,6 +128,19 @@ export async function createServices(config: Config, options: ServiceOptions) {
       await Promise.all(Object.values(providers).map((p) => p.close()))
       await store.close()
     },
+  }
+}
+
+/** Reads every secret once, at start, so requests never do; names each one that is missing. */
+function warnUnresolvedSecrets(config: Config, logger: Logger): void {
+  for (const secret of collectSecrets(config)) {
+    const problem = secret.problem()
+    if (problem !== undefined) {
+      logger.warn(
+        { setting: secret.path, reference: secret.reference },
+        `${problem}: what needs it fails until it is set and Warden restarts`,
+      )
+    }
   }
 }
 

@@ -13,7 +13,7 @@ import { serve, type RunningServer } from './serve.js'
 export async function start(globals: GlobalOptions = {}): Promise<RunningServer> {
   const config = loadCliConfig(globals)
   const logger = createLogger(config.log)
-  const services = await openServices(config, { logger })
+  const services = await openServices(config, { logger, checkSecrets: true })
   let server: RunningServer
   try {
     server = await serve(services)

@@ -360,6 +360,71 @@ describe('the warden command and server process', () => {
     }
   }, 60_000)
 
+  it('runs key, org and migrate commands, and starts, while a provider key variable is unset', async () => {
+    const cfg = mkdtempSync(join(tmpdir(), 'warden-unset-'))
+    writeFileSync(
+      join(cfg, 'warden.yaml'),
+      [
+        'providers:',
+        '  openai:',
+        '    kind: openai-compatible',
+        '    baseUrl: https://api.openai.com/v1',
+        '    apiKey: env:SOME_UNSET_VAR',
+        'models:',
+        '  - id: gpt-4o-mini',
+        '    provider: openai',
+      ].join('\n'),
+    )
+    const plainEnv = { PATH: process.env.PATH, HOME: process.env.HOME }
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, [bin, ...args], { cwd: cfg, env: plainEnv, encoding: 'utf8' })
+    for (const args of [['migrate'], ['key', 'create', '--org', 'o', '--app', 'a', '--json']]) {
+      const out = run(...args)
+      expect(out.status, out.stderr).toBe(0)
+    }
+    const listed = run('key', 'list', '--json')
+    expect(listed.status, listed.stderr).toBe(0)
+    expect(listed.stderr).toBe('')
+    expect(JSON.parse(listed.stdout)).toHaveLength(1)
+    expect(run('org', 'list').status).toBe(0)
+
+    const created = JSON.parse(
+      run('key', 'create', '--org', 'o', '--app', 'a', '--json').stdout,
+    ) as {
+      key: string
+    }
+    const child = spawn(process.execPath, [main], {
+      cwd: cfg,
+      env: { ...plainEnv, WARDEN_PORT: '0' },
+    })
+    let stdout = ''
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+    let stderr = ''
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    try {
+      await expect.poll(() => stderr, { timeout: 15_000 }).toMatch(/Create an API key/)
+      const warnings = stdout.split('\n').filter((line) => line.includes('SOME_UNSET_VAR'))
+      expect(warnings).toHaveLength(1)
+      expect(warnings[0]).toContain(
+        'providers.openai.apiKey: environment variable SOME_UNSET_VAR is not set',
+      )
+      const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr)?.[1] ?? ''
+      const res = await fetch(`${url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${created.key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }),
+      })
+      expect(res.status).toBe(502)
+      expect(((await res.json()) as { error: { message: string } }).error.message).toBe(
+        'The upstream "openai" cannot be called: its credential is not configured.',
+      )
+    } finally {
+      child.kill('SIGTERM')
+      await new Promise((r) => child.once('exit', r))
+      rmSync(cfg, { recursive: true, force: true })
+    }
+  })
+
   it('refuses a bad config file at start with one line, every wrong path beneath it, and exit 1', () => {
     const bad = mkdtempSync(join(tmpdir(), 'warden-badcfg-'))
     writeFileSync(

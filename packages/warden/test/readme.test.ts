@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parse as parseYaml } from 'yaml'
 import { configSchema } from '../src/config/index.js'
+import { providerKinds } from '../src/providers/index.js'
 import { startHarness, type Harness } from '../src/testing/warden-harness.js'
 import { startStubUpstream } from '../src/testing/stub-upstream.js'
 
@@ -89,8 +90,8 @@ function schemaPaths(): string[] {
         return walk(def.element, `${prefix}[]`)
       case 'record': {
         // A map of plain values (headers) is one key; a map of objects (providers) is walked.
-        const leaf = (def.valueType as { def?: { type?: string } }).def?.type === 'string'
-        return leaf ? [prefix] : walk(def.valueType, `${prefix}.<name>`)
+        const inner = walk(def.valueType, `${prefix}.<name>`)
+        return inner.length === 1 && inner[0] === `${prefix}.<name>` ? [prefix] : inner
       }
       case 'union':
         return [...new Set((def.options ?? []).flatMap((option) => walk(option, prefix)))]
@@ -98,7 +99,7 @@ function schemaPaths(): string[] {
         return [prefix]
     }
   }
-  return walk(configSchema, '')
+  return walk(configSchema(providerKinds), '')
 }
 
 /** Every command in the README is either run here or named as run by CI. */
@@ -139,7 +140,7 @@ describe('the README', () => {
     expect(yaml).toBeDefined()
     const raw = parseYaml(yaml?.body ?? '') as { providers: Record<string, { apiKey?: string }> }
     if (raw.providers.openai) raw.providers.openai.apiKey = 'sk-test'
-    const parsed = configSchema.parse(raw)
+    const parsed = configSchema(providerKinds).parse(raw)
     expect(parsed.models.map((m) => m.id)).toEqual(['gpt-4o-mini', 'house-model'])
   })
 

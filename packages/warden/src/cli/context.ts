@@ -3,6 +3,7 @@ import { isAbsolute, resolve } from 'node:path'
 import type { Logger } from 'pino'
 import { ConfigError, loadConfig, processEnv, type Config } from '../config/index.js'
 import { createLogger } from '../logger.js'
+import { providerKinds } from '../providers/index.js'
 import { createServices, type Services } from '../services.js'
 import { explainDatabaseError, sqliteFileOf } from './failure.js'
 
@@ -41,7 +42,7 @@ function cliEnv(globals: GlobalOptions, cwd: string): Record<string, string | un
 export function loadCliConfig(globals: GlobalOptions): Config {
   const cwd = process.cwd()
   try {
-    return loadConfig({ file: globals.config, env: cliEnv(globals, cwd), cwd })
+    return loadConfig({ file: globals.config, env: cliEnv(globals, cwd), cwd, providerKinds })
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error
     const lines = error.problems.map((p) => `  - ${p}`)
@@ -57,7 +58,7 @@ export function loadCliConfig(globals: GlobalOptions): Config {
 /** Builds the services; a database that cannot be opened is one line saying what to do. */
 export async function openServices(
   config: Config,
-  options: { readonly logger: Logger; readonly migrate?: boolean },
+  options: { readonly logger: Logger; readonly migrate?: boolean; readonly checkSecrets?: boolean },
 ): Promise<Services> {
   try {
     return await createServices(config, { ...options, env: processEnv() })

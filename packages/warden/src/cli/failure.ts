@@ -32,10 +32,15 @@ function codesOf(error: unknown, depth = 0): string[] {
   ]
 }
 
-/** The SQLite file a database config points at, or null for PostgreSQL. */
+/**
+ * The SQLite file a database config points at, or null for PostgreSQL (and for a URL reference
+ * that cannot be resolved: opening the store reports that one).
+ */
 export function sqliteFileOf(database: Config['database']): string | null {
-  if (database.url === '') return database.sqlitePath
-  return database.url.startsWith('sqlite:') ? database.url.slice('sqlite:'.length) : null
+  if (database.url.problem() !== undefined) return null
+  const url = database.url.reveal()
+  if (url === '') return database.sqlitePath
+  return url.startsWith('sqlite:') ? url.slice('sqlite:'.length) : null
 }
 
 /**
@@ -50,7 +55,7 @@ export function explainDatabaseError(error: unknown, database: Config['database'
     if (code === undefined) return null
     return `cannot open the SQLite database ${file} (${code}): make its folder writable, or choose another place with WARDEN_HOME, WARDEN_SQLITE_PATH or --database`
   }
-  const where = redactUrl(database.url)
+  const where = redactUrl(database.url.reveal())
   const network = codes.find((c) => NETWORK_CODES.has(c))
   if (network !== undefined) {
     return `cannot reach PostgreSQL at ${where} (${network}): start it, or set WARDEN_DATABASE_URL, database.url or --database to a running server`

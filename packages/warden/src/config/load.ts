@@ -2,21 +2,19 @@ import { existsSync, readFileSync, statSync } from 'node:fs'
 import { dirname, isAbsolute, resolve } from 'node:path'
 import { parse as parseYaml } from 'yaml'
 import type { z } from 'zod'
-import { configSchema, type Config } from './schema.js'
-
-/** Why the configuration could not be loaded; the message names every wrong path. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError'
-  constructor(readonly problems: readonly string[]) {
-    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
-  }
-}
+import { configSchema, type Config, type ProviderKindSchemas } from './schema.js'
+import { ConfigError } from './config-error.js'
+import { bindSecrets } from './secret.js'
 
 export interface LoadConfigInput {
   /** A YAML file; defaults to `$WARDEN_CONFIG`, else `./warden.yaml` when it exists. */
   readonly file?: string | undefined
   readonly env: Readonly<Record<string, string | undefined>>
   readonly cwd?: string
+  /** The provider kinds a `providers` entry may name; each checks its own options. */
+  readonly providerKinds: ProviderKindSchemas
+  /** Settings layered over the file and under the environment (tests, embedding). */
+  readonly values?: Readonly<Record<string, unknown>>
 }
 
 type Mutable = Record<string, unknown>
@@ -37,28 +35,33 @@ export const ENV_KEYS: Readonly<Record<string, readonly string[]>> = {
   WARDEN_LOG_LEVEL: ['log', 'level'],
 }
 
-/** Loads defaults < file < environment, resolves secret references, validates once. */
+/**
+ * Loads defaults < file < `values` < environment and validates once. Secret references are
+ * checked for syntax here and bound to the environment and the config file's folder; their
+ * values are read when first used (see `Secret`).
+ */
 export function loadConfig(input: LoadConfigInput): Config {
   const cwd = input.cwd ?? process.cwd()
   const env = input.env
   const problems: string[] = []
-  const raw = readFile(input.file ?? env.WARDEN_CONFIG, cwd, problems)
+  const { raw, baseDir } = readFile(input.file ?? env.WARDEN_CONFIG, cwd, problems)
+  if (input.values) mergeInto(raw, input.values)
 
   for (const [name, path] of Object.entries(ENV_KEYS)) {
     const value = env[name]
     if (value !== undefined && value !== '') setPath(raw, path, value)
   }
   applyDefaultUpstream(raw, env)
-  resolveSecrets(raw, env, cwd, problems)
   checkModelProviders(raw, problems)
 
-  const parsed = configSchema.safeParse(raw)
+  const parsed = configSchema(input.providerKinds).safeParse(raw)
   if (!parsed.success) problems.push(...formatIssues(parsed.error.issues))
   if (problems.length > 0 || !parsed.success) throw new ConfigError(problems)
   const config = parsed.data
-  if (config.database.url === '' && !isAbsolute(config.database.sqlitePath)) {
+  if (!isAbsolute(config.database.sqlitePath)) {
     config.database.sqlitePath = resolve(findHome(input.file, env, cwd), config.database.sqlitePath)
   }
+  bindSecrets(config, { env, baseDir: baseDir ?? cwd })
   return deepFreeze(config)
 }
 
@@ -82,28 +85,33 @@ export function findHome(
   }
 }
 
-function readFile(file: string | undefined, cwd: string, problems: string[]): Mutable {
+/** The file's settings and its folder, which relative `file:` references are resolved against. */
+function readFile(
+  file: string | undefined,
+  cwd: string,
+  problems: string[],
+): { raw: Mutable; baseDir?: string } {
   const path = file !== undefined && file !== '' ? resolve(cwd, file) : resolve(cwd, 'warden.yaml')
   if (file === undefined || file === '') {
-    if (!existsSync(path)) return {}
+    if (!existsSync(path)) return { raw: {} }
   }
   let text: string
   try {
     text = readFileSync(path, 'utf8')
   } catch (error) {
     problems.push(`${path}: cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`)
-    return {}
+    return { raw: {} }
   }
   try {
     const value: unknown = parseYaml(text) ?? {}
     if (typeof value !== 'object' || Array.isArray(value)) {
       problems.push(`${path}: the top level must be a mapping`)
-      return {}
+      return { raw: {} }
     }
-    return value as Mutable
+    return { raw: value as Mutable, baseDir: dirname(path) }
   } catch (error) {
     problems.push(`${path}: not valid YAML (${(error as Error).message.split('\n')[0]})`)
-    return {}
+    return { raw: {} }
   }
 }
 
@@ -119,41 +127,6 @@ function applyDefaultUpstream(raw: Mutable, env: LoadConfigInput['env']): void {
     ...existing,
     baseUrl: url,
     ...(env.WARDEN_UPSTREAM_API_KEY ? { apiKey: env.WARDEN_UPSTREAM_API_KEY } : {}),
-  }
-}
-
-/** Replaces `env:NAME` and `file:/path` values under providers with what they point at. */
-function resolveSecrets(
-  raw: Mutable,
-  env: LoadConfigInput['env'],
-  cwd: string,
-  problems: string[],
-): void {
-  if (!isObject(raw.providers)) return
-  for (const [name, provider] of Object.entries(raw.providers)) {
-    if (!isObject(provider)) continue
-    const resolveAt = (holder: Mutable, key: string, path: string): void => {
-      const value = holder[key]
-      if (typeof value !== 'string') return
-      if (value.startsWith('env:')) {
-        const resolved = env[value.slice(4)]
-        if (resolved === undefined)
-          problems.push(`${path}: environment variable ${value.slice(4)} is not set`)
-        else holder[key] = resolved
-      } else if (value.startsWith('file:')) {
-        try {
-          holder[key] = readFileSync(resolve(cwd, value.slice(5)), 'utf8').trim()
-        } catch {
-          problems.push(`${path}: secret file ${value.slice(5)} cannot be read`)
-        }
-      }
-    }
-    resolveAt(provider, 'apiKey', `providers.${name}.apiKey`)
-    if (isObject(provider.headers)) {
-      for (const header of Object.keys(provider.headers)) {
-        resolveAt(provider.headers, header, `providers.${name}.headers.${header}`)
-      }
-    }
   }
 }
 
@@ -174,6 +147,19 @@ function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
     const path = issue.path.map(String).join('.') || '(root)'
     return `${path}: ${issue.message}`
   })
+}
+
+/** Deep-merges plain mappings; anything else in `over` replaces what is there. */
+function mergeInto(target: Mutable, over: Readonly<Record<string, unknown>>): void {
+  for (const [key, value] of Object.entries(over)) {
+    if (!isObject(value)) {
+      target[key] = value
+      continue
+    }
+    // Copied, not shared: later layers write into `target`, never into the caller's object.
+    if (!isObject(target[key])) target[key] = {}
+    mergeInto(target[key] as Mutable, value)
+  }
 }
 
 function setPath(target: Mutable, path: readonly string[], value: unknown): void {

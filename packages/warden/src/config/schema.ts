@@ -1,36 +1,52 @@
 import { z } from 'zod'
+import { secretString } from './secret.js'
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 
+/** A TCP port; 0 picks a free one. */
 const port = z.coerce.number().int().min(0).max(65535)
 const positiveInt = z.coerce.number().int().positive()
 
-/** One upstream that speaks the OpenAI wire format (OpenAI, Ollama, vLLM, llama.cpp, …). */
-export const openAiCompatibleProviderSchema = z
-  .object({
-    kind: z.literal('openai-compatible'),
-    /** Base URL including the version path, e.g. `https://api.openai.com/v1`. */
-    baseUrl: z.url({ protocol: /^https?$/ }),
-    /** Secret reference (`env:NAME`, `file:/path`) or literal; resolved at load. */
-    apiKey: z.string().optional(),
-    /** Whole-request deadline for a non-streamed call, and time to first byte for a stream. */
-    timeoutMs: positiveInt.default(60_000),
-    /** Longest silence allowed between two chunks of a stream. */
-    streamIdleTimeoutMs: positiveInt.default(60_000),
-    connectTimeoutMs: positiveInt.default(5_000),
-    /** Retries of connect errors and 5xx answers, only before any byte reached the client. */
-    maxRetries: z.coerce.number().int().min(0).max(10).default(2),
-    retryBackoffMs: z.coerce.number().int().min(0).default(100),
-    /** Keep-alive connections kept open to this upstream. */
-    connections: positiveInt.default(128),
-    /** Serve every model the upstream lists under its own id. */
-    passthroughModels: z.boolean().default(false),
-    /** Extra headers sent upstream (values may be secret references). */
-    headers: z.record(z.string(), z.string()).default({}),
-  })
-  .strict()
+/** What the config needs to know about one provider kind: its name and its own settings. */
+export interface ProviderKindSchema {
+  readonly kind: string
+  /** The kind's settings; the config adds `kind` and `passthroughModels` and rejects unknown keys. */
+  readonly options: z.ZodObject
+}
 
-export const providerSchema = z.discriminatedUnion('kind', [openAiCompatibleProviderSchema])
+/** Provider kinds by the `kind` a config entry names (the registry in `providers/`). */
+export type ProviderKindSchemas = Readonly<Record<string, ProviderKindSchema>>
+
+/** One configured upstream: the settings every kind shares, then the kind's own options. */
+export interface ProviderConfig {
+  readonly kind: string
+  /** Serve every model the upstream lists under its own id. */
+  readonly passthroughModels: boolean
+  readonly [option: string]: unknown
+}
+
+/** One entry of `providers`, checked by its kind's own options schema. */
+function providerSchema(kinds: ProviderKindSchemas): z.ZodType<ProviderConfig> {
+  const entries = Object.entries(kinds).map(([kind, { options }]) =>
+    options
+      .extend({ kind: z.literal(kind), passthroughModels: z.boolean().default(false) })
+      .strict(),
+  )
+  const [first, ...rest] = entries
+  const known = Object.keys(kinds).join(', ') || '(none)'
+  if (first === undefined) {
+    return z.never({ error: 'no provider kinds are available' })
+  }
+  return (
+    z
+      .discriminatedUnion('kind', [first, ...rest], {
+        error: (issue) =>
+          issue.code === 'invalid_union' ? `unknown kind; known kinds: ${known}` : undefined,
+      })
+      // States the shared fields for the type checker; the kind's own options pass through as is.
+      .pipe(z.looseObject({ kind: z.string(), passthroughModels: z.boolean() }))
+  )
+}
 
 export const modelSchema = z
   .object({
@@ -44,109 +60,111 @@ export const modelSchema = z
   })
   .strict()
 
-export const configSchema = z
-  .object({
-    server: z
-      .object({
-        host: z.string().min(1).default('127.0.0.1'),
-        port: port.default(8080),
-        /** Largest request body accepted, in bytes; larger ones get 413. */
-        bodyLimitBytes: positiveInt.default(4 * 1024 * 1024),
-        /** Milliseconds given to in-flight requests on shutdown before connections are cut. */
-        shutdownGraceMs: positiveInt.default(10_000),
-        trustProxy: z.boolean().default(false),
-        /** Milliseconds a client has to send the request line and headers; then 408. */
-        headersTimeoutMs: positiveInt.default(10_000),
-        /**
-         * Milliseconds a client has to send the whole request, headers and body; then 408. The
-         * response is not timed: a long streamed answer is not cut.
-         */
-        requestTimeoutMs: positiveInt.default(60_000),
-        /** Milliseconds an idle keep-alive connection stays open between two requests. */
-        keepAliveTimeoutMs: positiveInt.default(72_000),
-        /** Open connections accepted at once; sockets beyond it are closed at once. */
-        maxConnections: positiveInt.default(4096),
-        /** Largest request line plus headers, in bytes; larger ones get 431. */
-        maxHeaderBytes: positiveInt.max(1024 * 1024).default(16 * 1024),
-        /** Bytes of request bodies being received across all requests; beyond it, 503. */
-        maxBodyBytesInFlight: positiveInt.default(64 * 1024 * 1024),
-      })
-      .strict()
-      .refine((server) => server.headersTimeoutMs <= server.requestTimeoutMs, {
-        message: 'headersTimeoutMs must not exceed requestTimeoutMs',
-        path: ['headersTimeoutMs'],
-      })
-      .prefault({}),
-    database: z
-      .object({
-        /** `postgres://…` for PostgreSQL; empty (or `sqlite:PATH`) for the embedded SQLite file. */
-        url: z
-          .string()
-          .regex(
-            /^(|postgres(ql)?:\/\/.+|sqlite:.+)$/,
-            'must be empty, postgres://…, or sqlite:PATH',
-          )
-          .default(''),
-        /** The SQLite file used when `url` is empty. */
-        sqlitePath: z.string().min(1).default('.warden/warden.db'),
-        poolSize: positiveInt.default(10),
-      })
-      .strict()
-      .prefault({}),
-    log: z
-      .object({
-        level: z.enum(LOG_LEVELS).default('info'),
-      })
-      .strict()
-      .prefault({}),
-    usage: z
-      .object({
-        /** Flush buffered usage events at least this often. */
-        flushIntervalMs: positiveInt.default(1_000),
-        /** Flush as soon as this many events are buffered. */
-        // 16 values a row: SQLite binds at most 32,766 in one statement, PostgreSQL 65,535.
-        batchSize: positiveInt.max(2000).default(100),
-        /** Events beyond this many waiting are dropped, and counted. */
-        maxQueue: positiveInt.default(100_000),
-      })
-      .strict()
-      .prefault({}),
-    access: z
-      .object({
-        /** Admin session lifetime in hours. */
-        sessionTtlHours: positiveInt.default(12),
-      })
-      .strict()
-      .prefault({}),
-    audit: z
-      .object({
-        /**
-         * The Ed25519 private key (PKCS#8 PEM) that signs checkpoints, as `env:NAME` or
-         * `file:/path`; when unset, `keyFile` (generated at first start).
-         */
-        signingKey: z.string().min(1).optional(),
-        /** The generated key; empty: `audit-signing-key.pem` beside the SQLite file. */
-        keyFile: z.string().default(''),
-        /** Signed checkpoints, JSON lines; empty: `audit-checkpoints.jsonl` beside the SQLite file. */
-        checkpointFile: z.string().default(''),
-        /** Each checkpoint is also POSTed here as JSON (retried at the next one on failure). */
-        checkpointWebhook: z.url({ protocol: /^https?$/ }).optional(),
-        /** The server checkpoints this often, when the head moved. */
-        checkpointIntervalMs: positiveInt.default(60_000),
-        /** Key ids (besides this process's own) whose checkpoints `audit verify` accepts. */
-        trustedKeyIds: z
-          .array(z.string().regex(/^[0-9a-f]{64}$/, 'must be a key id (64 hex digits)'))
-          .default([]),
-      })
-      .strict()
-      .prefault({}),
-    providers: z.record(z.string().regex(/^[a-z0-9_-]+$/), providerSchema).default({}),
-    models: z.array(modelSchema).default([]),
-  })
-  .strict()
+/** The whole configuration schema, with each provider entry checked by its kind's schema. */
+export function configSchema(kinds: ProviderKindSchemas) {
+  return z
+    .object({
+      server: z
+        .object({
+          host: z.string().min(1).default('127.0.0.1'),
+          port: port.default(8080),
+          /** Largest request body accepted, in bytes; larger ones get 413. */
+          bodyLimitBytes: positiveInt.default(4 * 1024 * 1024),
+          /** Milliseconds given to in-flight requests on shutdown before connections are cut. */
+          shutdownGraceMs: positiveInt.default(10_000),
+          trustProxy: z.boolean().default(false),
+          /** Milliseconds a client has to send the request line and headers; then 408. */
+          headersTimeoutMs: positiveInt.default(10_000),
+          /**
+           * Milliseconds a client has to send the whole request, headers and body; then 408. The
+           * response is not timed: a long streamed answer is not cut.
+           */
+          requestTimeoutMs: positiveInt.default(60_000),
+          /** Milliseconds an idle keep-alive connection stays open between two requests. */
+          keepAliveTimeoutMs: positiveInt.default(72_000),
+          /** Open connections accepted at once; sockets beyond it are closed at once. */
+          maxConnections: positiveInt.default(4096),
+          /** Largest request line plus headers, in bytes; larger ones get 431. */
+          maxHeaderBytes: positiveInt.max(1024 * 1024).default(16 * 1024),
+          /** Bytes of request bodies being received across all requests; beyond it, 503. */
+          maxBodyBytesInFlight: positiveInt.default(64 * 1024 * 1024),
+        })
+        .strict()
+        .refine((server) => server.headersTimeoutMs <= server.requestTimeoutMs, {
+          message: 'headersTimeoutMs must not exceed requestTimeoutMs',
+          path: ['headersTimeoutMs'],
+        })
+        .prefault({}),
+      database: z
+        .object({
+          /** `postgres://…` for PostgreSQL; empty (or `sqlite:PATH`) for the embedded SQLite file. */
+          url: secretString(
+            z
+              .string()
+              .regex(
+                /^(|postgres(ql)?:\/\/.+|sqlite:.+)$/,
+                'must be empty, postgres://…, or sqlite:PATH',
+              ),
+          ).prefault(''),
+          /** The SQLite file used when `url` is empty. */
+          sqlitePath: z.string().min(1).default('.warden/warden.db'),
+          poolSize: positiveInt.default(10),
+        })
+        .strict()
+        .prefault({}),
+      log: z
+        .object({
+          level: z.enum(LOG_LEVELS).default('info'),
+        })
+        .strict()
+        .prefault({}),
+      usage: z
+        .object({
+          /** Flush buffered usage events at least this often. */
+          flushIntervalMs: positiveInt.default(1_000),
+          /** Flush as soon as this many events are buffered. */
+          // 16 values a row: SQLite binds at most 32,766 in one statement, PostgreSQL 65,535.
+          batchSize: positiveInt.max(2000).default(100),
+          /** Events beyond this many waiting are dropped, and counted. */
+          maxQueue: positiveInt.default(100_000),
+        })
+        .strict()
+        .prefault({}),
+      access: z
+        .object({
+          /** Admin session lifetime in hours. */
+          sessionTtlHours: positiveInt.default(12),
+        })
+        .strict()
+        .prefault({}),
+      audit: z
+        .object({
+          /**
+           * The Ed25519 private key (PKCS#8 PEM) that signs checkpoints, as `env:NAME` or
+           * `file:/path`; when unset, `keyFile` (generated at first start).
+           */
+          signingKey: z.string().min(1).optional(),
+          /** The generated key; empty: `audit-signing-key.pem` beside the SQLite file. */
+          keyFile: z.string().default(''),
+          /** Signed checkpoints, JSON lines; empty: `audit-checkpoints.jsonl` beside the SQLite file. */
+          checkpointFile: z.string().default(''),
+          /** Each checkpoint is also POSTed here as JSON (retried at the next one on failure). */
+          checkpointWebhook: z.url({ protocol: /^https?$/ }).optional(),
+          /** The server checkpoints this often, when the head moved. */
+          checkpointIntervalMs: positiveInt.default(60_000),
+          /** Key ids (besides this process's own) whose checkpoints `audit verify` accepts. */
+          trustedKeyIds: z
+            .array(z.string().regex(/^[0-9a-f]{64}$/, 'must be a key id (64 hex digits)'))
+            .default([]),
+        })
+        .strict()
+        .prefault({}),
+      providers: z.record(z.string().regex(/^[a-z0-9_-]+$/), providerSchema(kinds)).default({}),
+      models: z.array(modelSchema).default([]),
+    })
+    .strict()
+}
 
 /** The validated, frozen configuration passed to every module. */
-export type Config = z.infer<typeof configSchema>
-export type ProviderConfig = z.infer<typeof providerSchema>
-export type OpenAiCompatibleProviderConfig = z.infer<typeof openAiCompatibleProviderSchema>
+export type Config = z.infer<ReturnType<typeof configSchema>>
 export type ModelConfig = z.infer<typeof modelSchema>

@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Pool, type Dispatcher } from 'undici'
-import type { OpenAiCompatibleProviderConfig } from '../config/index.js'
+import { z } from 'zod'
+import { secretString, SecretUnavailableError, type Secret } from '../config/index.js'
 import { WardenError, type JsonObject } from '../domain/index.js'
-import type { Provider } from './provider.js'
+import type { Provider, ProviderKind } from './provider.js'
 import { parseSseJson } from './sse-parser.js'
 
 const RETRYABLE_CODES = new Set([
@@ -18,13 +19,46 @@ const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'
 
 type Body = Dispatcher.ResponseData['body']
 
+const positiveInt = z.coerce.number().int().positive()
+
+/** The settings of one upstream that speaks the OpenAI wire format. */
+export const openAiCompatibleOptions = z.object({
+  /** Base URL including the version path, e.g. `https://api.openai.com/v1`. */
+  baseUrl: z.url({ protocol: /^https?$/ }),
+  /** The upstream credential: a secret reference (`env:NAME`, `file:PATH`) or a literal. */
+  apiKey: secretString().optional(),
+  /** Whole-request deadline for a non-streamed call, and time to first byte for a stream. */
+  timeoutMs: positiveInt.default(60_000),
+  /** Longest silence allowed between two chunks of a stream. */
+  streamIdleTimeoutMs: positiveInt.default(60_000),
+  connectTimeoutMs: positiveInt.default(5_000),
+  /** Retries of connect errors and 5xx answers, only before any byte reached the client. */
+  maxRetries: z.coerce.number().int().min(0).max(10).default(2),
+  retryBackoffMs: z.coerce.number().int().min(0).default(100),
+  /** Keep-alive connections kept open to this upstream. */
+  connections: positiveInt.default(128),
+  /** Extra headers sent upstream; values may be secret references. */
+  headers: z.record(z.string(), secretString()).default({}),
+})
+
+/** The validated options of an OpenAI-compatible upstream. */
+export type OpenAiCompatibleOptions = z.output<typeof openAiCompatibleOptions>
+
+/** `kind: openai-compatible`: OpenAI, Ollama, vLLM, llama.cpp's server, LiteLLM, … */
+export const openAiCompatibleProviderKind: ProviderKind<typeof openAiCompatibleOptions.shape> = {
+  kind: 'openai-compatible',
+  options: openAiCompatibleOptions,
+  create: (id, options) => createOpenAiCompatibleProvider(id, options),
+}
+
 /**
  * A provider for any upstream that speaks the OpenAI wire format: OpenAI, Ollama, vLLM,
  * llama.cpp's server, LiteLLM, … Calls go through one keep-alive undici pool per upstream.
+ * Credentials are revealed on the first call, so a missing one fails that upstream's calls only.
  */
 export function createOpenAiCompatibleProvider(
   id: string,
-  config: OpenAiCompatibleProviderConfig,
+  config: OpenAiCompatibleOptions,
 ): Provider {
   const base = new URL(config.baseUrl)
   const basePath = base.pathname.replace(/\/+$/, '')
@@ -34,16 +68,18 @@ export function createOpenAiCompatibleProvider(
     keepAliveTimeout: 30_000,
     pipelining: 1,
   })
-  const headers: Record<string, string> = { 'content-type': 'application/json', ...config.headers }
-  if (config.apiKey) headers.authorization = `Bearer ${config.apiKey}`
-  const secrets = [config.apiKey, ...Object.values(config.headers)].filter(
-    (s): s is string => !!s && s.length >= 6,
-  )
+  let credentials: { headers: Record<string, string>; secrets: string[] } | undefined
+
+  /** The request headers; secrets are revealed on first use (each `Secret` caches its value). */
+  function upstreamHeaders(): Record<string, string> {
+    credentials ??= revealCredentials(id, config)
+    return credentials.headers
+  }
 
   /** Removes anything that looks like a credential from upstream text before it is shown. */
   function redact(text: string): string {
     let out = text
-    for (const secret of secrets) out = out.split(secret).join('[redacted]')
+    for (const secret of credentials?.secrets ?? []) out = out.split(secret).join('[redacted]')
     return out.replace(/\b(sk|rk|pk)-[A-Za-z0-9_-]{6,}/g, '[redacted]').slice(0, 1000)
   }
 
@@ -113,7 +149,7 @@ export function createOpenAiCompatibleProvider(
         const res = await pool.request({
           method,
           path: basePath + path,
-          headers,
+          headers: upstreamHeaders(),
           body: payload,
           signal,
           headersTimeout: config.timeoutMs,
@@ -211,4 +247,31 @@ export function createOpenAiCompatibleProvider(
     },
     close: () => pool.close(),
   }
+}
+
+/** Builds the headers from the configured secrets; a missing one is a 502 naming no value. */
+function revealCredentials(
+  id: string,
+  config: OpenAiCompatibleOptions,
+): { headers: Record<string, string>; secrets: string[] } {
+  const reveal = (secret: Secret): string => {
+    try {
+      return secret.reveal()
+    } catch (error) {
+      if (!(error instanceof SecretUnavailableError)) throw error
+      throw new WardenError(
+        'upstream_error',
+        `The upstream "${id}" cannot be called: its credential is not configured.`,
+        { cause: error },
+      )
+    }
+  }
+  const headers: Record<string, string> = { 'content-type': 'application/json' }
+  for (const [name, value] of Object.entries(config.headers)) headers[name] = reveal(value)
+  const apiKey = config.apiKey && reveal(config.apiKey)
+  if (apiKey) headers.authorization = `Bearer ${apiKey}`
+  const secrets = [apiKey, ...Object.values(headers)].filter(
+    (s): s is string => !!s && s.length >= 6 && s !== 'application/json',
+  )
+  return { headers, secrets }
 }

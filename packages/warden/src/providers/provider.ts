@@ -1,3 +1,4 @@
+import type { z } from 'zod'
 import type {
   ChatCompletion,
   ChatCompletionChunk,
@@ -38,4 +39,23 @@ export interface Provider {
   /** The upstream's own model ids. */
   listModels(signal: AbortSignal): Promise<string[]>
   close(): Promise<void>
+}
+
+/** What a provider may use besides its options; built once in `services.ts`. */
+export interface ProviderDeps {
+  /** The clock, for adapters that keep time (caches, backoff). */
+  readonly now: () => number
+}
+
+/**
+ * A kind of provider: the `kind` a config entry names, its own options schema (the config
+ * schema is derived from these), and how to build one. Adding a kind is one file and one line
+ * in the registry (`providers/index.ts`).
+ */
+export interface ProviderKind<Shape extends z.ZodRawShape = z.ZodRawShape> {
+  readonly kind: string
+  /** The kind's settings; credentials use `secretString()` from `config/`. */
+  readonly options: z.ZodObject<Shape>
+  /** Builds one provider; must not reveal secrets (they are read when first used). */
+  create(id: string, options: z.output<z.ZodObject<Shape>>, deps: ProviderDeps): Provider
 }

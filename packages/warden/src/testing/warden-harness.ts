@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { loadConfig, type Config } from '../config/index.js'
 import { createLogger } from '../logger.js'
+import { providerKinds } from '../providers/index.js'
 import { serve, type RunningServer } from '../serve.js'
 import { createServices, type Services } from '../services.js'
 import { sqliteKind, type TestDatabase, type TestDatabaseKind } from './databases.js'
@@ -15,8 +16,10 @@ export interface HarnessOptions {
   readonly env?: Readonly<Record<string, string>>
   /** Provider settings merged over the stub provider's defaults. */
   readonly provider?: Readonly<Record<string, unknown>>
-  /** Extra configured models, on the stub provider. */
-  readonly models?: ReadonlyArray<{ id: string; upstreamModel?: string }>
+  /** More providers by name, as `warden.yaml` would write them (secret references allowed). */
+  readonly providers?: (stubUrl: string) => Readonly<Record<string, Record<string, unknown>>>
+  /** Extra configured models, on the stub provider unless they name another. */
+  readonly models?: ReadonlyArray<{ id: string; upstreamModel?: string; provider?: string }>
   readonly stub?: StubUpstreamOptions
   readonly now?: () => number
 }
@@ -59,33 +62,28 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
     file: undefined,
     cwd: emptyDir,
-  })
-  const withStub: Config = {
-    ...config,
-    usage: { ...config.usage, flushIntervalMs: 50 },
-    providers: {
-      stub: {
-        kind: 'openai-compatible',
-        baseUrl: stub.url,
-        apiKey: 'sk-upstream-secret-abcdef123456',
-        timeoutMs: 2_000,
-        streamIdleTimeoutMs: 2_000,
-        connectTimeoutMs: 1_000,
-        maxRetries: 2,
-        retryBackoffMs: 10,
-        connections: 16,
-        passthroughModels: true,
-        headers: {},
-        ...options.provider,
+    providerKinds,
+    values: {
+      usage: { flushIntervalMs: 50 },
+      providers: {
+        ...options.providers?.(stub.url),
+        stub: {
+          kind: 'openai-compatible',
+          baseUrl: stub.url,
+          apiKey: 'sk-upstream-secret-abcdef123456',
+          timeoutMs: 2_000,
+          streamIdleTimeoutMs: 2_000,
+          connectTimeoutMs: 1_000,
+          maxRetries: 2,
+          retryBackoffMs: 10,
+          connections: 16,
+          passthroughModels: true,
+          ...options.provider,
+        },
       },
+      models: (options.models ?? []).map((m) => ({ provider: 'stub', ...m })),
     },
-    models: (options.models ?? []).map((m) => ({
-      id: m.id,
-      provider: 'stub',
-      upstreamModel: m.upstreamModel,
-      ownedBy: 'warden',
-    })),
-  }
+  })
   const chunks: string[] = []
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -93,9 +91,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       done()
     },
   })
-  const logger = createLogger(withStub.log, sink)
-  const services = await createServices(withStub, {
+  const logger = createLogger(config.log, sink)
+  const services = await createServices(config, {
     logger,
+    checkSecrets: true,
     ...(options.now ? { now: options.now } : {}),
   })
   const server = await serve(services)
@@ -106,7 +105,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     stub,
     services,
     server,
-    config: withStub,
+    config,
     logs: () => chunks.join(''),
     async createKey(keyOptions = {}) {
       counter += 1
