@@ -2,6 +2,7 @@
  * The slices of the OpenAI Responses API wire format that the translation writes. Field names
  * and optionality follow the `openai` package's types (6.x); the tests check assignability.
  * `output_text` is absent on purpose: the SDKs derive it from `output`, it is not on the wire.
+ * Arrays are mutable types only so that values assign to the SDK's types; nothing mutates them.
  */
 import type { z } from 'zod'
 import type { responsesRequestSchema } from '../../contract/openai-requests.js'
@@ -16,8 +17,8 @@ export type ResponsesInputItem = Exclude<ResponsesRequest['input'], string | und
 export interface OutputText {
   readonly type: 'output_text'
   readonly text: string
-  readonly annotations: readonly never[]
-  readonly logprobs: readonly never[]
+  readonly annotations: never[]
+  readonly logprobs: never[]
 }
 
 /** A refusal produced by the model. */
@@ -32,7 +33,7 @@ export interface OutputMessage {
   readonly id: string
   readonly role: 'assistant'
   readonly status: ItemStatus
-  readonly content: ReadonlyArray<OutputText | OutputRefusal>
+  readonly content: Array<OutputText | OutputRefusal>
 }
 
 /** A call of one of the client's function tools. */
@@ -101,7 +102,7 @@ export interface ResponseObject {
   readonly incomplete_details: { readonly reason: 'max_output_tokens' | 'content_filter' } | null
   readonly error: null
   readonly model: string
-  readonly output: readonly OutputItem[]
+  readonly output: OutputItem[]
   readonly instructions: string | null
   readonly max_output_tokens: number | null
   readonly parallel_tool_calls: boolean
@@ -112,7 +113,7 @@ export interface ResponseObject {
   readonly top_p: number | null
   readonly text: ResponseTextConfig
   readonly tool_choice: ResponseToolChoice
-  readonly tools: readonly ResponseFunctionTool[]
+  readonly tools: ResponseFunctionTool[]
   readonly truncation: 'disabled'
   readonly background: false
   readonly metadata: { readonly [key: string]: string } | null
@@ -155,12 +156,12 @@ export type ResponseStreamEvent =
   | (InPart & {
       readonly type: 'response.output_text.delta'
       readonly delta: string
-      readonly logprobs: readonly never[]
+      readonly logprobs: never[]
     })
   | (InPart & {
       readonly type: 'response.output_text.done'
       readonly text: string
-      readonly logprobs: readonly never[]
+      readonly logprobs: never[]
     })
   | (InPart & { readonly type: 'response.refusal.delta'; readonly delta: string })
   | (InPart & { readonly type: 'response.refusal.done'; readonly refusal: string })

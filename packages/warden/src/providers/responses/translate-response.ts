@@ -62,7 +62,7 @@ export type FinishReason = 'stop' | 'length' | 'content_filter' | 'tool_calls' |
 export interface ResponseParts {
   readonly id: string
   readonly context: ResponseContext
-  readonly output: readonly OutputItem[]
+  readonly output: OutputItem[]
   readonly finish: FinishReason
 }
 
