@@ -43,17 +43,26 @@ export async function* toResponseEvents(
     state.finish = readFinishReason(choice.finish_reason) ?? state.finish
     const delta = choice.delta
     if (!isObject(delta)) continue
-    if (typeof delta.content === 'string' && delta.content !== '') {
-      yield* state.messagePartText('output_text', delta.content)
+    for (const kind of PART_KINDS) {
+      const text = delta[PART_FIELD[kind]]
+      if (typeof text !== 'string' || text === '') continue
+      if (!state.isWriting(kind)) yield* state.openPart(kind)
+      yield state.appendText(text)
     }
-    if (typeof delta.refusal === 'string' && delta.refusal !== '') {
-      yield* state.messagePartText('refusal', delta.refusal)
-    }
-    if (Array.isArray(delta.tool_calls)) {
-      for (const call of delta.tool_calls) if (isObject(call)) yield* state.toolCallDelta(call)
+    if (!Array.isArray(delta.tool_calls)) continue
+    for (const call of delta.tool_calls) {
+      if (!isObject(call)) continue
+      const index = typeof call.index === 'number' ? call.index : 0
+      const fn = isObject(call.function) ? call.function : {}
+      // OpenAI sends a call's id and name in its first delta only.
+      if (!state.hasCall(index)) yield state.openCall(index, call.id, fn.name)
+      if (typeof fn.arguments === 'string' && fn.arguments !== '') {
+        yield state.appendArguments(index, fn.arguments)
+      }
     }
   }
-  if (state.items.length === 0) yield* state.messagePartText('output_text', '')
+  // The Responses API always answers with at least one item, if only an empty message.
+  if (state.items.length === 0) yield* state.openPart('output_text')
   for (const item of state.items) yield* state.close(item)
   const response = state.settled()
   yield {
@@ -63,8 +72,13 @@ export async function* toResponseEvents(
   }
 }
 
+const PART_KINDS = ['output_text', 'refusal'] as const
+type PartKind = (typeof PART_KINDS)[number]
+/** Where a chat delta carries each kind of part. */
+const PART_FIELD = { output_text: 'content', refusal: 'refusal' } as const
+
 interface OpenPart {
-  readonly kind: 'output_text' | 'refusal'
+  readonly kind: PartKind
   text: string
 }
 
@@ -80,7 +94,7 @@ interface OpenCall {
   readonly id: string
   readonly outputIndex: number
   readonly callId: string
-  name: string
+  readonly name: string
   arguments: string
 }
 
@@ -105,7 +119,13 @@ class StreamState {
     return this.sequence++
   }
 
-  *messagePartText(kind: OpenPart['kind'], delta: string): Generator<ResponseStreamEvent> {
+  /** True while the message's last part is of this kind, so a delta extends it. */
+  isWriting(kind: PartKind): boolean {
+    return this.message?.parts.at(-1)?.kind === kind
+  }
+
+  /** Opens a text or refusal part, and the message item first if there is none yet. */
+  *openPart(kind: PartKind): Generator<ResponseStreamEvent> {
     let message = this.message
     if (message === null) {
       const id = this.context.newId('msg')
@@ -114,63 +134,77 @@ class StreamState {
       this.items.push(message)
       yield this.itemEvent('response.output_item.added', message, 'in_progress')
     }
-    let index = message.parts.length - 1
-    let part = message.parts[index]
-    if (part?.kind !== kind) {
-      part = { kind, text: '' }
-      index = message.parts.push(part) - 1
-      yield {
-        type: 'response.content_part.added',
-        sequence_number: this.next(),
-        item_id: message.id,
-        output_index: message.outputIndex,
-        content_index: index,
-        part: toPart(part),
-      }
+    const part: OpenPart = { kind, text: '' }
+    yield {
+      type: 'response.content_part.added',
+      sequence_number: this.next(),
+      item_id: message.id,
+      output_index: message.outputIndex,
+      content_index: message.parts.push(part) - 1,
+      part: toPart(part),
     }
-    if (delta === '') return
+  }
+
+  /** Extends the part `openPart` opened last. */
+  appendText(delta: string): ResponseStreamEvent {
+    const message = this.message
+    const part = message?.parts.at(-1)
+    if (message == null || part === undefined) throw new Error('appendText before openPart')
     part.text += delta
-    const where = { item_id: message.id, output_index: message.outputIndex, content_index: index }
-    yield kind === 'output_text'
+    const sequence_number = this.next()
+    const item_id = message.id
+    const output_index = message.outputIndex
+    const content_index = message.parts.length - 1
+    return part.kind === 'output_text'
       ? {
           type: 'response.output_text.delta',
-          sequence_number: this.next(),
-          ...where,
+          sequence_number,
+          item_id,
+          output_index,
+          content_index,
           delta,
           logprobs: [],
         }
-      : { type: 'response.refusal.delta', sequence_number: this.next(), ...where, delta }
+      : {
+          type: 'response.refusal.delta',
+          sequence_number,
+          item_id,
+          output_index,
+          content_index,
+          delta,
+        }
   }
 
-  *toolCallDelta(call: { readonly [key: string]: unknown }): Generator<ResponseStreamEvent> {
-    const index = typeof call.index === 'number' ? call.index : 0
-    const fn = isObject(call.function) ? call.function : {}
-    const name = typeof fn.name === 'string' ? fn.name : ''
-    let open = this.calls.get(index)
-    if (open === undefined) {
-      open = {
-        type: 'function_call',
-        id: this.context.newId('fc'),
-        outputIndex: this.items.length,
-        callId:
-          typeof call.id === 'string' && call.id !== '' ? call.id : this.context.newId('call'),
-        name,
-        arguments: '',
-      }
-      this.calls.set(index, open)
-      this.items.push(open)
-      yield this.itemEvent('response.output_item.added', open, 'in_progress')
-    } else if (open.name === '' && name !== '') {
-      open.name = name
+  /** True once the tool call with this chat `index` has been opened. */
+  hasCall(index: number): boolean {
+    return this.calls.has(index)
+  }
+
+  /** Opens a function_call item for a tool call the upstream just started. */
+  openCall(index: number, callId: unknown, name: unknown): ResponseStreamEvent {
+    const call: OpenCall = {
+      type: 'function_call',
+      id: this.context.newId('fc'),
+      outputIndex: this.items.length,
+      callId: typeof callId === 'string' && callId !== '' ? callId : this.context.newId('call'),
+      name: typeof name === 'string' ? name : '',
+      arguments: '',
     }
-    const delta = typeof fn.arguments === 'string' ? fn.arguments : ''
-    if (delta === '') return
-    open.arguments += delta
-    yield {
+    this.calls.set(index, call)
+    this.items.push(call)
+    return this.itemEvent('response.output_item.added', call, 'in_progress')
+  }
+
+  /** Extends a tool call's arguments. */
+  appendArguments(index: number, delta: string): ResponseStreamEvent {
+    const call = this.calls.get(index)
+    if (call === undefined) throw new Error('appendArguments before openCall')
+    call.arguments += delta
+    return {
       type: 'response.function_call_arguments.delta',
       sequence_number: this.next(),
-      item_id: open.id,
-      output_index: open.outputIndex,
+      item_id: call.id,
+      output_index: call.outputIndex,
       delta,
     }
   }
