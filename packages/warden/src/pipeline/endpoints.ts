@@ -4,7 +4,7 @@ import {
   embeddingRequestSchema,
 } from './openai-requests.js'
 import type { AuditSink, Principal, UsageSink } from '../domain/index.js'
-import type { ModelRegistry } from '../providers/index.js'
+import { responsesRequestSchema, type ModelRegistry } from '../providers/index.js'
 import { audit } from './audit.js'
 import { authenticate } from './authenticate.js'
 import { authorizeModel } from './authorize-model.js'
@@ -15,8 +15,8 @@ import { meterTokens } from './meter-tokens.js'
 import type { EndpointStages } from './pipeline.js'
 import { readRequest } from './read-request.js'
 import { recordUsage } from './record-usage.js'
-import { chatMeter, completionMeter, embeddingMeter } from './token-meters.js'
-import { chatCall, completionCall, embeddingCall } from './upstream-calls.js'
+import { chatMeter, completionMeter, embeddingMeter, responsesMeter } from './token-meters.js'
+import { chatCall, completionCall, embeddingCall, responsesCall } from './upstream-calls.js'
 
 /** Everything the stages need, built once by the composition root. */
 export interface PipelineDeps {
@@ -60,6 +60,13 @@ export function endpointStages(deps: PipelineDeps): EndpointStages {
       callUpstream(embeddingCall),
     ],
     models: [...settled, authenticate(deps), listModels(deps)],
-    responses: [...settled, authenticate(deps)],
+    responses: [
+      ...settled,
+      authenticate(deps),
+      readRequest(responsesRequestSchema),
+      authorizeModel(deps),
+      meterTokens(responsesMeter),
+      callUpstream(responsesCall),
+    ],
   }
 }

@@ -4,7 +4,8 @@ import type {
   EmbeddingRequest,
   JsonObject,
 } from '../domain/index.js'
-import { countChatPromptTokens, countTextTokens } from './count-tokens.js'
+import { responseUsage, type ResponsesRequest } from '../providers/index.js'
+import { countChatPromptTokens, countTextTokens, textOf } from './count-tokens.js'
 import type { ReportedTokens, TokenMeter } from './meter-tokens.js'
 
 /** `usage` in the chat / completions / embeddings shape. */
@@ -69,4 +70,48 @@ export const embeddingMeter: TokenMeter<EmbeddingRequest> = {
   countText: () => Promise.resolve(0),
   reported: reportedUsage,
   generated: () => '',
+}
+
+/** The text of a Responses API input: a string, or the text parts of its items. */
+function responsesInputText(body: ResponsesRequest): string {
+  const parts: string[] = [body.instructions ?? '']
+  if (typeof body.input === 'string') parts.push(body.input)
+  else {
+    for (const item of body.input ?? []) {
+      const {
+        content,
+        output,
+        arguments: args,
+      } = item as {
+        content?: unknown
+        output?: unknown
+        arguments?: unknown
+      }
+      parts.push(
+        textOf(content),
+        typeof output === 'string' ? output : '',
+        typeof args === 'string' ? args : '',
+      )
+    }
+  }
+  return parts.join('\n')
+}
+
+/** The generated text of a Response object, or of one text delta event of a stream. */
+function responsesText(value: JsonObject): string {
+  if (value.type === 'response.output_text.delta') {
+    return typeof value.delta === 'string' ? value.delta : ''
+  }
+  if (value.object !== 'response' || !Array.isArray(value.output)) return ''
+  return (value.output as Array<{ content?: unknown }>).map((item) => textOf(item.content)).join('')
+}
+
+export const responsesMeter: TokenMeter<ResponsesRequest> = {
+  countPrompt: (body) => countTextTokens(responsesInputText(body)),
+  countText: countTextTokens,
+  reported: (value) => {
+    const usage = responseUsage(value)
+    return usage && { promptTokens: usage.input_tokens, completionTokens: usage.output_tokens }
+  },
+  generated: responsesText,
 }

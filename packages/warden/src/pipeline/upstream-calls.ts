@@ -4,7 +4,7 @@ import type {
   EmbeddingRequest,
   JsonObject,
 } from '../domain/index.js'
-import type { ModelRoute } from '../providers/index.js'
+import type { ModelRoute, ResponsesRequest } from '../providers/index.js'
 import type { UpstreamCall } from './call-upstream.js'
 
 /**
@@ -41,3 +41,14 @@ export const embeddingCall: UpstreamCall<EmbeddingRequest> = async (route, reque
   kind: 'json',
   body: await route.provider.embed({ body: upstreamBody(route, request), signal }),
 })
+
+export const responsesCall: UpstreamCall<ResponsesRequest> = async (route, body, signal) => {
+  const call = { body, model: route.id, upstreamModel: route.upstreamModel, signal }
+  return body.stream === true
+    ? {
+        kind: 'stream',
+        chunks: await route.provider.responsesStream(call),
+        framing: 'events',
+      }
+    : { kind: 'json', body: await route.provider.responses(call) }
+}

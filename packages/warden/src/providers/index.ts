@@ -31,3 +31,7 @@ export type {
 export { createModelRegistry } from './model-registry.js'
 export type { ModelRegistry, ModelRoute } from './model-registry.js'
 export { parseSseJson } from './sse-parser.js'
+export { modelIdSchema, responsesRequestSchema } from './responses/responses-request.js'
+export { responseUsage } from './responses/index.js'
+export type { ResponsesCall } from './responses/responses-call.js'
+export type { ResponsesRequest } from './responses/index.js'

@@ -2,8 +2,15 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { Pool, type Dispatcher } from 'undici'
 import { z } from 'zod'
 import { secretString, SecretUnavailableError, type Secret } from '../config/index.js'
-import { WardenError, type JsonObject } from '../domain/index.js'
-import type { Provider, ProviderKind } from './provider.js'
+import {
+  WardenError,
+  type ChatCompletion,
+  type ChatCompletionChunk,
+  type ChatCompletionRequest,
+  type JsonObject,
+} from '../domain/index.js'
+import type { Provider, ProviderCall, ProviderKind } from './provider.js'
+import { respondViaChat, streamViaChat } from './responses/responses-call.js'
 import { parseSseJson } from './sse-parser.js'
 
 const RETRYABLE_CODES = new Set([
@@ -39,6 +46,11 @@ export const openAiCompatibleOptions = z.object({
   connections: positiveInt.default(128),
   /** Extra headers sent upstream; values may be secret references. */
   headers: z.record(z.string(), secretString()).default({}),
+  /**
+   * `translate`: the Responses API is answered through the upstream's chat completions.
+   * `native`: forwarded to the upstream's own `/responses` (OpenAI, and servers that speak it).
+   */
+  responses: z.enum(['translate', 'native']).default('translate'),
 })
 
 /** The validated options of an OpenAI-compatible upstream. */
@@ -228,14 +240,28 @@ export function createOpenAiCompatibleProvider(
     })
   }
 
+  const chatCalls = {
+    chat: ({ body, signal }: ProviderCall<ChatCompletionRequest>) =>
+      callJson<ChatCompletion>('/chat/completions', body, signal),
+    chatStream: ({ body, signal }: ProviderCall<ChatCompletionRequest>) =>
+      callStream<ChatCompletionChunk>('/chat/completions', body, signal),
+  }
+
   return {
     id,
     capabilities: { completions: true, embeddings: true, listModels: true },
-    chat: ({ body, signal }) => callJson('/chat/completions', body, signal),
-    chatStream: ({ body, signal }) => callStream('/chat/completions', body, signal),
+    ...chatCalls,
     completion: ({ body, signal }) => callJson('/completions', body, signal),
     completionStream: ({ body, signal }) => callStream('/completions', body, signal),
     embed: ({ body, signal }) => callJson('/embeddings', body, signal),
+    responses: (call) =>
+      config.responses === 'native'
+        ? callJson('/responses', { ...call.body, model: call.upstreamModel }, call.signal)
+        : respondViaChat(chatCalls, call),
+    responsesStream: (call) =>
+      config.responses === 'native'
+        ? callStream('/responses', { ...call.body, model: call.upstreamModel }, call.signal)
+        : streamViaChat(chatCalls, call),
     async listModels(signal) {
       const response = await open('GET', '/models', null, signal)
       try {

@@ -7,7 +7,9 @@ import type {
   CompletionRequest,
   EmbeddingRequest,
   EmbeddingResponse,
+  JsonObject,
 } from '../domain/index.js'
+import type { ResponsesCall } from './responses/responses-call.js'
 
 /** One call to an upstream: the body in the OpenAI wire format and a cancel signal. */
 export interface ProviderCall<Body> {
@@ -36,6 +38,10 @@ export interface Provider {
   completion(call: ProviderCall<CompletionRequest>): Promise<Completion>
   completionStream(call: ProviderCall<CompletionRequest>): Promise<AsyncIterable<Completion>>
   embed(call: ProviderCall<EmbeddingRequest>): Promise<EmbeddingResponse>
+  /** The Responses API: a Response object, natively or translated through chat completions. */
+  responses(call: ResponsesCall): Promise<JsonObject>
+  /** The streamed Responses API: its typed events (`response.created`, …), in order. */
+  responsesStream(call: ResponsesCall): Promise<AsyncIterable<JsonObject>>
   /** The upstream's own model ids. */
   listModels(signal: AbortSignal): Promise<string[]>
   close(): Promise<void>

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { WardenError, type JsonObject } from '../domain/index.js'
 import type { Provider } from '../providers/index.js'
+import { respondViaChat, streamViaChat } from '../providers/responses/responses-call.js'
 
 /**
  * A scripted provider for unit tests of the stages: no sockets, every answer written by the
@@ -152,7 +153,7 @@ export function createFakeProvider(
     return chunks()
   }
 
-  return {
+  const provider: FakeProvider = {
     id: 'fake',
     capabilities: { completions: true, embeddings: true, listModels: true },
     calls,
@@ -165,7 +166,11 @@ export function createFakeProvider(
     completion: ({ body, signal }) => answer('completion', body, signal),
     completionStream: ({ body, signal }) => stream('completionStream', body, signal),
     embed: ({ body, signal }) => answer('embed', body, signal),
+    // Translated through the scripted chat calls, as `responses: translate` does.
+    responses: (call) => respondViaChat(provider, call),
+    responsesStream: (call) => streamViaChat(provider, call),
     listModels: () => Promise.resolve(['fake-model']),
     close: () => Promise.resolve(),
   }
+  return provider
 }

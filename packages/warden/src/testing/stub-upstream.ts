@@ -24,6 +24,10 @@ export type StubBehavior =
       readonly delayMs?: number
       /** Wait between stream chunks. */
       readonly chunkDelayMs?: number
+      /** Answer a stream request with one plain JSON completion, as some servers do. */
+      readonly ignoreStream?: boolean
+      /** Send a plain answer's body a few bytes at a time, this many ms apart. */
+      readonly trickleMs?: number
     }
   | {
       readonly kind: 'status'
@@ -83,6 +87,76 @@ function readBody(req: IncomingMessage): Promise<string> {
 
 function words(content: string): string[] {
   return content.split(/(?<= )/)
+}
+
+/** Writes a JSON body a few bytes at a time: an upstream that trickles its answer. */
+async function trickle(res: ServerResponse, text: string, everyMs: number): Promise<void> {
+  res.writeHead(200, { 'content-type': 'application/json' })
+  for (let i = 0; i < text.length && !res.destroyed; i += 8) {
+    res.write(text.slice(i, i + 8))
+    await sleep(everyMs)
+  }
+  res.end()
+}
+
+/** A native Responses API answer (`/v1/responses`): a Response object, or its typed events. */
+async function answerResponses(
+  res: ServerResponse,
+  body: Record<string, unknown> | null,
+  behavior: StubBehavior,
+  id: string,
+  model: string,
+): Promise<void> {
+  const content =
+    (behavior.kind === 'reply' ? behavior.content : undefined) ?? 'Hello from the stub upstream.'
+  const item = {
+    id: `msg_${id}`,
+    type: 'message',
+    role: 'assistant',
+    status: 'completed',
+    content: [{ type: 'output_text', text: content, annotations: [] }],
+  }
+  const response = (status: string, output: unknown[]) => ({
+    id: `resp_${id}`,
+    object: 'response',
+    created_at: 0,
+    status,
+    model,
+    output,
+    usage: {
+      input_tokens: 9,
+      output_tokens: words(content).length,
+      total_tokens: 9 + words(content).length,
+    },
+  })
+  if (body?.stream !== true) {
+    const text = JSON.stringify(response('completed', [item]))
+    res.writeHead(200, {
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(text),
+    })
+    res.end(text)
+    return
+  }
+  res.writeHead(200, { 'content-type': 'text/event-stream' })
+  let sequence = 0
+  const send = (event: Record<string, unknown>) =>
+    res.write(
+      `event: ${String(event.type)}\ndata: ${JSON.stringify({ ...event, sequence_number: sequence++ })}\n\n`,
+    )
+  send({ type: 'response.created', response: response('in_progress', []) })
+  for (const part of words(content)) {
+    send({
+      type: 'response.output_text.delta',
+      item_id: item.id,
+      output_index: 0,
+      content_index: 0,
+      delta: part,
+    })
+    if (behavior.kind === 'reply' && behavior.chunkDelayMs) await sleep(behavior.chunkDelayMs)
+  }
+  send({ type: 'response.completed', response: response('completed', [item]) })
+  res.end()
 }
 
 /** Starts the stub on 127.0.0.1 and resolves once it listens. */
@@ -168,6 +242,10 @@ export async function startStubUpstream(options: StubUpstreamOptions = {}): Prom
       })
       return
     }
+    if (path === '/v1/responses') {
+      await answerResponses(res, body, behavior, id, model)
+      return
+    }
     if (path !== '/v1/chat/completions' && path !== '/v1/completions') {
       json(res, 404, {
         error: { message: `stub: no route ${path}`, type: 'invalid_request_error' },
@@ -189,8 +267,8 @@ export async function startStubUpstream(options: StubUpstreamOptions = {}): Prom
       total_tokens: stubUsage.prompt_tokens + stubUsage.completion_tokens,
     }
 
-    if (body?.stream !== true) {
-      json(res, 200, {
+    if (body?.stream !== true || (reply.kind === 'reply' && reply.ignoreStream === true)) {
+      const answer = {
         id,
         object: chat ? 'chat.completion' : 'text_completion',
         created: 0,
@@ -201,7 +279,12 @@ export async function startStubUpstream(options: StubUpstreamOptions = {}): Prom
             : { index: 0, text: content, finish_reason: 'stop' },
         ],
         ...(usage ? { usage } : {}),
-      })
+      }
+      if (reply.kind === 'reply' && reply.trickleMs !== undefined) {
+        await trickle(res, JSON.stringify(answer), reply.trickleMs)
+      } else {
+        json(res, 200, answer)
+      }
       return
     }
 

@@ -5,7 +5,7 @@
  * Arrays are mutable types only so that values assign to the SDK's types; nothing mutates them.
  */
 import type { z } from 'zod'
-import type { responsesRequestSchema } from '../../contract/openai-requests.js'
+import type { responsesRequestSchema } from './responses-request.js'
 
 /** A `POST /v1/responses` body as `responsesRequestSchema` accepted it. */
 export type ResponsesRequest = z.infer<typeof responsesRequestSchema>
@@ -14,7 +14,7 @@ export type ResponsesRequest = z.infer<typeof responsesRequestSchema>
 export type ResponsesInputItem = Exclude<ResponsesRequest['input'], string | undefined>[number]
 
 /** Text produced by the model. */
-export interface OutputText {
+export type OutputText = {
   readonly type: 'output_text'
   readonly text: string
   readonly annotations: never[]
@@ -22,13 +22,13 @@ export interface OutputText {
 }
 
 /** A refusal produced by the model. */
-export interface OutputRefusal {
+export type OutputRefusal = {
   readonly type: 'refusal'
   readonly refusal: string
 }
 
 /** The assistant's message: text and refusal parts. */
-export interface OutputMessage {
+export type OutputMessage = {
   readonly type: 'message'
   readonly id: string
   readonly role: 'assistant'
@@ -37,7 +37,7 @@ export interface OutputMessage {
 }
 
 /** A call of one of the client's function tools. */
-export interface FunctionCallItem {
+export type FunctionCallItem = {
   readonly type: 'function_call'
   readonly id: string
   readonly call_id: string
@@ -53,7 +53,7 @@ export type OutputItem = OutputMessage | FunctionCallItem
 export type ItemStatus = 'in_progress' | 'completed' | 'incomplete'
 
 /** Token counts in the Responses API's names. */
-export interface ResponseUsage {
+export type ResponseUsage = {
   readonly input_tokens: number
   readonly input_tokens_details: {
     readonly cached_tokens: number
@@ -65,7 +65,7 @@ export interface ResponseUsage {
 }
 
 /** A function tool as a Response echoes it. */
-export interface ResponseFunctionTool {
+export type ResponseFunctionTool = {
   readonly type: 'function'
   readonly name: string
   readonly description: string | null
@@ -78,7 +78,7 @@ export type ResponseToolChoice =
   'none' | 'auto' | 'required' | { readonly type: 'function'; readonly name: string }
 
 /** `Response.text`. */
-export interface ResponseTextConfig {
+export type ResponseTextConfig = {
   readonly format:
     | { readonly type: 'text' }
     | { readonly type: 'json_object' }
@@ -93,7 +93,7 @@ export interface ResponseTextConfig {
 }
 
 /** The Response object, as `POST /v1/responses` returns it and stream events carry it. */
-export interface ResponseObject {
+export type ResponseObject = {
   readonly id: string
   readonly object: 'response'
   readonly created_at: number
@@ -124,16 +124,16 @@ export interface ResponseObject {
 type ReasoningEffort = NonNullable<NonNullable<ResponsesRequest['reasoning']>['effort']> | null
 type ReasoningSummary = NonNullable<NonNullable<ResponsesRequest['reasoning']>['summary']> | null
 
-interface Sequenced {
+type Sequenced = {
   readonly sequence_number: number
 }
 
-interface InItem extends Sequenced {
+type InItem = Sequenced & {
   readonly item_id: string
   readonly output_index: number
 }
 
-interface InPart extends InItem {
+type InPart = InItem & {
   readonly content_index: number
 }
 

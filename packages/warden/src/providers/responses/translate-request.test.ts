@@ -1,6 +1,6 @@
 import type OpenAI from 'openai'
 import { describe, expect, it } from 'vitest'
-import { responsesRequestSchema } from '../../contract/openai-requests.js'
+import { responsesRequestSchema } from './responses-request.js'
 import { WardenError } from '../../domain/index.js'
 import { toChatCompletionRequest } from './translate-request.js'
 

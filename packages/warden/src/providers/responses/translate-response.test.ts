@@ -1,6 +1,6 @@
 import type OpenAI from 'openai'
 import { describe, expect, it } from 'vitest'
-import { responsesRequestSchema } from '../../contract/openai-requests.js'
+import { responsesRequestSchema } from './responses-request.js'
 import type { ChatCompletion } from '../../domain/index.js'
 import type { IdFactory, ResponseContext } from './responses-wire.js'
 import { responseUsage, toResponse } from './translate-response.js'

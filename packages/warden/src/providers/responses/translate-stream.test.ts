@@ -1,6 +1,6 @@
 import OpenAI from 'openai'
 import { describe, expect, it } from 'vitest'
-import { responsesRequestSchema } from '../../contract/openai-requests.js'
+import { responsesRequestSchema } from './responses-request.js'
 import type { ChatCompletionChunk } from '../../domain/index.js'
 import type { IdFactory, ResponseContext, ResponseStreamEvent } from './responses-wire.js'
 import { toResponseEvents } from './translate-stream.js'
