@@ -222,6 +222,38 @@ describe('errors come back in the OpenAI shape with the right status', () => {
     expect(Date.now() - started).toBeLessThan(3_000)
   })
 
+  it('504 upstream_timeout when a plain answer trickles past the timeout', async () => {
+    h.stub.enqueue({ kind: 'reply', content: 'slow words '.repeat(10), trickleMs: 40 })
+    const started = Date.now()
+    const res = await post('/v1/chat/completions', JSON.stringify(chat))
+    expect(res.status).toBe(504)
+    expect(res.json.error?.code).toBe('upstream_timeout')
+    // The timeout is 400 ms; the trickle would take over 2 s.
+    expect(Date.now() - started).toBeLessThan(1_500)
+  })
+
+  it('sends a proper stream when the upstream answers a stream request with plain JSON', async () => {
+    h.stub.enqueue({ kind: 'reply', content: 'One plain answer.', ignoreStream: true })
+    const stream = await client.chat.completions.create({ ...chat, stream: true })
+    let text = ''
+    let finish: string | null = null
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta.content ?? ''
+      finish = chunk.choices[0]?.finish_reason ?? finish
+    }
+    expect(text).toBe('One plain answer.')
+    expect(finish).toBe('stop')
+    h.stub.enqueue({ kind: 'reply', content: 'Legacy plain.', ignoreStream: true })
+    const legacy = await client.completions.create({
+      model: 'stub-model',
+      prompt: 'x',
+      stream: true,
+    })
+    let legacyText = ''
+    for await (const chunk of legacy) legacyText += chunk.choices[0]?.text ?? ''
+    expect(legacyText).toBe('Legacy plain.')
+  })
+
   it('ends a stream the upstream breaks with an error event, not a hang', async () => {
     h.stub.enqueue({ kind: 'reset-mid-stream', afterChunks: 2 })
     const stream = await client.chat.completions.create({ ...chat, stream: true })

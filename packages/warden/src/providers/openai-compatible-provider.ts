@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Pool, type Dispatcher } from 'undici'
 import { z } from 'zod'
@@ -11,6 +12,8 @@ import {
 } from '../domain/index.js'
 import type { Provider, ProviderCall, ProviderKind } from './provider.js'
 import { respondViaChat, streamViaChat } from './responses/responses-call.js'
+import { createDeadlineSweeper } from './deadline-sweeper.js'
+import { jsonAsStream } from './json-as-stream.js'
 import { parseSseJson } from './sse-parser.js'
 
 const RETRYABLE_CODES = new Set([
@@ -80,6 +83,8 @@ export function createOpenAiCompatibleProvider(
     keepAliveTimeout: 30_000,
     pipelining: 1,
   })
+  // Plain calls' whole-answer deadlines, at a tenth of the timeout's resolution.
+  const deadlines = createDeadlineSweeper(Math.max(10, Math.min(250, config.timeoutMs / 10)))
   let credentials: { headers: Record<string, string>; secrets: string[] } | undefined
 
   /** The request headers; secrets are revealed on first use (each `Secret` caches its value). */
@@ -154,7 +159,7 @@ export function createOpenAiCompatibleProvider(
     path: string,
     payload: string | null,
     signal: AbortSignal,
-  ): Promise<Body> {
+  ): Promise<{ readonly body: Body; readonly json: boolean }> {
     for (let attempt = 0; ; attempt += 1) {
       if (signal.aborted) throw cancelled()
       try {
@@ -167,7 +172,10 @@ export function createOpenAiCompatibleProvider(
           headersTimeout: config.timeoutMs,
           bodyTimeout: config.streamIdleTimeoutMs,
         })
-        if (res.statusCode < 300) return res.body
+        if (res.statusCode < 300) {
+          const type = res.headers['content-type']
+          return { body: res.body, json: typeof type === 'string' && type.includes('json') }
+        }
         const text = await res.body.text().catch(() => '')
         const failure = errorFromStatus(res.statusCode, text)
         if (res.statusCode < 500 || attempt >= config.maxRetries) throw failure
@@ -203,21 +211,38 @@ export function createOpenAiCompatibleProvider(
     })
   }
 
-  async function callJson<T>(path: string, body: JsonObject, signal: AbortSignal): Promise<T> {
-    const response = await open('POST', path, JSON.stringify(body), signal)
+  /**
+   * Reads a whole JSON answer, within what is left of the call's `timeoutMs`: undici's own
+   * deadlines time the headers and the silences, so an upstream that trickles its body would
+   * otherwise hold a plain call far past it.
+   */
+  async function readJson(body: Body, startedAt: number, signal: AbortSignal): Promise<unknown> {
+    const unwatch = deadlines.watch(startedAt + config.timeoutMs, () =>
+      body.destroy(
+        new WardenError('upstream_timeout', `The upstream "${id}" did not finish in time.`),
+      ),
+    )
     let text: string
     try {
-      text = await response.text()
+      text = await body.text()
     } catch (error) {
       throw toWardenError(error, signal)
+    } finally {
+      unwatch()
     }
     try {
       const value: unknown = JSON.parse(text)
-      if (typeof value === 'object' && value !== null) return value as T
+      if (typeof value === 'object' && value !== null) return value
     } catch {
       // reported below
     }
     throw new WardenError('upstream_error', `The upstream "${id}" sent a malformed response.`)
+  }
+
+  async function callJson<T>(path: string, body: JsonObject, signal: AbortSignal): Promise<T> {
+    const startedAt = performance.now()
+    const response = await open('POST', path, JSON.stringify(body), signal)
+    return (await readJson(response.body, startedAt, signal)) as T
   }
 
   async function callStream<T>(
@@ -225,7 +250,11 @@ export function createOpenAiCompatibleProvider(
     body: JsonObject,
     signal: AbortSignal,
   ): Promise<AsyncIterable<T>> {
-    const response = await open('POST', path, JSON.stringify(body), signal)
+    const startedAt = performance.now()
+    const { body: response, json } = await open('POST', path, JSON.stringify(body), signal)
+    if (json) {
+      return jsonAsStream(await readJson(response, startedAt, signal), id) as AsyncIterable<T>
+    }
     return parseSseJson<T>({
       // Leaving the loop must not destroy the body (a fresh AbortError per stream); `release`
       // reads off what is left, or destroys it on failure.
@@ -263,7 +292,7 @@ export function createOpenAiCompatibleProvider(
         ? callStream('/responses', { ...call.body, model: call.upstreamModel }, call.signal)
         : streamViaChat(chatCalls, call),
     async listModels(signal) {
-      const response = await open('GET', '/models', null, signal)
+      const { body: response } = await open('GET', '/models', null, signal)
       try {
         const value = JSON.parse(await response.text()) as { data?: Array<{ id?: unknown }> }
         return (value.data ?? []).map((m) => m.id).filter((m): m is string => typeof m === 'string')
