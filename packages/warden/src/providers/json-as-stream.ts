@@ -77,8 +77,16 @@ export function jsonAsStream(value: unknown, upstream: string): AsyncIterable<Js
     )
   }
   return {
-    async *[Symbol.asyncIterator]() {
-      yield* chunks
+    [Symbol.asyncIterator]: () => {
+      let next = 0
+      return {
+        next: (): Promise<IteratorResult<JsonObject>> =>
+          Promise.resolve(
+            next < chunks.length
+              ? { done: false, value: chunks[next++] as JsonObject }
+              : { done: true, value: undefined },
+          ),
+      }
     },
   }
 }
