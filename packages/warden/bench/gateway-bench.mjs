@@ -206,6 +206,14 @@ async function main() {
       targets,
       plan,
     )
+    // The Responses API: the gateway translates it to chat completions; the stub answers the
+    // floor and direct runs natively, so the ratios include the translation's own cost.
+    runs.responsesStream = await runScenario(
+      'responses, streaming',
+      { connections, stream: true, tool: 'closed-loop', api: 'responses' },
+      targets,
+      plan,
+    )
     runs.oneConnection = await runScenario(
       'one connection',
       { connections: 1, stream: false, tool: 'closed-loop' },

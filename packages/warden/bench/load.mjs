@@ -5,6 +5,8 @@
 import http from 'node:http'
 
 const DONE = Buffer.from('[DONE]')
+// The Responses API has no [DONE]: its stream ends with this event.
+const RESPONSE_DONE = Buffer.from('response.completed')
 
 /** Nearest-rank percentiles of samples in ms; null fields when there are none. */
 export function summarize(samples) {
@@ -28,6 +30,7 @@ export function summarize(samples) {
  * 2xx, when the socket fails, or, for a stream, when it does not end with `data: [DONE]`.
  */
 export function createLoad({ url, headers = {}, body, connections, stream = false }) {
+  const done = url.endsWith('/responses') ? RESPONSE_DONE : DONE
   const target = new URL(url)
   const agent = new http.Agent({
     keepAlive: true,
@@ -61,7 +64,7 @@ export function createLoad({ url, headers = {}, body, connections, stream = fals
         res.on('end', () => {
           const ended = process.hrtime.bigint()
           const status = res.statusCode ?? 0
-          const complete = !stream || (last !== null && last.includes(DONE))
+          const complete = !stream || (last !== null && last.includes(done))
           resolve({
             status,
             ok: status >= 200 && status < 300 && complete,

@@ -5,7 +5,12 @@ import autocannon from 'autocannon'
 import { createLoad } from './load.mjs'
 import { readCpuMs, readMachineBusyMs, readMemoryMb, resetPeakRss } from './process-stats.mjs'
 
-/** The request every run sends. */
+/** The Responses API request of the `responses` runs. */
+export function responsesBody(model, stream) {
+  return { model, input: 'Say hello', ...(stream ? { stream: true } : {}) }
+}
+
+/** The request every chat run sends. */
 export function chatBody(model, stream) {
   return {
     model,
@@ -69,11 +74,11 @@ function delta(after, before) {
 }
 
 /** Measures one target: warm up, then one run, with the servers' CPU and memory around it. */
-async function measure(target, { stream, connections: conns, tool }, plan) {
+async function measure(target, { stream, connections: conns, tool, api = 'chat' }, plan) {
   const { durationS, warmupS, stubPid, log } = plan
-  const url = `${target.url}/chat/completions`
+  const url = `${target.url}/${api === 'responses' ? 'responses' : 'chat/completions'}`
   const headers = target.headers
-  const body = chatBody(plan.model, stream)
+  const body = (api === 'responses' ? responsesBody : chatBody)(plan.model, stream)
   notePeak(plan, target.pid)
   const peakIsPerRun = resetPeakRss(target.pid)
   let run
@@ -177,12 +182,13 @@ async function measure(target, { stream, connections: conns, tool }, plan) {
 export async function runScenario(name, options, targets, plan) {
   const { log } = plan
   log(
-    `${name}: ${options.connections} connection(s), ${options.stream ? 'streaming' : 'non-streaming'}, ${options.tool}`,
+    `${name}: ${options.connections} connection(s), ${options.stream ? 'streaming' : 'non-streaming'}, ${options.tool}${options.api === 'responses' ? ', Responses API' : ''}`,
   )
   const out = {
     connections: options.connections,
     stream: options.stream,
     tool: options.tool,
+    api: options.api ?? 'chat',
     targets: [],
   }
   for (const target of targets) {

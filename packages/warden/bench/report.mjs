@@ -168,10 +168,10 @@ export function formatReport(results) {
       '',
     )
   }
-  const st = runs.stream
-  if (st) {
+  for (const st of [runs.stream, runs.responsesStream]) {
+    if (!st) continue
     out.push(
-      `${st.connections} connections, streaming (closed-loop client; TTFB = first body byte)`,
+      `${st.connections} connections, streaming${st.api === 'responses' ? ' Responses API (gateway: translated from chat)' : ''} (closed-loop client; TTFB = first body byte)`,
       table(
         [
           'target',

@@ -46,7 +46,8 @@ export async function startWarden({ upstreamUrl, tempDir, cpuProfileDir = null }
     WARDEN_PORT: String(port),
     WARDEN_HOST: '127.0.0.1',
     WARDEN_SQLITE_PATH: path.join(tempDir, 'warden.db'),
-    WARDEN_LOG_LEVEL: 'warn',
+    // The default level: the one log line per request is part of what is measured.
+    WARDEN_LOG_LEVEL: 'info',
   })
   // The temp dir as cwd, so a ./warden.yaml in the checkout is not read either.
   const cli = path.join(packageDir, 'bin/warden.js')

@@ -23,6 +23,8 @@ export function createLogger(config: Config['log'], destination?: NodeJS.Writabl
         censor: '[redacted]',
       },
     },
-    destination ?? pino.destination({ dest: 1, sync: false }),
+    // Lines leave in writes of 4 KB or every 250 ms: one write per request line would cost the
+    // gateway more than the rest of a request's logging (measured at one connection).
+    destination ?? pino.destination({ dest: 1, sync: false, minLength: 4096, periodicFlush: 250 }),
   )
 }

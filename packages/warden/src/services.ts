@@ -18,8 +18,6 @@ export interface ServiceOptions {
   readonly now?: () => number
   /** Run migrations on open (true for the server and `warden migrate`). */
   readonly migrate?: boolean
-  /** The environment `env:NAME` references (`audit.signingKey`) are resolved in. */
-  readonly env?: Readonly<Record<string, string | undefined>>
   /**
    * Resolve every secret reference now and log one warning for each that cannot be (the
    * server). Commands that never call an upstream leave them unread.
@@ -40,7 +38,6 @@ export async function createServices(config: Config, options: ServiceOptions) {
   const signingKey = loadSigningKey({
     reference: config.audit.signingKey,
     keyFile: auditFiles.keyFile,
-    env: options.env ?? {},
   })
   const trustedKeyIds = new Set([signingKey.keyId, ...config.audit.trustedKeyIds])
   const auditLog = createAuditLog({

@@ -44,14 +44,17 @@ export async function start(globals: GlobalOptions = {}): Promise<RunningServer>
     }
     if (signals > 2) {
       logger.error({ signal }, 'third signal: exiting without waiting for the flush')
-      process.exit(1)
+      logger.flush(() => process.exit(1))
+      return
     }
     logger.info({ signal }, 'shutting down')
+    // The log is buffered: flush it before the process ends.
+    const exit = (code: number) => logger.flush(() => process.exit(code))
     server.close().then(
-      () => process.exit(0),
+      () => exit(0),
       (err: unknown) => {
         logger.error({ err }, 'shutdown failed')
-        process.exit(1)
+        exit(1)
       },
     )
   }

@@ -326,6 +326,35 @@ describe('slow uploads keep memory bounded', () => {
     }
     await expect.poll(async () => (await health(h)).body_bytes_in_flight).toBe(0)
   })
+
+  it('answers 200 stalled uploads with a wrong key 401 from their headers, reading none', async () => {
+    const before = process.memoryUsage()
+    const replies: string[] = []
+    const sockets = await Promise.all(
+      Array.from({ length: 200 }, async (_, i) => {
+        const socket = await stalledUpload(h, 'wdn_not-a-key', declared, 64 * 1024)
+        replies[i] = ''
+        socket.on('data', (d: Buffer) => (replies[i] += d.toString('utf8')))
+        return socket
+      }),
+    )
+    try {
+      await expect
+        .poll(() => replies.filter((r) => r.includes('"code":"invalid_api_key"')).length, {
+          timeout: 10_000,
+        })
+        .toBe(200)
+      expect(replies.every((r) => r.startsWith('HTTP/1.1 401'))).toBe(true)
+      expect((await health(h)).status).toBe('ok')
+      const after = process.memoryUsage()
+      const growth = after.arrayBuffers + after.heapUsed - (before.arrayBuffers + before.heapUsed)
+      // The probe's 100 such uploads held 209 MB; these 200 declared 800 MB.
+      expect(growth).toBeLessThan(40 * 1024 * 1024)
+    } finally {
+      sockets.forEach((socket) => socket.destroy())
+    }
+    await expect.poll(async () => (await health(h)).body_bytes_in_flight).toBe(0)
+  })
 })
 
 describe('the budget of body bytes in flight', () => {

@@ -61,7 +61,7 @@ export async function openServices(
   options: { readonly logger: Logger; readonly migrate?: boolean; readonly checkSecrets?: boolean },
 ): Promise<Services> {
   try {
-    return await createServices(config, { ...options, env: processEnv() })
+    return await createServices(config, options)
   } catch (error) {
     if (error instanceof ConfigError) {
       throw new CliError(`invalid configuration: ${error.problems.join('; ')}`, 1)

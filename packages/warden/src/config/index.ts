@@ -14,6 +14,7 @@ export {
   SecretUnavailableError,
   secretString,
   collectSecrets,
+  bindSecrets,
   parseSecretReference,
 } from './secret.js'
 export type { SecretReference, SecretSource } from './secret.js'

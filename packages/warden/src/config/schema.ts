@@ -143,7 +143,7 @@ export function configSchema(kinds: ProviderKindSchemas) {
            * The Ed25519 private key (PKCS#8 PEM) that signs checkpoints, as `env:NAME` or
            * `file:/path`; when unset, `keyFile` (generated at first start).
            */
-          signingKey: z.string().min(1).optional(),
+          signingKey: secretString().optional(),
           /** The generated key; empty: `audit-signing-key.pem` beside the SQLite file. */
           keyFile: z.string().default(''),
           /** Signed checkpoints, JSON lines; empty: `audit-checkpoints.jsonl` beside the SQLite file. */

@@ -10,12 +10,15 @@ export interface BodyBudget {
   inFlight(): number
 }
 
+/** Bodies declared at most this long are reserved whole when they start, not counted as they arrive. */
+const RESERVE_UP_TO = 64 * 1024
+
 /**
- * A budget of request-body bytes in flight across all requests. Each body is counted as its
- * bytes arrive and released when its request ends, however it ends; a body that would take the
- * total past `maxBytes` is refused with 503 `service_unavailable` and `Retry-After`. The hook
- * wraps the payload stream, so every body reader (a content-type parser or a route's own
- * reader) consumes counted bytes.
+ * A budget of request-body bytes in flight across all requests. A small declared body is
+ * reserved whole as it starts; a larger or chunked one is counted as its bytes arrive (so a few
+ * large declared lengths cannot block everyone), through a stream the hook wraps around it.
+ * Either is released when its request ends, however it ends; a body that would take the total
+ * past `maxBytes` is refused with 503 `service_unavailable` and `Retry-After`.
  */
 export function createBodyBudget(maxBytes: number): BodyBudget {
   let inFlight = 0
@@ -32,6 +35,21 @@ export function createBodyBudget(maxBytes: number): BodyBudget {
       if (released) return
       released = true
       inFlight -= held
+    }
+    const declared = Number(headers['content-length'])
+    if (headers['transfer-encoding'] === undefined && declared <= RESERVE_UP_TO) {
+      // A small body is reserved whole, up front: no stream wrapped around every request.
+      if (inFlight + declared > maxBytes) {
+        void reply.header('retry-after', '1').header('connection', 'close')
+        done(overBudget())
+        return
+      }
+      inFlight += declared
+      held = declared
+      request.raw.once('close', release)
+      reply.raw.once('close', release)
+      done(null, payload)
+      return
     }
     const counter = new Transform({
       transform(chunk: Buffer, _encoding: BufferEncoding, next: TransformCallback) {

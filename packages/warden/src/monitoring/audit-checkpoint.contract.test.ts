@@ -41,7 +41,7 @@ describe.each(testDatabaseKinds(process.env.WARDEN_TEST_DATABASE_URL))(
     beforeEach(async () => {
       fx = await openStoreFixture(kind)
       dir = mkdtempSync(join(tmpdir(), 'warden-audit-'))
-      key = loadSigningKey({ keyFile: join(dir, 'audit-signing-key.pem'), env: {} })
+      key = loadSigningKey({ keyFile: join(dir, 'audit-signing-key.pem') })
       file = join(dir, 'audit-checkpoints.jsonl')
       const trusted = new Set([key.keyId])
       audit = fx.createAuditLog(fx.store, { checkpoints: () => readCheckpointIndex(file, trusted) })

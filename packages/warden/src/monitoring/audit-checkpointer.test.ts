@@ -48,7 +48,7 @@ describe('the audit checkpointer', () => {
   async function checkpointer(options: Partial<AuditCheckpointerOptions> = {}) {
     const created = createAuditCheckpointer({
       db: fx.store.db,
-      key: loadSigningKey({ keyFile: join(dir, 'key.pem'), env: {} }),
+      key: loadSigningKey({ keyFile: join(dir, 'key.pem') }),
       file: join(dir, 'checkpoints.jsonl'),
       now: fx.clock.now,
       onError: (error, what) => errors.push({ what, error }),

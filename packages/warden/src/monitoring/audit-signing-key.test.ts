@@ -3,8 +3,15 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { ConfigError } from '../config/index.js'
+import { bindSecrets, ConfigError, secretString, type Secret } from '../config/index.js'
 import { loadSigningKey } from './audit-signing-key.js'
+
+/** `audit.signingKey` as the config loads it: a secret reference bound to an environment. */
+function signingKeySetting(text: string, env: Record<string, string> = {}): Secret {
+  const secret = secretString().parse(text)
+  bindSecrets(secret, { env, baseDir: '/' }, 'audit.signingKey')
+  return secret
+}
 
 describe('the audit signing key', () => {
   let dir: string
@@ -30,8 +37,8 @@ describe('the audit signing key', () => {
   it('is generated at first start with mode 0600 in a new folder, and the same key is loaded after', () => {
     const keyFile = join(dir, 'data', 'audit-signing-key.pem')
 
-    const first = loadSigningKey({ keyFile, env: {} })
-    const again = loadSigningKey({ keyFile, env: {} })
+    const first = loadSigningKey({ keyFile })
+    const again = loadSigningKey({ keyFile })
 
     expect(statSync(keyFile).mode & 0o777).toBe(0o600)
     expect(first.keyId).toMatch(/^[0-9a-f]{64}$/)
@@ -45,11 +52,10 @@ describe('the audit signing key', () => {
     const keyFile = join(dir, 'unused.pem')
 
     const fromEnv = loadSigningKey({
-      reference: 'env:AUDIT_KEY',
+      reference: signingKeySetting('env:AUDIT_KEY', { AUDIT_KEY: secret }),
       keyFile,
-      env: { AUDIT_KEY: secret },
     })
-    const fromFile = loadSigningKey({ reference: `file:${path}`, keyFile, env: {} })
+    const fromFile = loadSigningKey({ reference: signingKeySetting(`file:${path}`), keyFile })
 
     expect(fromFile.keyId).toBe(fromEnv.keyId)
     expect(() => statSync(keyFile)).toThrow()
@@ -61,17 +67,20 @@ describe('the audit signing key', () => {
       .privateKey.export({ type: 'pkcs8', format: 'pem' })
       .toString()
 
-    expect(loadError({ reference: 'env:NOPE', keyFile, env: {} })).toMatch(
+    expect(loadError({ reference: signingKeySetting('env:NOPE'), keyFile })).toMatch(
       /audit\.signingKey: environment variable NOPE is not set/,
     )
-    expect(loadError({ reference: `file:${join(dir, 'none.pem')}`, keyFile, env: {} })).toMatch(
-      /audit\.signingKey: .*none\.pem cannot be read \(ENOENT\)/,
-    )
-    const message = loadError({ reference: 'env:K', keyFile, env: { K: 'sk-not-a-key-1234567' } })
+    expect(
+      loadError({ reference: signingKeySetting(`file:${join(dir, 'none.pem')}`), keyFile }),
+    ).toMatch(/audit\.signingKey: .*none\.pem cannot be read \(ENOENT\)/)
+    const message = loadError({
+      reference: signingKeySetting('env:K', { K: 'sk-not-a-key-1234567' }),
+      keyFile,
+    })
     expect(message).toMatch(/audit\.signingKey: not a PEM private key/)
     expect(message).not.toContain('sk-not-a-key')
-    expect(loadError({ reference: 'env:K', keyFile, env: { K: notEd25519 } })).toMatch(
-      /must be an Ed25519 private key/,
-    )
+    expect(
+      loadError({ reference: signingKeySetting('env:K', { K: notEd25519 }), keyFile }),
+    ).toMatch(/must be an Ed25519 private key/)
   })
 })

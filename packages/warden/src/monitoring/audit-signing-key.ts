@@ -17,7 +17,7 @@ import {
   writeSync,
 } from 'node:fs'
 import { dirname, resolve } from 'node:path'
-import { ConfigError } from '../config/index.js'
+import { ConfigError, type Secret } from '../config/index.js'
 
 /** The Ed25519 key that signs audit checkpoints, and how a verifier names it. */
 export interface AuditSigningKey {
@@ -29,11 +29,10 @@ export interface AuditSigningKey {
 }
 
 export interface LoadSigningKeyInput {
-  /** `env:NAME`, `file:/path` or a PEM literal; when absent, `keyFile` is used (and created). */
-  readonly reference?: string | undefined
+  /** `audit.signingKey` (a secret: `env:NAME`, `file:/path` or a PEM literal); when absent, `keyFile` is used (and created). */
+  readonly reference?: Secret | undefined
   /** Where the generated key lives (mode 0600), outside the database. */
   readonly keyFile: string
-  readonly env: Readonly<Record<string, string | undefined>>
 }
 
 /** The fingerprint of a public key given as base64 DER. */
@@ -50,35 +49,6 @@ export function toSigningKey(privateKey: KeyObject): AuditSigningKey {
     .export({ type: 'spki', format: 'der' })
     .toString('base64')
   return { privateKey, publicKey, keyId: toKeyId(publicKey) }
-}
-
-/**
- * Resolves the two reference forms `env:NAME` and `file:/path` (anything else is the value).
- * Kept local until secret references are resolved in one place for every config key.
- */
-export function resolveKeyReference(
-  reference: string,
-  env: Readonly<Record<string, string | undefined>>,
-): string {
-  if (reference.startsWith('env:')) {
-    const value = env[reference.slice(4)]
-    if (value === undefined || value === '') {
-      throw new ConfigError([
-        `audit.signingKey: environment variable ${reference.slice(4)} is not set`,
-      ])
-    }
-    return value
-  }
-  if (reference.startsWith('file:')) {
-    const path = resolve(reference.slice(5))
-    try {
-      return readFileSync(path, 'utf8')
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? 'error'
-      throw new ConfigError([`audit.signingKey: ${path} cannot be read (${code})`])
-    }
-  }
-  return reference
 }
 
 function parsePrivateKey(pem: string, where: string): KeyObject {
@@ -117,9 +87,8 @@ function createKeyFile(path: string): void {
 
 /** Loads the signing key from its reference, or from `keyFile`, generating that at first start. */
 export function loadSigningKey(input: LoadSigningKeyInput): AuditSigningKey {
-  if (input.reference !== undefined && input.reference !== '') {
-    const pem = resolveKeyReference(input.reference, input.env)
-    return toSigningKey(parsePrivateKey(pem, 'audit.signingKey'))
+  if (input.reference !== undefined) {
+    return toSigningKey(parsePrivateKey(input.reference.reveal(), input.reference.path))
   }
   const path = resolve(input.keyFile)
   let pem: string

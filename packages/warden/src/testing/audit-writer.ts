@@ -25,7 +25,7 @@ export async function appendAuditEntries(input: AuditWriterInput): Promise<void>
   const checkpointer = checkpoints
     ? createAuditCheckpointer({
         db: store.db,
-        key: loadSigningKey({ keyFile: checkpoints.keyFile, env: {} }),
+        key: loadSigningKey({ keyFile: checkpoints.keyFile }),
         file: checkpoints.file,
         now: Date.now,
         onError: (error) => {
