@@ -71,3 +71,23 @@ export const toApiKeyDto = (k: ApiKeyRecord): ApiKeyDto => ({
   revoked_at: toUnixSeconds(k.revokedAt),
   created_at: toUnixSeconds(k.createdAt),
 })
+
+/** What an audit-log verification found, as the CLI's `--json` and the admin API show it. */
+export interface AuditVerificationRecord {
+  readonly ok: boolean
+  readonly checked: number
+  readonly headSeq: number
+  readonly checkpoints: number
+  readonly problems: ReadonlyArray<{ readonly seq: number; readonly problem: string }>
+  readonly warnings: readonly string[]
+}
+
+/** A verification in the wire shape: snake_case. */
+export const toAuditVerificationDto = (v: AuditVerificationRecord) => ({
+  ok: v.ok,
+  checked: v.checked,
+  head_seq: v.headSeq,
+  checkpoints: v.checkpoints,
+  problems: v.problems,
+  warnings: v.warnings,
+})

@@ -49,21 +49,26 @@ function hidesUsageChunk(
   )
 }
 
-export const chatMeter: TokenMeter<ChatCompletionRequest> = {
-  countPrompt: (body) => countChatPromptTokens(body.messages),
-  countText: countTextTokens,
-  reported: reportedUsage,
-  generated: choicesText,
-  hides: hidesUsageChunk,
+/** A meter for the endpoints that answer with `choices` (chat and legacy completions). */
+function choicesMeter<
+  Body extends { readonly stream_options?: { readonly include_usage?: unknown } | null },
+>(countPrompt: (body: Body) => Promise<number>): TokenMeter<Body> {
+  return {
+    countPrompt,
+    countText: countTextTokens,
+    reported: reportedUsage,
+    generated: choicesText,
+    hides: hidesUsageChunk,
+  }
 }
 
-export const completionMeter: TokenMeter<CompletionRequest> = {
-  countPrompt: (body) => countTextTokens(body.prompt),
-  countText: countTextTokens,
-  reported: reportedUsage,
-  generated: choicesText,
-  hides: hidesUsageChunk,
-}
+export const chatMeter = choicesMeter<ChatCompletionRequest>((body) =>
+  countChatPromptTokens(body.messages),
+)
+
+export const completionMeter = choicesMeter<CompletionRequest>((body) =>
+  countTextTokens(body.prompt),
+)
 
 export const embeddingMeter: TokenMeter<EmbeddingRequest> = {
   countPrompt: (body) => countTextTokens(body.input),

@@ -1,5 +1,5 @@
 import type { Command } from 'commander'
-import type { AuditVerification } from '../../monitoring/index.js'
+import { toAuditVerificationDto } from '../../contract/index.js'
 import { start } from '../../start.js'
 import type { CliProgram } from '../main.js'
 import { CliError, output, withServices } from '../context.js'
@@ -52,20 +52,8 @@ export function registerSystemCommands(program: Command, cli: CliProgram): void 
           ...result.problems.map((p) => `  entry ${p.seq}: ${p.problem}`),
           ...result.warnings.map((w) => `warning: ${w}`),
         ].join('\n')
-        output(opts.json === true, toVerificationJson(result), human)
+        output(opts.json === true, toAuditVerificationDto(result), human)
         if (!result.ok) throw new CliError('', 1)
       })
     })
-}
-
-/** The `--json` shape of a verification: snake_case, like the admin API's. */
-function toVerificationJson(result: AuditVerification) {
-  return {
-    ok: result.ok,
-    checked: result.checked,
-    head_seq: result.headSeq,
-    checkpoints: result.checkpoints,
-    problems: result.problems,
-    warnings: result.warnings,
-  }
 }

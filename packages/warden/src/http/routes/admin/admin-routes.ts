@@ -7,6 +7,7 @@ import {
   loginRequestSchema,
   setPasswordRequestSchema,
   toApiKeyDto,
+  toAuditVerificationDto,
   toApplicationDto,
   toOrganizationDto,
   toUnixSeconds,
@@ -196,14 +197,6 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps):
   app.get('/api/admin/audit/verify', async (request) => {
     await requireAdmin(request)
     await auditLog.flush()
-    const result = await auditLog.verify()
-    return {
-      ok: result.ok,
-      checked: result.checked,
-      head_seq: result.headSeq,
-      checkpoints: result.checkpoints,
-      problems: result.problems,
-      warnings: result.warnings,
-    }
+    return toAuditVerificationDto(await auditLog.verify())
   })
 }
