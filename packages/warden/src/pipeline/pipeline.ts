@@ -53,7 +53,9 @@ export function createPipeline(
     }
     for (let i = x.settlers.length - 1; i >= 0; i -= 1) {
       try {
-        await (x.settlers[i] as (typeof x.settlers)[number])(x, end)
+        const done = (x.settlers[i] as (typeof x.settlers)[number])(x, end)
+        // Most handlers are synchronous: only a promise costs a turn of the microtask queue.
+        if (done instanceof Promise) await done
       } catch (error) {
         onHandlerError(error)
       }
