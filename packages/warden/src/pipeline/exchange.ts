@@ -28,6 +28,8 @@ export interface Settlement {
   readonly status: number
   readonly code: ErrorCode | null
   readonly outcome: RequestOutcome
+  /** From the request's start to its settlement, ms. */
+  readonly totalMs: number
 }
 
 /** Work that runs exactly once when a request settles, however it ended. */

@@ -1,6 +1,6 @@
 export { endpointStages } from './endpoints.js'
 export type { PipelineDeps } from './endpoints.js'
-export { createPipeline, settlementOf } from './pipeline.js'
+export { createPipeline } from './pipeline.js'
 export type { EndpointStages, Pipeline } from './pipeline.js'
 export { createExchange } from './exchange.js'
 export type {

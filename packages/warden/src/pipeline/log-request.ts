@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks'
 import { onSettle, type Stage } from './stage.js'
 
 /** One line per request: who, which model, how it ended and how long it took. Never content. */
@@ -26,7 +25,7 @@ export function logRequest(deps: { readonly logRequest: (line: RequestLogLine) =
       status: end.status,
       outcome: end.outcome,
       error_code: end.code,
-      ms: Math.round((performance.now() - x.startedAt) * 10) / 10,
+      ms: Math.round(end.totalMs * 10) / 10,
     })
   })
 }

@@ -17,15 +17,20 @@ export interface Pipeline {
 }
 
 /** How an exchange ended, from what it threw (or null), in the one error table's terms. */
-export function settlementOf(x: Exchange, failure: unknown): Settlement {
-  // A stream the client walked away from ends without an error, but it did not complete.
-  if (failure === null && x.signal.aborted) {
-    return { error: null, status: 499, code: 'request_cancelled', outcome: 'cancelled' }
+function settlementOf(x: Exchange, failure: unknown, endedAt: number): Settlement {
+  const totalMs = endedAt - x.startedAt
+  if (failure === null && !x.signal.aborted) {
+    return { error: null, status: 200, code: null, outcome: 'ok', totalMs }
   }
-  if (failure === null) return { error: null, status: 200, code: null, outcome: 'ok' }
-  const code = isWardenError(failure) ? failure.code : 'internal_error'
+  // A stream the client walked away from ends without an error, but it did not complete.
+  const code =
+    failure === null
+      ? 'request_cancelled'
+      : isWardenError(failure)
+        ? failure.code
+        : 'internal_error'
   const spec = ERRORS[code]
-  return { error: failure, status: spec.status, code, outcome: spec.outcome }
+  return { error: failure, status: spec.status, code, outcome: spec.outcome, totalMs }
 }
 
 /**
@@ -47,9 +52,10 @@ export function createPipeline(
   let waiters: Array<() => void> = []
 
   async function settle(x: Exchange, failure: unknown): Promise<void> {
-    const end = settlementOf(x, failure)
+    const endedAt = performance.now()
+    const end = settlementOf(x, failure, endedAt)
     if (x.output?.kind === 'stream' && x.upstreamStartedAt !== undefined) {
-      x.upstreamMs = performance.now() - x.upstreamStartedAt
+      x.upstreamMs = endedAt - x.upstreamStartedAt
     }
     for (let i = x.settlers.length - 1; i >= 0; i -= 1) {
       try {

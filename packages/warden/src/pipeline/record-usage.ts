@@ -1,11 +1,9 @@
-import { performance } from 'node:perf_hooks'
 import type { UsageSink } from '../domain/index.js'
 import { onSettle, type Stage } from './stage.js'
 
 /** Emits one usage event per request once it has settled; for a stream, once the stream ends. */
 export function recordUsage(deps: { readonly usage: UsageSink }): Stage {
   return onSettle((x, end) => {
-    const totalMs = performance.now() - x.startedAt
     deps.usage.record({
       requestId: x.requestId,
       at: x.at,
@@ -18,7 +16,7 @@ export function recordUsage(deps: { readonly usage: UsageSink }): Stage {
       promptTokens: x.usage.promptTokens,
       completionTokens: x.usage.completionTokens,
       tokensSource: x.usage.source,
-      gatewayMs: Math.max(0, totalMs - x.upstreamMs),
+      gatewayMs: Math.max(0, end.totalMs - x.upstreamMs),
       upstreamMs: x.upstreamMs,
       status: end.status,
       outcome: end.outcome,

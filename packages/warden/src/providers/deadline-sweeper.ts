@@ -41,7 +41,5 @@ export function createDeadlineSweeper(resolutionMs: number) {
         watched.delete(entry)
       }
     },
-    /** Deadlines watched now. */
-    size: () => watched.size,
   }
 }

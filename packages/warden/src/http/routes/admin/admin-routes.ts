@@ -24,8 +24,6 @@ export interface AdminRouteDeps {
   readonly auditLog: AuditLog
 }
 
-const seconds = toUnixSeconds
-
 function sessionToken(request: FastifyRequest): string | undefined {
   return bearerToken(request.headers.authorization)
 }
@@ -60,7 +58,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps):
     const session = await adminUsers.login(parseBody(loginRequestSchema, request.body))
     return {
       token: session.token,
-      expires_at: seconds(session.expiresAt),
+      expires_at: toUnixSeconds(session.expiresAt),
       user: {
         id: session.user.id,
         username: session.user.username,
@@ -182,7 +180,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps):
         object: 'list',
         data: entries.map((e) => ({
           seq: e.seq,
-          at: seconds(e.at),
+          at: toUnixSeconds(e.at),
           actor: e.actor,
           action: e.action,
           target: e.target,
