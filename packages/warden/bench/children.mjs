@@ -18,8 +18,8 @@ export const EXIT_WITH_PARENT = [
  * Spawns `command args` with piped stdout and stderr. `firstLine` resolves with the first stdout line,
  * or rejects if the child exits first; `output` keeps the last few KB of stdout and stderr.
  */
-export function startChild(name, command, args, { env, cwd } = {}) {
-  const proc = spawn(command, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] })
+export function startChild(name, command, args, { env, cwd, stdout = 'pipe' } = {}) {
+  const proc = spawn(command, args, { env, cwd, stdio: ['ignore', stdout, 'pipe'] })
   const child = { name, proc, pid: proc.pid, output: '', exited: false, exitStatus: null }
   running.add(child)
   const keep = (text) => {
@@ -32,8 +32,8 @@ export function startChild(name, command, args, { env, cwd } = {}) {
   child.firstLine.catch(() => {})
   let pending = ''
   let lineSeen = false
-  proc.stdout.setEncoding('utf8')
-  proc.stdout.on('data', (text) => {
+  proc.stdout?.setEncoding('utf8')
+  proc.stdout?.on('data', (text) => {
     keep(text)
     if (lineSeen) return
     pending += text

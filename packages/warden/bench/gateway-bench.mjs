@@ -17,7 +17,7 @@ import {
   stopChild,
 } from './children.mjs'
 import { summarizeCpuProfile } from './cpu-profile.mjs'
-import { memoryOf, preflight, problemsOf, runScenario } from './measure.mjs'
+import { memoryOf, preflight, problemsOf, responsesBody, runScenario } from './measure.mjs'
 import { CLK_TCK } from './process-stats.mjs'
 import { evaluateGoals, formatProfile, formatReport, ratiosOf } from './report.mjs'
 import { startWarden } from './start-warden.mjs'
@@ -37,8 +37,14 @@ const USAGE = `Usage: npm run bench -- [flags]
   --duration SECONDS  length of each measured run (default 10)
   --warmup SECONDS    warm-up before each measured run (default 2)
   --connections N     connections for the saturated runs (default 50)
+  --rounds N          measure every target N times per scenario, alternating the order so
+                      the floor and the gateway run side by side; the goals use the medians
+                      of the per-round figures (default 3; 1 with --quick)
   --out FILE          JSON results (default: bench-results/gateway-<date>.json)
   --quick             a smoke run: 2 s runs after 0.5 s warm-up
+  --baseline DIR      also start the Warden built in another checkout (DIR: its root) and
+                      measure it beside this one, in the same rounds: "baseline" rows and
+                      a gateway/baseline ratio, to tell a change from the machine's drift
   --cpu-prof          start Warden under node --cpu-prof and print where its CPU goes
                       (the profiler's overhead inflates the CPU figures of that run)
 `
@@ -53,9 +59,11 @@ const { values: flags } = parseArgs({
     duration: { type: 'string' },
     warmup: { type: 'string' },
     connections: { type: 'string', default: '50' },
+    rounds: { type: 'string' },
     out: { type: 'string' },
     quick: { type: 'boolean', default: false },
     'cpu-prof': { type: 'boolean', default: false },
+    baseline: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
   strict: true,
@@ -78,6 +86,7 @@ function positive(name, text) {
 const durationS = positive('duration', flags.duration ?? (flags.quick ? '2' : '10'))
 const warmupS = positive('warmup', flags.warmup ?? (flags.quick ? '0.5' : '2'))
 const connections = Math.round(positive('connections', flags.connections))
+const rounds = Math.round(positive('rounds', flags.rounds ?? (flags.quick ? '1' : '3')))
 const gatewayPidFlag = flags['gateway-pid']
   ? Math.round(positive('gateway-pid', flags['gateway-pid']))
   : null
@@ -118,7 +127,9 @@ async function takeProfile(dir) {
 async function main() {
   const nodeScript = (file) => [...EXIT_WITH_PARENT, path.join(benchDir, file)]
   try {
-    log(`gateway-bench: ${durationS} s runs, ${warmupS} s warm-up, ${connections} connections`)
+    log(
+      `gateway-bench: ${durationS} s runs, ${warmupS} s warm-up, ${connections} connections, ${rounds} round(s)`,
+    )
     const stub = await startListeningChild('stub', process.execPath, [
       ...nodeScript('stub-server.mjs'),
       String(stubPort),
@@ -157,8 +168,25 @@ async function main() {
     const targets = [
       { name: 'direct', url: stub.url, pid: stub.pid, headers },
       { name: 'floor', url: floor.url, pid: floor.pid, headers },
-      { name: 'gateway', url: gateway.url, pid: gateway.pid, headers },
     ]
+    let baseline = null
+    if (flags.baseline) {
+      const baseDir = path.join(tempDir, 'baseline')
+      await mkdir(baseDir)
+      baseline = await startWarden({
+        upstreamUrl: stub.url,
+        tempDir: baseDir,
+        packageDir: path.resolve(flags.baseline, 'packages/warden'),
+      })
+      log(`  baseline:      ${baseline.url} (${flags.baseline}, pid ${baseline.pid})`)
+      targets.push({
+        name: 'baseline',
+        url: baseline.url,
+        pid: baseline.pid,
+        headers: { authorization: `Bearer ${baseline.apiKey}` },
+      })
+    }
+    targets.push({ name: 'gateway', url: gateway.url, pid: gateway.pid, headers })
     for (const target of targets) {
       await preflight(target, { model: flags.model, stream: false })
       await preflight(target, { model: flags.model, stream: true })
@@ -173,10 +201,16 @@ async function main() {
       clkTck: CLK_TCK,
       durationS,
       warmupS,
+      rounds,
       connections,
       model: flags.model,
       stubUrl: stub.url,
       floorUrl: floor.url,
+      baseline: baseline && {
+        dir: path.resolve(flags.baseline),
+        url: baseline.url,
+        pid: baseline.pid,
+      },
       gateway: {
         url: gateway.url,
         pid: gateway.pid,
@@ -190,6 +224,7 @@ async function main() {
       model: flags.model,
       durationS,
       warmupS,
+      rounds,
       stubPid: stub.pid,
       log,
       peaks: new Map(),
@@ -208,10 +243,22 @@ async function main() {
     )
     // The Responses API: the gateway translates it to chat completions; the stub answers the
     // floor and direct runs natively, so the ratios include the translation's own cost.
+    // A baseline built before the Responses API answers it 404: it sits that run out.
+    const answersResponses = async (target) =>
+      target.name !== 'baseline' ||
+      (
+        await fetch(`${target.url}/responses`, {
+          method: 'POST',
+          headers: { ...target.headers, 'content-type': 'application/json' },
+          body: JSON.stringify(responsesBody(flags.model, false)),
+        })
+      ).ok
+    const responsesTargets = []
+    for (const target of targets) if (await answersResponses(target)) responsesTargets.push(target)
     runs.responsesStream = await runScenario(
       'responses, streaming',
       { connections, stream: true, tool: 'closed-loop', api: 'responses' },
-      targets,
+      responsesTargets,
       plan,
     )
     runs.oneConnection = await runScenario(
@@ -221,7 +268,7 @@ async function main() {
       plan,
     )
     runs.oneConnection.added = {}
-    for (const name of ['floor', 'gateway']) {
+    for (const name of runs.oneConnection.targets.filter((t) => t !== 'direct')) {
       const d = runs.oneConnection.direct.latency
       const t = runs.oneConnection[name].latency
       const minus = (a, b) => (a === null || b === null ? null : a - b)
@@ -236,6 +283,7 @@ async function main() {
     const memory = {
       gateway: memoryOf(plan, gateway.pid),
       floor: memoryOf(plan, floor.pid),
+      ...(baseline ? { baseline: memoryOf(plan, baseline.pid) } : {}),
       stub: memoryOf(plan, stub.pid),
     }
     const results = {

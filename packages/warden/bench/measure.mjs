@@ -175,25 +175,74 @@ async function measure(target, { stream, connections: conns, tool, api = 'chat' 
   return result
 }
 
+/** The middle of the sorted values (the lower middle for an even count); null when empty. */
+export function median(values) {
+  const sorted = values.filter((v) => v !== null && v !== undefined).sort((a, b) => a - b)
+  return sorted.length === 0 ? null : sorted[Math.floor((sorted.length - 1) / 2)]
+}
+
 /**
- * Measures every target in turn under one load. `plan` holds what all runs share: model,
- * durationS, warmupS, stubPid, log, and `peaks` (a Map that collects peak RSS per pid).
+ * Measures every target under one load, `plan.rounds` times. Rounds alternate the order
+ * (direct, floor, gateway, then gateway, floor, direct) so the floor and the gateway always run
+ * next to each other: on a machine whose speed drifts by tens of percent over minutes, the ratio
+ * of two adjacent runs is steadier than either figure. Each target's row is its median round by
+ * requests/s; `paired` holds the medians of the per-round gateway/floor figures.
+ * `plan` holds what all runs share: model, durationS, warmupS, rounds, stubPid, log, and `peaks`
+ * (a Map that collects peak RSS per pid).
  */
 export async function runScenario(name, options, targets, plan) {
   const { log } = plan
+  const rounds = plan.rounds ?? 1
   log(
-    `${name}: ${options.connections} connection(s), ${options.stream ? 'streaming' : 'non-streaming'}, ${options.tool}${options.api === 'responses' ? ', Responses API' : ''}`,
+    `${name}: ${options.connections} connection(s), ${options.stream ? 'streaming' : 'non-streaming'}, ${options.tool}${options.api === 'responses' ? ', Responses API' : ''}${rounds > 1 ? `, ${rounds} rounds` : ''}`,
   )
   const out = {
     connections: options.connections,
     stream: options.stream,
     tool: options.tool,
     api: options.api ?? 'chat',
-    targets: [],
+    targets: targets.map((t) => t.name),
+  }
+  const byTarget = new Map(targets.map((t) => [t.name, []]))
+  for (let round = 0; round < rounds; round++) {
+    const order = round % 2 === 0 ? targets : [...targets].reverse()
+    for (const target of order) byTarget.get(target.name).push(await measure(target, options, plan))
   }
   for (const target of targets) {
-    out[target.name] = await measure(target, options, plan)
-    out.targets.push(target.name)
+    const list = byTarget.get(target.name)
+    const rps = median(list.map((r) => r.requestsPerSecond))
+    out[target.name] = list.find((r) => r.requestsPerSecond === rps)
+  }
+  if (rounds > 1) {
+    const pick = (r) => ({
+      requestsPerSecond: r.requestsPerSecond,
+      cpuMsPerRequest: r.server.cpuMsPerRequest,
+      p50: r.latency.p50,
+      p99: r.latency.p99,
+    })
+    out.rounds = Array.from({ length: rounds }, (_, i) =>
+      Object.fromEntries(targets.map((t) => [t.name, pick(byTarget.get(t.name)[i])])),
+    )
+    const ratio = (x, y) => (x === null || y === null || y === 0 ? null : x / y)
+    for (const base of ['floor', 'baseline']) {
+      if (!byTarget.has(base) || !byTarget.has('gateway')) continue
+      const perRound = out.rounds.map((r) => ({
+        rps: ratio(r.gateway.requestsPerSecond, r[base].requestsPerSecond),
+        cpu: ratio(r.gateway.cpuMsPerRequest, r[base].cpuMsPerRequest),
+      }))
+      const paired = {
+        requestsPerSecond: median(perRound.map((r) => r.rps)),
+        requestsPerSecondRounds: perRound.map((r) => r.rps),
+        cpuPerRequest: median(perRound.map((r) => r.cpu)),
+        gatewayCpuMsPerRequest: median(out.rounds.map((r) => r.gateway.cpuMsPerRequest)),
+        baseCpuMsPerRequest: median(out.rounds.map((r) => r[base].cpuMsPerRequest)),
+      }
+      out.paired = { ...out.paired, [base]: paired }
+      log(
+        `  gateway/${base} req/s by round: ${perRound.map((r) => r.rps?.toFixed(2)).join(' ')} ` +
+          `-> median x${paired.requestsPerSecond?.toFixed(2)}; CPU/req median x${paired.cpuPerRequest?.toFixed(2)}`,
+      )
+    }
   }
   return out
 }

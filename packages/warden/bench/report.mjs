@@ -4,8 +4,14 @@ import path from 'node:path'
 /** The issue's goals for the gateway; `value` is null when it could not be measured. */
 export function evaluateGoals({ nonStream, stream, oneConnection, memory }) {
   const gw = (run) => run?.gateway
+  // With several rounds, the medians of the per-round figures (see runScenario).
   const ratio = (run) =>
-    gw(run) && run.floor ? gw(run).requestsPerSecond / run.floor.requestsPerSecond : null
+    run?.paired?.floor?.requestsPerSecond ??
+    (gw(run) && run.floor ? gw(run).requestsPerSecond / run.floor.requestsPerSecond : null)
+  const cpu = (run) =>
+    run?.paired?.gatewayCpuMsPerRequest ?? gw(run)?.server.cpuMsPerRequest ?? null
+  const floorCpu = (run) =>
+    run?.paired?.floorCpuMsPerRequest ?? run?.floor?.server.cpuMsPerRequest ?? null
   const goal = (name, value, limit, comparison, unit, floor = null) => ({
     name,
     value,
@@ -24,20 +30,20 @@ export function evaluateGoals({ nonStream, stream, oneConnection, memory }) {
   return [
     goal(
       'CPU per request, 50 connections, non-streaming',
-      gw(nonStream)?.server.cpuMsPerRequest ?? null,
+      cpu(nonStream),
       0.2,
       '<=',
       'ms',
-      nonStream?.floor?.server.cpuMsPerRequest ?? null,
+      floorCpu(nonStream),
     ),
     goal('req/s vs floor, 50 connections, non-streaming', ratio(nonStream), 0.5, '>=', 'x'),
     goal(
       'CPU per request, 50 connections, streaming',
-      gw(stream)?.server.cpuMsPerRequest ?? null,
+      cpu(stream),
       0.2,
       '<=',
       'ms',
-      stream?.floor?.server.cpuMsPerRequest ?? null,
+      floorCpu(stream),
     ),
     goal('req/s vs floor, 50 connections, streaming', ratio(stream), 0.5, '>=', 'x'),
     goal('peak RSS over the whole bench', memory.gateway?.peakRssMb ?? null, 150, '<=', 'MB'),
@@ -62,11 +68,11 @@ export function evaluateGoals({ nonStream, stream, oneConnection, memory }) {
 export function ratiosOf(run) {
   const out = {}
   const g = run.gateway
-  for (const base of ['floor', 'direct']) {
+  for (const base of ['floor', 'baseline', 'direct']) {
     const b = run[base]
     if (!g || !b) continue
     const div = (x, y) => (x === null || y === null || y === 0 ? null : x / y)
-    out[`gatewayOver${base === 'floor' ? 'Floor' : 'Direct'}`] = {
+    out[`gatewayOver${base[0].toUpperCase()}${base.slice(1)}`] = {
       requestsPerSecond: div(g.requestsPerSecond, b.requestsPerSecond),
       latencyP50: div(g.latency.p50, b.latency.p50),
       latencyP99: div(g.latency.p99, b.latency.p99),
@@ -112,7 +118,16 @@ function ratioLine(run) {
     )
   if (r.gatewayOverDirect)
     parts.push(`gateway/direct: req/s ${times(r.gatewayOverDirect.requestsPerSecond)}`)
-  return parts.length ? `  ${parts.join('   ')}` : ''
+  const lines = parts.length ? [`  ${parts.join('   ')}`] : []
+  for (const [base, p] of Object.entries(run.paired ?? {}))
+    lines.push(
+      `  paired over ${run.rounds.length} rounds${base === 'floor' ? ' (the goals use these)' : ''}: ` +
+        `gateway/${base} req/s median ${times(p.requestsPerSecond)} ` +
+        `(rounds ${p.requestsPerSecondRounds.map(times).join(' ')}), CPU/req median ` +
+        `${times(p.cpuPerRequest)}; CPU ms/req medians: gateway ${fixed(p.gatewayCpuMsPerRequest, 3)}, ` +
+        `${base} ${fixed(p.baseCpuMsPerRequest, 3)}`,
+    )
+  return lines.join('\n')
 }
 
 /** The readable report. */

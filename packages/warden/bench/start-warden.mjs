@@ -2,17 +2,17 @@
 // fresh SQLite file in a temp dir,
 // pointed at the stub, with an API key made by its own CLI (`warden key create`).
 import { execFile } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { openSync, readFileSync } from 'node:fs'
 import net from 'node:net'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { EXIT_WITH_PARENT, startChild, waitForHttp } from './children.mjs'
 
-const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const ownPackageDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 
 /** The node flags `npm start` runs Warden with, read from the root package.json's start script. */
-function startFlags() {
+function startFlags(packageDir) {
   const pkg = JSON.parse(readFileSync(path.join(packageDir, '..', '..', 'package.json'), 'utf8'))
   const match = /\bnode((?:\s+--\S+)*)\s+packages\/warden\/dist\/main\.js/.exec(
     pkg.scripts?.start ?? '',
@@ -33,9 +33,16 @@ function freePort() {
 
 /**
  * Starts Warden and resolves once `/healthz` answers 200. With `cpuProfileDir`, Warden runs
- * under `node --cpu-prof` and writes its profile there when it exits.
+ * under `node --cpu-prof` and writes its profile there when it exits. `packageDir` is the
+ * built packages/warden to start (default: this checkout's; another for a baseline).
  */
-export async function startWarden({ upstreamUrl, tempDir, cpuProfileDir = null }) {
+export async function startWarden({
+  upstreamUrl,
+  tempDir,
+  cpuProfileDir = null,
+  packageDir = ownPackageDir,
+  logLevel = 'info',
+}) {
   // Inherited WARDEN_* variables would change what is measured; only ours go in.
   const env = Object.fromEntries(
     Object.entries(process.env).filter(([name]) => !name.startsWith('WARDEN_')),
@@ -47,7 +54,7 @@ export async function startWarden({ upstreamUrl, tempDir, cpuProfileDir = null }
     WARDEN_HOST: '127.0.0.1',
     WARDEN_SQLITE_PATH: path.join(tempDir, 'warden.db'),
     // The default level: the one log line per request is part of what is measured.
-    WARDEN_LOG_LEVEL: 'info',
+    WARDEN_LOG_LEVEL: logLevel,
   })
   // The temp dir as cwd, so a ./warden.yaml in the checkout is not read either.
   const cli = path.join(packageDir, 'bin/warden.js')
@@ -62,8 +69,15 @@ export async function startWarden({ upstreamUrl, tempDir, cpuProfileDir = null }
   const child = startChild(
     'warden',
     process.execPath,
-    [...EXIT_WITH_PARENT, ...profileFlags, ...startFlags(), path.join(packageDir, 'dist/main.js')],
-    { env, cwd: tempDir },
+    [
+      ...EXIT_WITH_PARENT,
+      ...profileFlags,
+      ...startFlags(packageDir),
+      path.join(packageDir, 'dist/main.js'),
+    ],
+    // Warden's log goes to a file, as in a deployment: a pipe to the bench would make the
+    // bench's own reading part of what the gateway's writes cost.
+    { env, cwd: tempDir, stdout: openSync(path.join(tempDir, 'warden.log'), 'a') },
   )
   const origin = `http://127.0.0.1:${port}`
   await waitForHttp(`${origin}/healthz`, child)

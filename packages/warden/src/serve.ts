@@ -32,6 +32,7 @@ export async function serve(services: Services): Promise<RunningServer> {
     apiKeys: services.apiKeys,
     adminUsers: services.adminUsers,
     auditLog: services.auditLog,
+    policyVersions: services.policyVersions,
     health: () => {
       const usage = services.usage.stats()
       const memory = process.memoryUsage()

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino'
-import { createRequestLogger } from './logger.js'
+import { createRequestLineWriter } from './logger.js'
 import { createAdminUsers, createApiKeys, createOrganizations } from './access/index.js'
 import { collectSecrets, type Config } from './config/index.js'
 import {
@@ -11,6 +11,7 @@ import {
   readCheckpointIndex,
 } from './monitoring/index.js'
 import { createPipeline, endpointStages } from './pipeline/index.js'
+import { createPolicyVersions, loadPolicyFile } from './policy/index.js'
 import { createModelRegistry, createProvider, type Provider } from './providers/index.js'
 import { openStore } from './store/index.js'
 
@@ -71,8 +72,38 @@ export async function createServices(config: Config, options: ServiceOptions) {
     audit: auditLog,
     now,
     isUniqueViolation: (error) => store.isUniqueViolation(error),
+    changes: store.changes,
   })
   const apiKeys = createApiKeys({ db, audit: auditLog, now, changes: store.changes })
+  /** Says so when the configured policy file is not what is published: publishing is explicit. */
+  async function warnPolicyFileDiffers(file: string): Promise<void> {
+    try {
+      const [onDisk, current] = await Promise.all([loadPolicyFile(file), policyVersions.current()])
+      if (current && onDisk.hash !== current.hash) {
+        logger.warn(
+          { file, published: current.version },
+          `the policy file differs from published version ${current.version}; publish it with "warden policy publish"`,
+        )
+      }
+    } catch (err) {
+      logger.warn({ err, file }, 'the policy file cannot be read or is invalid')
+    }
+  }
+  const policyVersions = createPolicyVersions({
+    db,
+    audit: auditLog,
+    now,
+    changes: store.changes,
+    isUniqueViolation: (error) => store.isUniqueViolation(error),
+  })
+  if (options.migrate ?? true) {
+    // A new database starts with the operator's policy file, or the default policy, as version 1.
+    const policyFile = config.policy.file ?? null
+    const first = await policyVersions.ensurePublished(() => loadPolicyFile(policyFile))
+    if (first) logger.info({ version: 1, hash: first.hash }, 'usage policy published')
+    await policyVersions.load()
+    if (policyFile !== null && !first) await warnPolicyFileDiffers(policyFile)
+  }
   const adminUsers = createAdminUsers({
     db,
     audit: auditLog,
@@ -92,15 +123,17 @@ export async function createServices(config: Config, options: ServiceOptions) {
       .map(([name]) => providers[name] as Provider),
     now,
   })
-  const requestLog = createRequestLogger(logger)
   const pipeline = createPipeline(
     endpointStages({
       audit: auditLog,
       usage,
       // One line per request at info: ids, model, status, outcome and time; never content.
-      logRequest: (line) => requestLog.info(line, 'request'),
+      logRequest: createRequestLineWriter(logger),
       resolveKey: (secret) => apiKeys.resolveKey(secret),
       models,
+      policy: () => policyVersions.snapshot(),
+      now,
+      publicUrl: config.server.publicUrl ?? '',
     }),
     (err) => logger.error({ err }, 'an end-of-request handler failed'),
   )
@@ -116,6 +149,7 @@ export async function createServices(config: Config, options: ServiceOptions) {
     organizations,
     apiKeys,
     adminUsers,
+    policyVersions,
     providers,
     models,
     pipeline,

@@ -200,7 +200,10 @@ describe('the README', () => {
     for (const command of commands) {
       if (ranByCi.has(command)) continue
       if (command.startsWith('npx warden ')) {
-        const args = command.slice('npx warden '.length).split(' ')
+        // Words split on spaces, a double-quoted phrase kept whole, as the shell would.
+        const args = [...command.slice('npx warden '.length).matchAll(/"([^"]*)"|(\S+)/g)].map(
+          (m) => m[1] ?? m[2] ?? '',
+        )
         const out = await run(process.execPath, [bin, ...args], {
           cwd,
           env: { PATH: process.env.PATH, WARDEN_SQLITE_PATH: h.config.database.sqlitePath },

@@ -1,5 +1,11 @@
 import type { Kysely } from 'kysely'
-import { WardenError, type AuditSink, type Principal } from '../domain/index.js'
+import {
+  APPLICATION_STATUSES,
+  WardenError,
+  type ApplicationStatus,
+  type AuditSink,
+  type Principal,
+} from '../domain/index.js'
 import type { ChangeFeed, Database } from '../store/index.js'
 import { createId, createSecret, hashSecret } from './ids.js'
 
@@ -54,6 +60,13 @@ interface CachedKey {
 }
 
 const MAX_CACHED_KEYS = 10_000
+
+/** A stored status; anything unknown is treated as suspended, never as active. */
+function toApplicationStatus(status: string): ApplicationStatus {
+  return (APPLICATION_STATUSES as readonly string[]).includes(status)
+    ? (status as ApplicationStatus)
+    : 'suspended'
+}
 
 function toInfo(row: KeyRow): ApiKeyInfo {
   return {
@@ -169,16 +182,24 @@ export function createApiKeys(deps: ApiKeyDeps) {
       if (entry === undefined) {
         const row = await db
           .selectFrom('api_key')
-          .select([
-            'id',
-            'app_id',
-            'org_id',
-            'prefix',
-            'allowed_models',
-            'expires_at',
-            'revoked_at',
+          .innerJoin('application', 'application.id', 'api_key.app_id')
+          .select((eb) => [
+            'api_key.id',
+            'api_key.app_id',
+            'api_key.org_id',
+            'api_key.prefix',
+            'api_key.allowed_models',
+            'api_key.expires_at',
+            'api_key.revoked_at',
+            'application.tier',
+            'application.status',
+            eb
+              .selectFrom('policy_acceptance')
+              .select((sub) => sub.fn.max('policy_acceptance.version').as('version'))
+              .whereRef('policy_acceptance.org_id', '=', 'api_key.org_id')
+              .as('accepted_version'),
           ])
-          .where('hash', '=', hash)
+          .where('api_key.hash', '=', hash)
           .executeTakeFirst()
         // Unknown keys are not cached: a flood of random keys must not fill memory.
         if (!row) throw new WardenError('invalid_api_key', 'Incorrect API key provided.')
@@ -192,6 +213,10 @@ export function createApiKeys(deps: ApiKeyDeps) {
             orgId: row.org_id,
             allowedModels:
               row.allowed_models === null ? null : (JSON.parse(row.allowed_models) as string[]),
+            tier: row.tier,
+            appStatus: toApplicationStatus(row.status),
+            acceptedPolicyVersion:
+              row.accepted_version === null ? null : Number(row.accepted_version),
           },
         }
         if (cache.size >= MAX_CACHED_KEYS) cache.clear()

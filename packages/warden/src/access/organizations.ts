@@ -1,6 +1,11 @@
-import type { Kysely } from 'kysely'
-import { WardenError, type AuditSink } from '../domain/index.js'
-import type { Database } from '../store/index.js'
+import type { Kysely, Selectable } from 'kysely'
+import {
+  APPLICATION_STATUSES,
+  WardenError,
+  type ApplicationStatus,
+  type AuditSink,
+} from '../domain/index.js'
+import type { ChangeFeed, Database } from '../store/index.js'
 import { createId } from './ids.js'
 
 /** An organization as the admin API shows it. */
@@ -16,6 +21,24 @@ export interface Application {
   readonly orgId: string
   readonly name: string
   readonly createdAt: number
+  /** Its tier in the usage policy; null means the policy's default tier (the sandbox). */
+  readonly tier: string | null
+  readonly status: ApplicationStatus
+}
+
+type ApplicationRow = Database['application']
+
+function toApplication(row: Selectable<ApplicationRow>): Application {
+  return {
+    id: row.id,
+    orgId: row.org_id,
+    name: row.name,
+    createdAt: row.created_at,
+    tier: row.tier,
+    status: (APPLICATION_STATUSES as readonly string[]).includes(row.status)
+      ? (row.status as ApplicationStatus)
+      : 'suspended',
+  }
 }
 
 export interface OrganizationDeps {
@@ -24,6 +47,8 @@ export interface OrganizationDeps {
   readonly now: () => number
   /** The store's test for a duplicate-key error, so a race ends in 409 rather than 500. */
   readonly isUniqueViolation: (error: unknown) => boolean
+  /** Moved when an application's tier or status changes, so cached keys follow at once. */
+  readonly changes: ChangeFeed
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}$/
@@ -52,7 +77,7 @@ function refuseIdName(name: string, param: string): never {
 
 /** Creates, finds and lists organizations and their applications. */
 export function createOrganizations(deps: OrganizationDeps) {
-  const { db, audit, now, isUniqueViolation } = deps
+  const { db, audit, now, isUniqueViolation, changes } = deps
 
   /** Runs an insert; a duplicate name (also one raced in by another request) is a 409. */
   async function insertUnique(
@@ -101,7 +126,7 @@ export function createOrganizations(deps: OrganizationDeps) {
       .where('org_id', '=', orgId)
       .where((eb) => eb.or([eb('id', '=', idOrName), eb('name', '=', idOrName)]))
       .executeTakeFirst()
-    return row && { id: row.id, orgId: row.org_id, name: row.name, createdAt: row.created_at }
+    return row && toApplication(row)
   }
 
   return {
@@ -140,12 +165,19 @@ export function createOrganizations(deps: OrganizationDeps) {
     async createApplication(orgId: string, name: string, actor: string): Promise<Application> {
       checkName(name, 'name')
       await checkNotAnId(name)
-      const app = { id: createId('app'), orgId, name, createdAt: now() }
+      const app: Application = {
+        id: createId('app'),
+        orgId,
+        name,
+        createdAt: now(),
+        tier: null,
+        status: 'active',
+      }
       await insertUnique(
         () =>
           db
             .insertInto('application')
-            .values({ id: app.id, org_id: orgId, name, created_at: app.createdAt })
+            .values({ id: app.id, org_id: orgId, name, created_at: app.createdAt, tier: null })
             .execute(),
         'application',
         name,
@@ -166,9 +198,86 @@ export function createOrganizations(deps: OrganizationDeps) {
         .where('org_id', '=', orgId)
         .orderBy('created_at')
         .execute()
-      return rows.map((r) => ({ id: r.id, orgId: r.org_id, name: r.name, createdAt: r.created_at }))
+      return rows.map(toApplication)
+    },
+
+    /**
+     * Sets an application's tier (a tier id of the current policy, checked by the caller), with
+     * the reason in the audit entry. The application's cached keys follow on their next request.
+     */
+    async setTier(
+      appId: string,
+      tier: string,
+      input: { readonly actor: string; readonly reason: string },
+    ): Promise<Application> {
+      const reason = checkReason(input.reason)
+      const before = await db
+        .selectFrom('application')
+        .selectAll()
+        .where('id', '=', appId)
+        .executeTakeFirst()
+      if (!before)
+        throw new WardenError('not_found', `No application "${appId}".`, { param: 'app' })
+      await db.updateTable('application').set({ tier }).where('id', '=', appId).execute()
+      await changes.announce()
+      await audit.appendNow({
+        actor: input.actor,
+        action: 'application.set_tier',
+        target: appId,
+        details: { org_id: before.org_id, from: before.tier, to: tier, reason },
+      })
+      return toApplication({ ...before, tier })
+    },
+
+    /** Sets whether an application's keys work at all; audited with the reason. */
+    async setStatus(
+      appId: string,
+      status: ApplicationStatus,
+      input: {
+        readonly actor: string
+        readonly reason: string
+        readonly clauses?: readonly string[]
+      },
+    ): Promise<Application> {
+      const reason = checkReason(input.reason)
+      const before = await db
+        .selectFrom('application')
+        .selectAll()
+        .where('id', '=', appId)
+        .executeTakeFirst()
+      if (!before)
+        throw new WardenError('not_found', `No application "${appId}".`, { param: 'app' })
+      await db.updateTable('application').set({ status }).where('id', '=', appId).execute()
+      await changes.announce()
+      await audit.appendNow({
+        actor: input.actor,
+        action: 'application.set_status',
+        target: appId,
+        details: {
+          org_id: before.org_id,
+          from: before.status,
+          to: status,
+          reason,
+          clauses: input.clauses ?? [],
+        },
+      })
+      return toApplication({ ...before, status })
     },
   }
+}
+
+const MAX_REASON = 2000
+
+function checkReason(reason: string): string {
+  const trimmed = typeof reason === 'string' ? reason.trim() : ''
+  if (trimmed.length === 0 || trimmed.length > MAX_REASON) {
+    throw new WardenError(
+      'invalid_request_error',
+      `reason must be 1-${MAX_REASON} characters: say why, for the audit log`,
+      { param: 'reason' },
+    )
+  }
+  return trimmed
 }
 
 /** The organization and application operations. */

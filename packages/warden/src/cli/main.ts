@@ -4,6 +4,7 @@ import { isWardenError } from '../domain/index.js'
 import { registerAdminCommands } from './commands/admin.js'
 import { registerKeyCommands } from './commands/key.js'
 import { registerOrgCommands } from './commands/org.js'
+import { registerPolicyCommands } from './commands/policy.js'
 import { registerSystemCommands } from './commands/system.js'
 import { CliError, type GlobalOptions } from './context.js'
 
@@ -45,6 +46,7 @@ export function createProgram(onServing: () => void = () => undefined): Command 
   registerAdminCommands(program, cli)
   registerOrgCommands(program, cli)
   registerKeyCommands(program, cli)
+  registerPolicyCommands(program, cli)
   return program
 }
 

@@ -33,6 +33,8 @@ export const ENV_KEYS: Readonly<Record<string, readonly string[]>> = {
   WARDEN_DATABASE_URL: ['database', 'url'],
   WARDEN_SQLITE_PATH: ['database', 'sqlitePath'],
   WARDEN_LOG_LEVEL: ['log', 'level'],
+  WARDEN_PUBLIC_URL: ['server', 'publicUrl'],
+  WARDEN_POLICY_FILE: ['policy', 'file'],
 }
 
 /**
@@ -60,6 +62,9 @@ export function loadConfig(input: LoadConfigInput): Config {
   const config = parsed.data
   if (!isAbsolute(config.database.sqlitePath)) {
     config.database.sqlitePath = resolve(findHome(input.file, env, cwd), config.database.sqlitePath)
+  }
+  if (config.policy.file !== undefined && !isAbsolute(config.policy.file)) {
+    config.policy.file = resolve(baseDir ?? cwd, config.policy.file)
   }
   bindSecrets(config, { env, baseDir: baseDir ?? cwd })
   return deepFreeze(config)

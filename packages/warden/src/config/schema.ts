@@ -73,6 +73,14 @@ export function configSchema(kinds: ProviderKindSchemas) {
           /** Milliseconds given to in-flight requests on shutdown before connections are cut. */
           shutdownGraceMs: positiveInt.default(10_000),
           trustProxy: z.boolean().default(false),
+          /**
+           * The address people reach this server at (`https://gateway.example.com`), for links in
+           * refusals and webhooks; unset, links are paths (`/policy/versions/3`).
+           */
+          publicUrl: z
+            .url({ protocol: /^https?$/ })
+            .transform((url) => url.replace(/\/+$/, ''))
+            .optional(),
           /** Milliseconds a client has to send the request line and headers; then 408. */
           headersTimeoutMs: positiveInt.default(10_000),
           /**
@@ -112,6 +120,16 @@ export function configSchema(kinds: ProviderKindSchemas) {
         })
         .strict()
         .prefault({}),
+      policy: z
+        .object({
+          /**
+           * The operator's usage policy (YAML), published as version 1 on a new database in place
+           * of the default one; later versions go out with `warden policy publish`.
+           */
+          file: z.string().min(1).optional(),
+        })
+        .strict()
+        .prefault({}),
       log: z
         .object({
           level: z.enum(LOG_LEVELS).default('info'),
@@ -123,8 +141,8 @@ export function configSchema(kinds: ProviderKindSchemas) {
           /** Flush buffered usage events at least this often. */
           flushIntervalMs: positiveInt.default(1_000),
           /** Flush as soon as this many events are buffered. */
-          // 16 values a row: SQLite binds at most 32,766 in one statement, PostgreSQL 65,535.
-          batchSize: positiveInt.max(2000).default(100),
+          // 17 values a row: SQLite binds at most 32,766 in one statement, PostgreSQL 65,535.
+          batchSize: positiveInt.max(1900).default(100),
           /** Events beyond this many waiting are dropped, and counted. */
           maxQueue: positiveInt.default(100_000),
         })

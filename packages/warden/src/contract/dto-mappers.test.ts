@@ -9,8 +9,22 @@ describe('DTO mappers', () => {
       created_at: 1_700_000_000,
     })
     expect(
-      toApplicationDto({ id: 'app_1', orgId: 'org_1', name: 'bot', createdAt: 1_700_000_000_000 }),
-    ).toEqual({ id: 'app_1', org_id: 'org_1', name: 'bot', created_at: 1_700_000_000 })
+      toApplicationDto({
+        id: 'app_1',
+        orgId: 'org_1',
+        name: 'bot',
+        createdAt: 1_700_000_000_000,
+        tier: 'production',
+        status: 'active',
+      }),
+    ).toEqual({
+      id: 'app_1',
+      org_id: 'org_1',
+      name: 'bot',
+      created_at: 1_700_000_000,
+      tier: 'production',
+      status: 'active',
+    })
   })
 
   it('show a key by its prefix only, with null for a missing expiry or revocation', () => {

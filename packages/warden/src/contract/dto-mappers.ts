@@ -1,4 +1,10 @@
-import type { ApiKeyDto, ApplicationDto, OrganizationDto } from './admin.js'
+import type {
+  ApiKeyDto,
+  ApplicationDto,
+  OrganizationDto,
+  PolicyAcceptanceDto,
+  PolicyVersionDto,
+} from './admin.js'
 
 /*
  * Mappers from access/ records to the wire DTOs. contract/ may import only domain/, so each
@@ -21,6 +27,9 @@ export interface ApplicationRecord {
   readonly name: string
   /** Milliseconds since the epoch. */
   readonly createdAt: number
+  /** A tier id of the usage policy; null means its default tier. */
+  readonly tier: string | null
+  readonly status: string
 }
 
 /** The fields of an API key record that its DTO shows; never the secret or its hash. */
@@ -57,6 +66,47 @@ export const toApplicationDto = (a: ApplicationRecord): ApplicationDto => ({
   org_id: a.orgId,
   name: a.name,
   created_at: toUnixSeconds(a.createdAt),
+  tier: a.tier,
+  status: a.status,
+})
+
+/** One organization's acceptance of one usage-policy version. */
+export interface PolicyAcceptanceRecord {
+  readonly orgId: string
+  readonly version: number
+  readonly acceptedAt: number
+  readonly acceptedBy: string
+}
+
+/** An acceptance as the admin and portal APIs and `warden policy accept --json` show it. */
+export const toPolicyAcceptanceDto = (a: PolicyAcceptanceRecord): PolicyAcceptanceDto => ({
+  org_id: a.orgId,
+  version: a.version,
+  accepted_at: toUnixSeconds(a.acceptedAt),
+  accepted_by: a.acceptedBy,
+})
+
+/** The fields of a published usage-policy version that its DTO shows. */
+export interface PolicyVersionRecord {
+  readonly version: number
+  readonly hash: string
+  readonly publishedAt: number
+  readonly publishedBy: string
+  readonly requiresReacceptance: boolean
+  readonly graceDays: number
+  readonly changelog: string | null
+}
+
+/** A policy version as the admin API and `warden policy --json` show it (no document). */
+export const toPolicyVersionDto = (v: PolicyVersionRecord): PolicyVersionDto => ({
+  version: v.version,
+  hash: v.hash,
+  published_at: toUnixSeconds(v.publishedAt),
+  published_by: v.publishedBy,
+  requires_reacceptance: v.requiresReacceptance,
+  grace_days: v.graceDays,
+  changelog: v.changelog,
+  url: `/policy/versions/${v.version}`,
 })
 
 /** An API key as the admin API and `warden key --json` show it: the display prefix only. */

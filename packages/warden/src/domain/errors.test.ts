@@ -11,12 +11,15 @@ describe('the one error table', () => {
     }
   })
 
-  it('audits the refusals of keys and models, and nothing a typo causes', () => {
+  it('audits the refusals of keys, models and the usage policy, and nothing a typo causes', () => {
     const audited = ERROR_CODES.filter((code) => ERRORS[code].audited)
     expect(audited.sort()).toEqual(
       [
         'api_key_expired',
         'api_key_revoked',
+        'application_not_approved',
+        'application_suspended',
+        'policy_acceptance_required',
         'invalid_api_key',
         'missing_api_key',
         'model_not_allowed',

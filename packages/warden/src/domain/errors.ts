@@ -40,6 +40,9 @@ export const ERRORS = {
   api_key_expired: spec(401, 'authentication_error', 'refused', true),
   model_not_allowed: spec(403, 'permission_error', 'refused', true),
   model_not_found: spec(404, 'not_found_error', 'client_error'),
+  application_not_approved: spec(403, 'permission_error', 'refused', true),
+  application_suspended: spec(403, 'permission_error', 'refused', true),
+  policy_acceptance_required: spec(403, 'permission_error', 'refused', true),
   not_found: spec(404, 'not_found_error', 'client_error'),
   method_not_allowed: spec(405, 'invalid_request_error', 'client_error'),
   request_timeout: spec(408, 'invalid_request_error', 'client_error'),
@@ -81,6 +84,8 @@ export class WardenError extends Error {
   readonly param: string | null
   /** Response headers sent with the error (`Retry-After`, `x-ratelimit-*`), if any. */
   readonly headers: Readonly<Record<string, string>> | null
+  /** The usage-policy clause behind a refusal (`tier.sandbox`, `prohibited.spam`), if any. */
+  readonly clause: string | null
 
   constructor(
     readonly code: ErrorCode,
@@ -89,11 +94,13 @@ export class WardenError extends Error {
       param?: string | null
       cause?: unknown
       headers?: Readonly<Record<string, string>>
+      clause?: string | null
     } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
     this.param = options.param ?? null
     this.headers = options.headers ?? null
+    this.clause = options.clause ?? null
   }
 
   /** The HTTP status this error is sent with. */

@@ -34,6 +34,8 @@ export interface UsageEvent {
   readonly status: number
   readonly outcome: RequestOutcome
   readonly errorCode: string | null
+  /** The usage-policy clause a refusal cites, so reports can count refusals by clause. */
+  readonly clause: string | null
 }
 
 /** Where usage events go; never blocks, never throws. */
@@ -69,4 +71,14 @@ export interface Principal {
   readonly orgId: string
   /** Public model ids this key may use; null means every model. */
   readonly allowedModels: readonly string[] | null
+  /** The application's tier id in the usage policy; null means the policy's default tier. */
+  readonly tier: string | null
+  /** Whether the application may be used at all. */
+  readonly appStatus: ApplicationStatus
+  /** The newest usage-policy version the organization accepted, or null. */
+  readonly acceptedPolicyVersion: number | null
 }
+
+export const APPLICATION_STATUSES = ['active', 'suspended', 'revoked'] as const
+/** An application's standing: suspended and revoked applications' keys are refused. */
+export type ApplicationStatus = (typeof APPLICATION_STATUSES)[number]

@@ -11,8 +11,9 @@ import { gateRequests } from './request-gate.js'
 import { logNotFound, logRequestsOutsidePipeline } from './request-log.js'
 import { registerAdminRoutes, type AdminRouteDeps } from './routes/admin/admin-routes.js'
 import { registerOpenAiRoutes, type OpenAiRouteDeps } from './routes/openai/openai-routes.js'
+import { registerPolicyPages, type PolicyPageDeps } from './routes/public/policy-pages.js'
 
-export interface HttpAppDeps extends OpenAiRouteDeps, AdminRouteDeps {
+export interface HttpAppDeps extends OpenAiRouteDeps, AdminRouteDeps, PolicyPageDeps {
   readonly logger: Logger
   readonly bodyLimitBytes: number
   readonly trustProxy: boolean
@@ -106,6 +107,7 @@ export function createHttpApp(deps: HttpAppDeps): FastifyInstance {
   )
   registerOpenAiRoutes(app, deps)
   registerAdminRoutes(app, deps)
+  registerPolicyPages(app, deps)
   return app
 }
 

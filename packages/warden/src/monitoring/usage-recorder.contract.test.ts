@@ -26,6 +26,7 @@ function usageEvent(i: number): UsageEvent {
     status: i % 13 === 0 ? 502 : 200,
     outcome: i % 13 === 0 ? 'upstream_error' : 'ok',
     errorCode: i % 13 === 0 ? 'upstream_error' : null,
+    clause: i % 17 === 0 ? 'tier.sandbox' : null,
   }
 }
 
@@ -48,6 +49,7 @@ function expectedRow(e: UsageEvent): UsageEventTable {
     status: e.status,
     outcome: e.outcome,
     error_code: e.errorCode,
+    clause: e.clause,
   }
 }
 

@@ -60,6 +60,7 @@ export function createUsageRecorder(options: UsageRecorderOptions): UsageRecorde
           status: e.status,
           outcome: e.outcome,
           error_code: text(e.errorCode),
+          clause: text(e.clause),
         })),
       ),
   })

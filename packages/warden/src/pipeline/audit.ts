@@ -11,6 +11,7 @@ export function audit(deps: { readonly audit: AuditSink }): Stage {
       target: x.requestId,
       details: {
         code: end.code,
+        clause: end.clause,
         endpoint: x.endpoint,
         model: x.model,
         key_prefix: x.principal?.keyPrefix ?? null,

@@ -4,9 +4,11 @@ import {
   embeddingRequestSchema,
 } from './openai-requests.js'
 import type { AuditSink, Principal, UsageSink } from '../domain/index.js'
+import type { PolicySnapshot } from '../policy/index.js'
 import { responsesRequestSchema, type ModelRegistry } from '../providers/index.js'
 import { audit } from './audit.js'
 import { authenticate } from './authenticate.js'
+import { authorizeApp } from './authorize-app.js'
 import { authorizeModel } from './authorize-model.js'
 import { callUpstream } from './call-upstream.js'
 import { listModels } from './list-models.js'
@@ -25,6 +27,11 @@ export interface PipelineDeps {
   readonly logRequest: (line: RequestLogLine) => void
   readonly resolveKey: (secret: string | undefined) => Promise<Principal>
   readonly models: ModelRegistry
+  /** The current usage policy, without a query. */
+  readonly policy: () => PolicySnapshot
+  readonly now: () => number
+  /** The server's public address without a trailing slash, or '' for links as paths. */
+  readonly publicUrl: string
 }
 
 /**
@@ -38,6 +45,7 @@ export function endpointStages(deps: PipelineDeps): EndpointStages {
     chat: [
       ...settled,
       authenticate(deps),
+      authorizeApp(deps),
       readRequest(chatCompletionRequestSchema),
       authorizeModel(deps),
       meterTokens(chatMeter),
@@ -46,6 +54,7 @@ export function endpointStages(deps: PipelineDeps): EndpointStages {
     completions: [
       ...settled,
       authenticate(deps),
+      authorizeApp(deps),
       readRequest(completionRequestSchema),
       authorizeModel(deps),
       meterTokens(completionMeter),
@@ -54,15 +63,17 @@ export function endpointStages(deps: PipelineDeps): EndpointStages {
     embeddings: [
       ...settled,
       authenticate(deps),
+      authorizeApp(deps),
       readRequest(embeddingRequestSchema),
       authorizeModel(deps),
       meterTokens(embeddingMeter),
       callUpstream(embeddingCall),
     ],
-    models: [...settled, authenticate(deps), listModels(deps)],
+    models: [...settled, authenticate(deps), authorizeApp(deps), listModels(deps)],
     responses: [
       ...settled,
       authenticate(deps),
+      authorizeApp(deps),
       readRequest(responsesRequestSchema),
       authorizeModel(deps),
       meterTokens(responsesMeter),

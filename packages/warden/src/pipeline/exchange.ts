@@ -28,6 +28,8 @@ export interface Settlement {
   readonly status: number
   readonly code: ErrorCode | null
   readonly outcome: RequestOutcome
+  /** The usage-policy clause a refusal cites, or null. */
+  readonly clause: string | null
   /** From the request's start to its settlement, ms. */
   readonly totalMs: number
 }

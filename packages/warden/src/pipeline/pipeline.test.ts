@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import {
   WardenError,
@@ -13,6 +14,7 @@ import {
   fakeCompletion,
   type FakeProvider,
 } from '../testing/fake-provider.js'
+import { createPolicySnapshot, DEFAULT_POLICY_FILE, parsePolicy } from '../policy/index.js'
 import { endpointStages } from './endpoints.js'
 import { createExchange, type Exchange } from './exchange.js'
 import type { RequestLogLine } from './log-request.js'
@@ -26,7 +28,17 @@ const principal: Principal = {
   appId: 'app_1',
   orgId: 'org_1',
   allowedModels: ['fake-model', 'other-model'],
+  tier: null,
+  appStatus: 'active',
+  acceptedPolicyVersion: null,
 }
+
+const policy = createPolicySnapshot(
+  1,
+  parsePolicy(readFileSync(DEFAULT_POLICY_FILE, 'utf8')).document,
+  { version: 1, deadline: 0 },
+)
+const policyDeps = { policy: () => policy, now: Date.now, publicUrl: '' }
 
 function setup() {
   const provider: FakeProvider = createFakeProvider()
@@ -53,6 +65,7 @@ function setup() {
           ? Promise.resolve(principal)
           : Promise.reject(new WardenError('invalid_api_key', 'Incorrect API key provided.')),
       models,
+      ...policyDeps,
     }),
     (error) => void handlerErrors.push(error),
   )
@@ -264,6 +277,7 @@ describe('the chat pipeline with a scripted provider', () => {
           usage: { record: () => undefined },
           logRequest: () => undefined,
           resolveKey: () => Promise.resolve(principal),
+          ...policyDeps,
           models: createModelRegistry({
             models: [],
             providers: {},

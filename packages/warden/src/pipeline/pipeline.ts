@@ -20,7 +20,7 @@ export interface Pipeline {
 function settlementOf(x: Exchange, failure: unknown, endedAt: number): Settlement {
   const totalMs = endedAt - x.startedAt
   if (failure === null && !x.signal.aborted) {
-    return { error: null, status: 200, code: null, outcome: 'ok', totalMs }
+    return { error: null, status: 200, code: null, outcome: 'ok', clause: null, totalMs }
   }
   // A stream the client walked away from ends without an error, but it did not complete.
   const code =
@@ -30,7 +30,8 @@ function settlementOf(x: Exchange, failure: unknown, endedAt: number): Settlemen
         ? failure.code
         : 'internal_error'
   const spec = ERRORS[code]
-  return { error: failure, status: spec.status, code, outcome: spec.outcome, totalMs }
+  const clause = isWardenError(failure) ? failure.clause : null
+  return { error: failure, status: spec.status, code, outcome: spec.outcome, clause, totalMs }
 }
 
 /**

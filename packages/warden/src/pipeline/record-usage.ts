@@ -21,6 +21,7 @@ export function recordUsage(deps: { readonly usage: UsageSink }): Stage {
       status: end.status,
       outcome: end.outcome,
       errorCode: end.code,
+      clause: end.clause,
     })
   })
 }

@@ -111,6 +111,9 @@ describe.each(testDatabaseKinds(process.env.WARDEN_TEST_DATABASE_URL))(
         appId,
         orgId,
         allowedModels: ['m-1', 'm-2'],
+        tier: null,
+        appStatus: 'active',
+        acceptedPolicyVersion: null,
       })
       expect(await keys.resolveKey(open.key)).toMatchObject({
         keyId: open.info.id,
@@ -212,6 +215,7 @@ describe.each(testDatabaseKinds(process.env.WARDEN_TEST_DATABASE_URL))(
     it('lists keys with their prefix and state, never their secret', async () => {
       const orgs = createOrganizations({
         db: fx.store.db,
+        changes: fx.store.changes,
         audit: fx.createAuditLog(),
         now: fx.clock.now,
         isUniqueViolation: fx.store.isUniqueViolation,

@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely'
+
 /** Row types of every table, as Kysely sees them. Times are Unix milliseconds. */
 export interface Database {
   organization: OrganizationTable
@@ -8,6 +10,8 @@ export interface Database {
   usage_event: UsageEventTable
   audit_entry: AuditEntryTable
   audit_head: AuditHeadTable
+  policy_version: PolicyVersionTable
+  policy_acceptance: PolicyAcceptanceTable
 }
 
 export interface OrganizationTable {
@@ -21,6 +25,10 @@ export interface ApplicationTable {
   org_id: string
   name: string
   created_at: number
+  /** A tier id of the usage policy; null means the current policy's default tier. */
+  tier: string | null
+  /** `active`, `suspended` or `revoked`: whether the application's keys may be used at all. */
+  status: Generated<string>
 }
 
 export interface ApiKeyTable {
@@ -74,6 +82,7 @@ export interface UsageEventTable {
   status: number
   outcome: string
   error_code: string | null
+  clause: string | null
 }
 
 export interface AuditEntryTable {
@@ -92,4 +101,26 @@ export interface AuditHeadTable {
   id: number
   seq: number
   hash: string
+}
+
+export interface PolicyVersionTable {
+  version: number
+  /** SHA-256 of `source`, hex. */
+  hash: string
+  /** The YAML as published; the document is parsed from it. */
+  source: string
+  published_at: number
+  published_by: string
+  /** 1 when organizations must accept this version again to keep production access. */
+  requires_reacceptance: number
+  grace_days: number
+  changelog: string | null
+}
+
+export interface PolicyAcceptanceTable {
+  org_id: string
+  version: number
+  accepted_at: number
+  /** Who accepted: `admin:<user id>`, `member:<user id>` or `cli`. */
+  accepted_by: string
 }

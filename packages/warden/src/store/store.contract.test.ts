@@ -28,7 +28,7 @@ describe.each(testDatabaseKinds(process.env.WARDEN_TEST_DATABASE_URL))(
       it('creates every table on an empty database, with the audit head at genesis', async () => {
         await expect(fx.store.db.selectFrom('organization').selectAll().execute()).rejects.toThrow()
 
-        expect(await fx.store.migrate()).toEqual(['001-core'])
+        expect(await fx.store.migrate()).toEqual(['001-core', '002-policy'])
 
         for (const table of STORE_TABLES) {
           const { count } = await fx.store.db
@@ -47,6 +47,7 @@ describe.each(testDatabaseKinds(process.env.WARDEN_TEST_DATABASE_URL))(
         const audit = fx.createAuditLog()
         const orgs = createOrganizations({
           db: fx.store.db,
+          changes: fx.store.changes,
           audit,
           now: fx.clock.now,
           isUniqueViolation: fx.store.isUniqueViolation,
@@ -60,7 +61,7 @@ describe.each(testDatabaseKinds(process.env.WARDEN_TEST_DATABASE_URL))(
       it('migrates an empty database while another on the same server is already migrated', async () => {
         const neighbour = await openStoreFixture(kind)
         try {
-          expect(await fx.store.migrate()).toEqual(['001-core'])
+          expect(await fx.store.migrate()).toEqual(['001-core', '002-policy'])
           expect(await fx.store.db.selectFrom('audit_head').select('seq').execute()).toEqual([
             { seq: 0 },
           ])
@@ -74,11 +75,11 @@ describe.each(testDatabaseKinds(process.env.WARDEN_TEST_DATABASE_URL))(
 
         const [mine, theirs] = await Promise.all([fx.store.migrate(), other.migrate()])
 
-        expect([...mine, ...theirs]).toEqual(['001-core'])
+        expect([...mine, ...theirs].sort()).toEqual(['001-core', '002-policy'])
         const executed = await sql<{
           name: string
         }>`select name from kysely_migration order by name`.execute(fx.store.db)
-        expect(executed.rows.map((r) => r.name)).toEqual(['001-core'])
+        expect(executed.rows.map((r) => r.name)).toEqual(['001-core', '002-policy'])
         expect(await fx.store.db.selectFrom('audit_head').select('seq').execute()).toEqual([
           { seq: 0 },
         ])
@@ -95,6 +96,7 @@ describe.each(testDatabaseKinds(process.env.WARDEN_TEST_DATABASE_URL))(
       const organizations = () =>
         createOrganizations({
           db: fx.store.db,
+          changes: fx.store.changes,
           audit: fx.createAuditLog(),
           now: fx.clock.now,
           isUniqueViolation: fx.store.isUniqueViolation,
@@ -156,6 +158,8 @@ describe.each(testDatabaseKinds(process.env.WARDEN_TEST_DATABASE_URL))(
             orgId: acme.id,
             name: 'web',
             createdAt: fx.clock.now() - 1,
+            tier: null,
+            status: 'active',
           })
           expect(await orgs.findApplication(acme.id, web.id)).toEqual(web)
           expect(await orgs.findApplication(acme.id, 'web')).toEqual(web)

@@ -13,6 +13,8 @@ const TABLES: Record<keyof Database, true> = {
   usage_event: true,
   audit_entry: true,
   audit_head: true,
+  policy_version: true,
+  policy_acceptance: true,
 }
 
 /** Every table of the schema. */

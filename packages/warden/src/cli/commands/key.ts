@@ -3,6 +3,7 @@ import { toApiKeyDto, type ApiKeyDto } from '../../contract/index.js'
 import type { Services } from '../../services.js'
 import type { CliProgram } from '../main.js'
 import { CliError, output, warn, withServices } from '../context.js'
+import { requireTier } from './org.js'
 
 const ACTOR = 'cli'
 /** How long `key create --models` waits for an upstream's model list. */
@@ -20,6 +21,10 @@ export function registerKeyCommands(program: Command, cli: CliProgram): void {
     .option('--models <ids>', 'comma-separated model ids the key may use (default: all)')
     .option('--name <name>', 'a label for the key')
     .option('--expires-in-days <days>', 'days until the key stops working (default: never)')
+    .option(
+      '--tier <id>',
+      "also put the application in this tier of the usage policy; a non-default tier records the organization's acceptance of the current policy on your authority",
+    )
     .option('--json', 'print JSON: {"key", ...the admin API key fields}')
     .action(
       async (opts: {
@@ -28,6 +33,7 @@ export function registerKeyCommands(program: Command, cli: CliProgram): void {
         models?: string
         name?: string
         expiresInDays?: string
+        tier?: string
         json?: boolean
       }) => {
         const days = opts.expiresInDays === undefined ? null : Number(opts.expiresInDays)
@@ -45,6 +51,7 @@ export function registerKeyCommands(program: Command, cli: CliProgram): void {
               notAnId(opts.app, `application in ${org.name}`),
               ACTOR,
             ))
+          if (opts.tier !== undefined) await applyTier(s, org.id, app.id, opts.tier)
           const created = await s.apiKeys.createKey({
             appId: app.id,
             orgId: org.id,
@@ -102,6 +109,18 @@ export function registerKeyCommands(program: Command, cli: CliProgram): void {
         )
       })
     })
+}
+
+/** `key create --tier`: the tier, audited, and for a non-default tier the policy acceptance. */
+async function applyTier(s: Services, orgId: string, appId: string, tier: string): Promise<void> {
+  await requireTier(s, tier)
+  await s.organizations.setTier(appId, tier, {
+    actor: ACTOR,
+    reason: 'set with warden key create --tier',
+  })
+  const current = await s.policyVersions.current()
+  const isDefault = current?.document.tiers.find((t) => t.id === tier)?.default === true
+  if (!isDefault) await s.policyVersions.accept(orgId, ACTOR)
 }
 
 /** A missing `--org`/`--app` is created by name; one given as an id must already exist. */

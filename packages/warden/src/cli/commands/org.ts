@@ -1,5 +1,6 @@
 import type { Command } from 'commander'
 import { toApplicationDto, toOrganizationDto } from '../../contract/index.js'
+import type { Services } from '../../services.js'
 import type { CliProgram } from '../main.js'
 import { CliError, output, withServices } from '../context.js'
 
@@ -68,8 +69,54 @@ export function registerOrgCommands(program: Command, cli: CliProgram): void {
         output(
           opts.json === true,
           apps,
-          apps.map((a) => `${a.id}  ${a.name}`).join('\n') || 'no applications',
+          apps
+            .map((a) => `${a.id}  ${a.name}  ${a.tier ?? 'default tier'}  ${a.status}`)
+            .join('\n') || 'no applications',
         )
       })
     })
+  app
+    .command('set-tier')
+    .description("set an application's tier in the usage policy directly, audited with a reason")
+    .requiredOption('--org <name-or-id>', 'the organization')
+    .requiredOption('--app <name-or-id>', 'the application')
+    .requiredOption('--tier <id>', 'a tier id of the current usage policy (sandbox, production, …)')
+    .requiredOption('--reason <text>', 'why, for the audit log')
+    .option('--json', 'print JSON with the admin API fields')
+    .action(
+      async (opts: { org: string; app: string; tier: string; reason: string; json?: boolean }) => {
+        await withServices(cli.globals(), async (s) => {
+          const { org, app: found } = await findApp(s, opts.org, opts.app)
+          const tier = await requireTier(s, opts.tier)
+          const updated = await s.organizations.setTier(found.id, tier, {
+            actor: 'cli',
+            reason: opts.reason,
+          })
+          output(
+            opts.json === true,
+            toApplicationDto(updated),
+            `${org.name}/${updated.name} is now in the ${tier} tier`,
+          )
+        })
+      },
+    )
+}
+
+/** An organization and one of its applications, by name or id; a CLI error when missing. */
+export async function findApp(s: Services, orgIdOrName: string, appIdOrName: string) {
+  const org = await s.organizations.findOrganization(orgIdOrName)
+  if (!org) throw new CliError(`no organization "${orgIdOrName}"`)
+  const app = await s.organizations.findApplication(org.id, appIdOrName)
+  if (!app) throw new CliError(`no application "${appIdOrName}" in ${org.name}`)
+  return { org, app }
+}
+
+/** A tier id of the current usage policy, or a CLI error that lists the ones there are. */
+export async function requireTier(s: Services, tier: string): Promise<string> {
+  const current = await s.policyVersions.current()
+  const ids = current?.document.tiers.map((t) => t.id) ?? []
+  if (!ids.includes(tier)) {
+    throw new CliError(`no tier "${tier}" in the current usage policy (tiers: ${ids.join(', ')})`)
+  }
+  return tier
 }

@@ -1,7 +1,9 @@
 import type { Migration } from 'kysely'
 import { coreMigration } from './001-core.js'
+import { policyMigration } from './002-policy.js'
 
 /** Every migration, in order; names sort the same way they run. */
 export const migrations: Readonly<Record<string, Migration>> = {
   '001-core': coreMigration,
+  '002-policy': policyMigration,
 }

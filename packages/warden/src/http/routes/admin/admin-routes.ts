@@ -4,6 +4,12 @@ import {
   createApplicationRequestSchema,
   createKeyRequestSchema,
   createOrganizationRequestSchema,
+  acceptPolicyRequestSchema,
+  publishPolicyRequestSchema,
+  setApplicationStatusRequestSchema,
+  setTierRequestSchema,
+  toPolicyAcceptanceDto,
+  toPolicyVersionDto,
   loginRequestSchema,
   setPasswordRequestSchema,
   toApiKeyDto,
@@ -16,12 +22,14 @@ import { WardenError } from '../../../domain/index.js'
 import { parseBody } from '../../../pipeline/index.js'
 import { bearerToken } from '../../bearer.js'
 import type { AuditLog } from '../../../monitoring/index.js'
+import { parsePolicy, PolicyError, type PolicyVersions } from '../../../policy/index.js'
 
 export interface AdminRouteDeps {
   readonly organizations: Organizations
   readonly apiKeys: ApiKeys
   readonly adminUsers: AdminUsers
   readonly auditLog: AuditLog
+  readonly policyVersions: PolicyVersions
 }
 
 function sessionToken(request: FastifyRequest): string | undefined {
@@ -30,7 +38,7 @@ function sessionToken(request: FastifyRequest): string | undefined {
 
 /** `/api/admin/*`: sign-in, organizations, applications, keys and the audit log. Admins only. */
 export function registerAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps): void {
-  const { organizations, apiKeys, adminUsers, auditLog } = deps
+  const { organizations, apiKeys, adminUsers, auditLog, policyVersions } = deps
 
   async function requireAdmin(request: FastifyRequest): Promise<AdminUser> {
     const user = await adminUsers.authenticate(sessionToken(request))
@@ -155,6 +163,103 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps):
         actor: `admin:${user.id}`,
       })
       return reply.code(201).send({ key: created.key, ...toApiKeyDto(created.info) })
+    },
+  )
+
+  app.get('/api/admin/policy/versions', async (request) => {
+    await requireAdmin(request)
+    return { object: 'list', data: (await policyVersions.list()).map(toPolicyVersionDto) }
+  })
+
+  app.post('/api/admin/policy/versions', async (request, reply) => {
+    const user = await requireAdmin(request)
+    const body = parseBody(publishPolicyRequestSchema, request.body)
+    let policy
+    try {
+      policy = parsePolicy(body.source)
+    } catch (error) {
+      if (!(error instanceof PolicyError)) throw error
+      throw new WardenError(
+        'invalid_request_error',
+        `source is not a valid usage policy: ${error.problems.join('; ')}`,
+        { param: 'source' },
+      )
+    }
+    if (body.grace_days > 0 && !body.requires_reacceptance) {
+      throw new WardenError(
+        'invalid_request_error',
+        'grace_days applies only with requires_reacceptance',
+        { param: 'grace_days' },
+      )
+    }
+    const published = await policyVersions.publish(policy, {
+      requiresReacceptance: body.requires_reacceptance,
+      graceDays: body.grace_days,
+      changelog: body.changelog ?? null,
+      actor: `admin:${user.id}`,
+    })
+    return reply.code(201).send(toPolicyVersionDto(published))
+  })
+
+  app.get<{ Params: { org: string } }>(
+    '/api/admin/organizations/:org/policy-acceptances',
+    async (request) => {
+      await requireAdmin(request)
+      const org = await requireOrganization(request.params.org)
+      return {
+        object: 'list',
+        data: (await policyVersions.acceptances(org.id)).map(toPolicyAcceptanceDto),
+      }
+    },
+  )
+
+  app.post<{ Params: { org: string } }>(
+    '/api/admin/organizations/:org/policy-acceptances',
+    async (request, reply) => {
+      const user = await requireAdmin(request)
+      const org = await requireOrganization(request.params.org)
+      const { version } = parseBody(acceptPolicyRequestSchema, request.body ?? {})
+      const accepted = await policyVersions.accept(org.id, `admin:${user.id}`, version)
+      return reply.code(201).send(toPolicyAcceptanceDto(accepted))
+    },
+  )
+
+  app.post<{ Params: { org: string; app: string } }>(
+    '/api/admin/organizations/:org/applications/:app/tier',
+    async (request) => {
+      const user = await requireAdmin(request)
+      const application = await requireApplication(request.params.app, request.params.org)
+      const body = parseBody(setTierRequestSchema, request.body)
+      const current = await policyVersions.current()
+      if (!current?.document.tiers.some((t) => t.id === body.tier)) {
+        throw new WardenError(
+          'invalid_request_error',
+          `no tier "${body.tier}" in the current usage policy`,
+          { param: 'tier' },
+        )
+      }
+      return toApplicationDto(
+        await organizations.setTier(application.id, body.tier, {
+          actor: `admin:${user.id}`,
+          reason: body.reason,
+        }),
+      )
+    },
+  )
+
+  app.post<{ Params: { org: string; app: string } }>(
+    '/api/admin/organizations/:org/applications/:app/status',
+    async (request) => {
+      const user = await requireAdmin(request)
+      const application = await requireApplication(request.params.app, request.params.org)
+      const body = parseBody(setApplicationStatusRequestSchema, request.body)
+      return toApplicationDto(
+        await organizations.setStatus(application.id, body.status, {
+          actor: `admin:${user.id}`,
+          reason: body.reason,
+          clauses: body.clauses,
+        }),
+      )
     },
   )
 

@@ -1,0 +1,40 @@
+export {
+  policyDocumentSchema,
+  clausesOf,
+  defaultTierOf,
+  tierAllowsModel,
+  CLAUSE_SECTIONS,
+  CONTENT_ACTIONS,
+} from './policy-document.js'
+export type {
+  PolicyDocument,
+  PolicyTier,
+  TierLimits,
+  Clause,
+  ClauseSection,
+  ContentAction,
+} from './policy-document.js'
+export {
+  parsePolicy,
+  loadPolicyFile,
+  PolicyError,
+  DEFAULT_POLICY_FILE,
+  MAX_POLICY_BYTES,
+} from './policy-source.js'
+export type { ParsedPolicy } from './policy-source.js'
+export {
+  createPolicyVersions,
+  acceptanceIsCurrent,
+  createPolicySnapshot,
+  MAX_GRACE_DAYS,
+  MAX_CHANGELOG,
+} from './policy-versions.js'
+export type {
+  PolicyVersions,
+  PolicyVersion,
+  PolicyAcceptance,
+  PolicySnapshot,
+  PublishOptions,
+} from './policy-versions.js'
+export { diffPolicies } from './policy-diff.js'
+export type { PolicyDiff, ClauseChange, TextPart } from './policy-diff.js'
