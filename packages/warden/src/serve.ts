@@ -33,6 +33,8 @@ export async function serve(services: Services): Promise<RunningServer> {
     adminUsers: services.adminUsers,
     auditLog: services.auditLog,
     policyVersions: services.policyVersions,
+    useCaseApplications: services.useCaseApplications,
+    webhooks: services.webhooks,
     health: () => {
       const usage = services.usage.stats()
       const memory = process.memoryUsage()
@@ -52,6 +54,9 @@ export async function serve(services: Services): Promise<RunningServer> {
   })
   await app.listen({ host: config.server.host, port: config.server.port })
   services.auditCheckpoints.schedule(config.audit.checkpointIntervalMs)
+  services.webhooks.schedule(config.webhooks.intervalMs, (err) =>
+    services.logger.error({ err }, 'webhook delivery round failed; will retry'),
+  )
   const address = app.server.address()
   const port = typeof address === 'object' && address !== null ? address.port : config.server.port
   const host = config.server.host.includes(':') ? `[${config.server.host}]` : config.server.host

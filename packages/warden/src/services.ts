@@ -1,6 +1,13 @@
 import type { Logger } from 'pino'
 import { createRequestLineWriter } from './logger.js'
-import { createAdminUsers, createApiKeys, createOrganizations } from './access/index.js'
+import {
+  createAdminUsers,
+  createApiKeys,
+  createOrganizations,
+  createUseCaseApplications,
+  createWebhooks,
+  prescreenForm,
+} from './access/index.js'
 import { collectSecrets, type Config } from './config/index.js'
 import {
   auditFilePaths,
@@ -111,6 +118,26 @@ export async function createServices(config: Config, options: ServiceOptions) {
     sessionTtlMs: config.access.sessionTtlHours * 3_600_000,
   })
 
+  const webhooks = createWebhooks({
+    db,
+    audit: auditLog,
+    now,
+    allowHttp: config.webhooks.allowHttp,
+  })
+  const useCaseApplications = createUseCaseApplications({
+    db,
+    audit: auditLog,
+    now,
+    changes: store.changes,
+    policy: async () => {
+      const current = await policyVersions.current()
+      if (!current) throw new Error('no usage policy is published')
+      return current.document
+    },
+    prescreen: prescreenForm,
+    autoApproveLowRisk: config.review.autoApproveLowRisk,
+    webhooks,
+  })
   const providers: Record<string, Provider> = {}
   for (const [name, providerConfig] of Object.entries(config.providers)) {
     providers[name] = createProvider(name, providerConfig, { now })
@@ -150,11 +177,14 @@ export async function createServices(config: Config, options: ServiceOptions) {
     apiKeys,
     adminUsers,
     policyVersions,
+    useCaseApplications,
+    webhooks,
     providers,
     models,
     pipeline,
     /** Flushes usage and audit entries, checkpoints the audit head, closes pools and the database. */
     async close(): Promise<void> {
+      await webhooks.close()
       await usage.close()
       await auditLog.close()
       await auditCheckpoints.close()

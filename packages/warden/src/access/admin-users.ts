@@ -5,15 +5,25 @@ import { createId, createSecret, hashSecret } from './ids.js'
 import { hashPassword, verifyPassword } from './passwords.js'
 
 export const ADMIN_ROLES = ['admin', 'reviewer', 'org_owner', 'org_developer'] as const
-/** What an admin-side user may do. */
+/** What a user may do: staff (admin, reviewer) or a member of one organization. */
 export type AdminRole = (typeof ADMIN_ROLES)[number]
 
-/** A signed-in user of the admin API. */
+export const STAFF_ROLES = ['admin', 'reviewer'] as const satisfies readonly AdminRole[]
+export const MEMBER_ROLES = ['org_owner', 'org_developer'] as const satisfies readonly AdminRole[]
+
+/** A signed-in user: staff of the gateway, or a member of one organization. */
 export interface AdminUser {
   readonly id: string
   readonly username: string
   readonly role: AdminRole
   readonly hasPassword: boolean
+  /** The organization of a member; null for staff. */
+  readonly orgId: string | null
+}
+
+/** Whether a role belongs to an organization's member rather than to the gateway's staff. */
+export function isMemberRole(role: AdminRole): boolean {
+  return (MEMBER_ROLES as readonly AdminRole[]).includes(role)
 }
 
 export interface AdminUserDeps {
@@ -24,6 +34,8 @@ export interface AdminUserDeps {
 }
 
 const BOOTSTRAP_TTL_MS = 24 * 60 * 60 * 1000
+const INVITE_TTL_MS = 7 * 24 * 60 * 60 * 1000
+const USERNAME = /^[A-Za-z0-9][A-Za-z0-9._@+-]{2,99}$/
 const MIN_PASSWORD = 12
 const SESSION_PREFIX = 'wds_'
 
@@ -34,6 +46,7 @@ function dummyHash(): Promise<string> {
   return dummy
 }
 const BOOTSTRAP_PREFIX = 'wdb_'
+const INVITE_PREFIX = 'wdi_'
 
 /** What a start learns about the one-time login token. */
 export interface BootstrapResult {
@@ -57,11 +70,13 @@ export function createAdminUsers(deps: AdminUserDeps) {
 
   async function openSession(
     userId: string,
-    kind: 'session' | 'bootstrap',
+    kind: 'session' | 'bootstrap' | 'invite',
     ttlMs: number,
     on: Kysely<Database> = db,
   ) {
-    const token = createSecret(kind === 'session' ? SESSION_PREFIX : BOOTSTRAP_PREFIX, 32)
+    const prefix =
+      kind === 'session' ? SESSION_PREFIX : kind === 'invite' ? INVITE_PREFIX : BOOTSTRAP_PREFIX
+    const token = createSecret(prefix, 32)
     const createdAt = now()
     await on
       .insertInto('admin_session')
@@ -119,6 +134,7 @@ export function createAdminUsers(deps: AdminUserDeps) {
         username: row.username,
         role: row.role as AdminRole,
         hasPassword: row.password_hash !== null,
+        orgId: row.org_id,
       }
     )
   }
@@ -183,7 +199,78 @@ export function createAdminUsers(deps: AdminUserDeps) {
       return { username: admin.username, ...issued }
     },
 
-    /** Signs in with a username and password, or with the one-time bootstrap token. */
+    /**
+     * Invites a user: staff (`admin`, `reviewer`) without an organization, or a member
+     * (`org_owner`, `org_developer`) of one. Returns a one-time token, valid 7 days, that signs
+     * the user in once (`POST /api/admin/login {"token"}`); they then set a password.
+     */
+    async invite(input: {
+      readonly username: string
+      readonly role: AdminRole
+      readonly orgId: string | null
+      readonly actor: string
+    }): Promise<{ user: AdminUser; token: string; expiresAt: number }> {
+      if (!USERNAME.test(input.username)) {
+        throw new WardenError(
+          'invalid_request_error',
+          'username must be 3-100 characters: letters, digits and . _ @ + -',
+          { param: 'username' },
+        )
+      }
+      if (isMemberRole(input.role) !== (input.orgId !== null)) {
+        throw new WardenError(
+          'invalid_request_error',
+          isMemberRole(input.role)
+            ? 'a member role needs an organization'
+            : 'staff roles belong to no organization',
+          { param: 'org' },
+        )
+      }
+      const id = createId('usr')
+      const inserted = await db
+        .insertInto('admin_user')
+        .values({
+          id,
+          username: input.username,
+          password_hash: null,
+          role: input.role,
+          org_id: input.orgId,
+          created_at: now(),
+        })
+        .onConflict((oc) => oc.column('username').doNothing())
+        .executeTakeFirst()
+      if (inserted.numInsertedOrUpdatedRows !== 1n) {
+        throw new WardenError('conflict', `a user named "${input.username}" already exists`, {
+          param: 'username',
+        })
+      }
+      const issued = await openSession(id, 'invite', INVITE_TTL_MS)
+      await audit.appendNow({
+        actor: input.actor,
+        action: 'user.invite',
+        target: id,
+        details: { username: input.username, role: input.role, org_id: input.orgId },
+      })
+      const user = await userById(id)
+      if (!user) throw new Error('the invited user vanished')
+      return { user, ...issued }
+    },
+
+    /** Users, staff and members; only one organization's members when `orgId` is given. */
+    async listUsers(filter: { readonly orgId?: string } = {}): Promise<AdminUser[]> {
+      let query = db.selectFrom('admin_user').selectAll().orderBy('created_at').orderBy('id')
+      if (filter.orgId !== undefined) query = query.where('org_id', '=', filter.orgId)
+      const rows = await query.execute()
+      return rows.map((row) => ({
+        id: row.id,
+        username: row.username,
+        role: row.role as AdminRole,
+        hasPassword: row.password_hash !== null,
+        orgId: row.org_id,
+      }))
+    },
+
+    /** Signs in with a username and password, or with a one-time bootstrap or invite token. */
     async login(input: { username?: string; password?: string; token?: string }) {
       let user: AdminUser | undefined
       if (input.token !== undefined) {
@@ -192,7 +279,7 @@ export function createAdminUsers(deps: AdminUserDeps) {
           .selectFrom('admin_session')
           .selectAll()
           .where('id', '=', id)
-          .where('kind', '=', 'bootstrap')
+          .where('kind', 'in', ['bootstrap', 'invite'])
           .executeTakeFirst()
         if (row && row.expires_at > now()) {
           // One use only: the token is gone before the session exists, and of two logins

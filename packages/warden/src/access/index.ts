@@ -2,6 +2,25 @@ export { createOrganizations } from './organizations.js'
 export type { Organizations, Organization, Application } from './organizations.js'
 export { createApiKeys, KEY_PREFIX } from './api-keys.js'
 export type { ApiKeys, ApiKeyInfo, CreatedApiKey, CreateKeyInput } from './api-keys.js'
-export { createAdminUsers, ADMIN_ROLES } from './admin-users.js'
+export {
+  createAdminUsers,
+  ADMIN_ROLES,
+  STAFF_ROLES,
+  MEMBER_ROLES,
+  isMemberRole,
+} from './admin-users.js'
 export type { AdminUsers, AdminUser, AdminRole, BootstrapResult } from './admin-users.js'
 export { hashPassword, verifyPassword } from './passwords.js'
+export { createUseCaseApplications, REVIEW_STATES } from './use-case-applications.js'
+export type {
+  UseCaseApplications,
+  UseCaseApplication,
+  ReviewState,
+  ReviewAction,
+  ReviewActor,
+  PrescreenResult,
+  ApplicationEvent,
+} from './use-case-applications.js'
+export { createWebhooks, MAX_ATTEMPTS } from './webhooks.js'
+export type { Webhooks, WebhookEndpoint } from './webhooks.js'
+export { prescreenForm } from './prescreen-form.js'

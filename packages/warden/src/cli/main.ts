@@ -5,6 +5,7 @@ import { registerAdminCommands } from './commands/admin.js'
 import { registerKeyCommands } from './commands/key.js'
 import { registerOrgCommands } from './commands/org.js'
 import { registerPolicyCommands } from './commands/policy.js'
+import { registerUserCommands } from './commands/user.js'
 import { registerSystemCommands } from './commands/system.js'
 import { CliError, type GlobalOptions } from './context.js'
 
@@ -47,6 +48,7 @@ export function createProgram(onServing: () => void = () => undefined): Command 
   registerOrgCommands(program, cli)
   registerKeyCommands(program, cli)
   registerPolicyCommands(program, cli)
+  registerUserCommands(program, cli)
   return program
 }
 

@@ -130,6 +130,22 @@ export function configSchema(kinds: ProviderKindSchemas) {
         })
         .strict()
         .prefault({}),
+      review: z
+        .object({
+          /** Approve a use-case application the pre-screen finds low-risk without a reviewer. */
+          autoApproveLowRisk: z.boolean().default(false),
+        })
+        .strict()
+        .prefault({}),
+      webhooks: z
+        .object({
+          /** How often due webhook deliveries are sent, in milliseconds. */
+          intervalMs: positiveInt.default(1_000),
+          /** Accept plain http:// endpoints (a private network, tests); https only otherwise. */
+          allowHttp: z.boolean().default(false),
+        })
+        .strict()
+        .prefault({}),
       log: z
         .object({
           level: z.enum(LOG_LEVELS).default('info'),

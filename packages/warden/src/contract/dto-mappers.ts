@@ -1,3 +1,4 @@
+import type { UseCaseApplicationDto, UseCaseForm } from './portal.js'
 import type {
   ApiKeyDto,
   ApplicationDto,
@@ -140,4 +141,58 @@ export const toAuditVerificationDto = (v: AuditVerificationRecord) => ({
   checkpoints: v.checkpoints,
   problems: v.problems,
   warnings: v.warnings,
+})
+
+/** The fields of a use-case application record that its DTO shows. */
+export interface UseCaseApplicationRecord {
+  readonly id: string
+  readonly orgId: string
+  readonly appId: string
+  readonly state: string
+  readonly form: UseCaseForm
+  readonly prescreen: {
+    readonly outcome: string
+    readonly clauses: ReadonlyArray<{ readonly id: string; readonly why: string }>
+  } | null
+  readonly tier: string | null
+  readonly conditions: string | null
+  readonly appealed: boolean
+  readonly createdBy: string
+  readonly createdAt: number
+  readonly updatedAt: number
+  readonly history: ReadonlyArray<{
+    readonly at: number
+    readonly actor: string
+    readonly from: string
+    readonly to: string
+    readonly reason: string | null
+    readonly clauses: readonly string[]
+  }>
+}
+
+/** A use-case application as the portal, the admin API and `warden app review --json` show it. */
+export const toUseCaseApplicationDto = (a: UseCaseApplicationRecord): UseCaseApplicationDto => ({
+  id: a.id,
+  org_id: a.orgId,
+  app_id: a.appId,
+  state: a.state,
+  form: a.form,
+  prescreen: a.prescreen && {
+    outcome: a.prescreen.outcome,
+    clauses: a.prescreen.clauses.map((c) => ({ id: c.id, why: c.why })),
+  },
+  tier: a.tier,
+  conditions: a.conditions,
+  appealed: a.appealed,
+  created_by: a.createdBy,
+  created_at: toUnixSeconds(a.createdAt),
+  updated_at: toUnixSeconds(a.updatedAt),
+  history: a.history.map((e) => ({
+    at: toUnixSeconds(e.at),
+    actor: e.actor,
+    from: e.from,
+    to: e.to,
+    reason: e.reason,
+    clauses: [...e.clauses],
+  })),
 })

@@ -1,2 +1,3 @@
 export * from './admin.js'
 export * from './dto-mappers.js'
+export * from './portal.js'

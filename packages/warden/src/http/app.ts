@@ -12,8 +12,11 @@ import { logNotFound, logRequestsOutsidePipeline } from './request-log.js'
 import { registerAdminRoutes, type AdminRouteDeps } from './routes/admin/admin-routes.js'
 import { registerOpenAiRoutes, type OpenAiRouteDeps } from './routes/openai/openai-routes.js'
 import { registerPolicyPages, type PolicyPageDeps } from './routes/public/policy-pages.js'
+import { registerPortalRoutes, type PortalRouteDeps } from './routes/portal/portal-routes.js'
+import { registerReviewRoutes, type ReviewRouteDeps } from './routes/admin/review-routes.js'
 
-export interface HttpAppDeps extends OpenAiRouteDeps, AdminRouteDeps, PolicyPageDeps {
+export interface HttpAppDeps
+  extends OpenAiRouteDeps, AdminRouteDeps, PolicyPageDeps, PortalRouteDeps, ReviewRouteDeps {
   readonly logger: Logger
   readonly bodyLimitBytes: number
   readonly trustProxy: boolean
@@ -107,6 +110,8 @@ export function createHttpApp(deps: HttpAppDeps): FastifyInstance {
   )
   registerOpenAiRoutes(app, deps)
   registerAdminRoutes(app, deps)
+  registerReviewRoutes(app, deps)
+  registerPortalRoutes(app, deps)
   registerPolicyPages(app, deps)
   return app
 }

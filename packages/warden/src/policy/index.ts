@@ -38,3 +38,4 @@ export type {
 } from './policy-versions.js'
 export { diffPolicies } from './policy-diff.js'
 export type { PolicyDiff, ClauseChange, TextPart } from './policy-diff.js'
+export { prescreen } from './prescreen.js'

@@ -62,7 +62,13 @@ describe.each(testDatabaseKinds(process.env.WARDEN_TEST_DATABASE_URL))(
       expect(session).toEqual({
         token: session.token,
         expiresAt: fx.clock.now() + SESSION_TTL_MS,
-        user: { id: session.user.id, username: 'admin', role: 'admin', hasPassword: false },
+        user: {
+          id: session.user.id,
+          username: 'admin',
+          role: 'admin',
+          hasPassword: false,
+          orgId: null,
+        },
       })
       expect(await wardenErrorOf(admins.login({ token }))).toMatchObject({
         code: 'unauthorized',

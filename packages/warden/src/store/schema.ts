@@ -12,6 +12,10 @@ export interface Database {
   audit_head: AuditHeadTable
   policy_version: PolicyVersionTable
   policy_acceptance: PolicyAcceptanceTable
+  use_case_application: UseCaseApplicationTable
+  application_event: ApplicationEventTable
+  webhook_endpoint: WebhookEndpointTable
+  webhook_delivery: WebhookDeliveryTable
 }
 
 export interface OrganizationTable {
@@ -53,6 +57,8 @@ export interface AdminUserTable {
   password_hash: string | null
   role: string
   created_at: number
+  /** The organization of a member (owner, developer); null for staff (admin, reviewer). */
+  org_id: Generated<string | null>
 }
 
 export interface AdminSessionTable {
@@ -123,4 +129,63 @@ export interface PolicyAcceptanceTable {
   accepted_at: number
   /** Who accepted: `admin:<user id>`, `member:<user id>` or `cli`. */
   accepted_by: string
+}
+
+export interface UseCaseApplicationTable {
+  id: string
+  org_id: string
+  /** The API application whose tier and status a decision sets. */
+  app_id: string
+  state: string
+  revision: number
+  /** The form as JSON, snake_case. */
+  form: string
+  prescreen: string | null
+  /** The tier an approval grants. */
+  tier: string | null
+  conditions: string | null
+  /** 1 once the applicant has used their one appeal. */
+  appealed: number
+  created_by: string
+  created_at: number
+  updated_at: number
+}
+
+export interface ApplicationEventTable {
+  id: string
+  application_id: string
+  revision: number
+  at: number
+  actor: string
+  from_state: string
+  to_state: string
+  reason: string | null
+  /** JSON array of clause ids. */
+  clauses: string
+}
+
+export interface WebhookEndpointTable {
+  org_id: string
+  url: string
+  /** `whsec_…`: the Standard Webhooks signing secret. */
+  secret: string
+  created_at: number
+}
+
+export interface WebhookDeliveryTable {
+  /** `msg_…`, sent as `webhook-id`: the receiver's idempotency key. */
+  id: string
+  org_id: string
+  event_type: string
+  /** The JSON body, exactly as signed and sent. */
+  payload: string
+  created_at: number
+  attempts: number
+  next_attempt_at: number
+  /** A replica that claimed the row owns it until then. */
+  locked_until: number
+  delivered_at: number | null
+  /** Set when the attempts ran out. */
+  failed_at: number | null
+  last_error: string | null
 }

@@ -28,7 +28,7 @@ describe.each(testDatabaseKinds(process.env.WARDEN_TEST_DATABASE_URL))(
       it('creates every table on an empty database, with the audit head at genesis', async () => {
         await expect(fx.store.db.selectFrom('organization').selectAll().execute()).rejects.toThrow()
 
-        expect(await fx.store.migrate()).toEqual(['001-core', '002-policy'])
+        expect(await fx.store.migrate()).toEqual(['001-core', '002-policy', '003-review'])
 
         for (const table of STORE_TABLES) {
           const { count } = await fx.store.db
@@ -61,7 +61,7 @@ describe.each(testDatabaseKinds(process.env.WARDEN_TEST_DATABASE_URL))(
       it('migrates an empty database while another on the same server is already migrated', async () => {
         const neighbour = await openStoreFixture(kind)
         try {
-          expect(await fx.store.migrate()).toEqual(['001-core', '002-policy'])
+          expect(await fx.store.migrate()).toEqual(['001-core', '002-policy', '003-review'])
           expect(await fx.store.db.selectFrom('audit_head').select('seq').execute()).toEqual([
             { seq: 0 },
           ])
@@ -75,11 +75,11 @@ describe.each(testDatabaseKinds(process.env.WARDEN_TEST_DATABASE_URL))(
 
         const [mine, theirs] = await Promise.all([fx.store.migrate(), other.migrate()])
 
-        expect([...mine, ...theirs].sort()).toEqual(['001-core', '002-policy'])
+        expect([...mine, ...theirs].sort()).toEqual(['001-core', '002-policy', '003-review'])
         const executed = await sql<{
           name: string
         }>`select name from kysely_migration order by name`.execute(fx.store.db)
-        expect(executed.rows.map((r) => r.name)).toEqual(['001-core', '002-policy'])
+        expect(executed.rows.map((r) => r.name)).toEqual(['001-core', '002-policy', '003-review'])
         expect(await fx.store.db.selectFrom('audit_head').select('seq').execute()).toEqual([
           { seq: 0 },
         ])

@@ -15,6 +15,10 @@ const TABLES: Record<keyof Database, true> = {
   audit_head: true,
   policy_version: true,
   policy_acceptance: true,
+  use_case_application: true,
+  application_event: true,
+  webhook_endpoint: true,
+  webhook_delivery: true,
 }
 
 /** Every table of the schema. */

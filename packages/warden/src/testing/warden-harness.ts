@@ -22,6 +22,8 @@ export interface HarnessOptions {
   readonly models?: ReadonlyArray<{ id: string; upstreamModel?: string; provider?: string }>
   readonly stub?: StubUpstreamOptions
   readonly now?: () => number
+  /** More settings, as `warden.yaml` would write them (`review`, `webhooks`, …). */
+  readonly values?: Readonly<Record<string, unknown>>
 }
 
 /** A real Warden server on an ephemeral port, in front of a stub upstream, on a fresh database. */
@@ -64,6 +66,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     cwd: emptyDir,
     providerKinds,
     values: {
+      ...options.values,
       usage: { flushIntervalMs: 50 },
       providers: {
         ...options.providers?.(stub.url),

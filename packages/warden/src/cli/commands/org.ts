@@ -2,6 +2,7 @@ import type { Command } from 'commander'
 import { toApplicationDto, toOrganizationDto } from '../../contract/index.js'
 import type { Services } from '../../services.js'
 import type { CliProgram } from '../main.js'
+import { registerReviewCommands } from './review.js'
 import { CliError, output, withServices } from '../context.js'
 
 /** `warden org create|list` and `warden app create|list`. */
@@ -38,6 +39,7 @@ export function registerOrgCommands(program: Command, cli: CliProgram): void {
     })
 
   const app = program.command('app').description('manage applications of an organization')
+  registerReviewCommands(app, cli)
   app
     .command('create')
     .description('create an application in an organization')

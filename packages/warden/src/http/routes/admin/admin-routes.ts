@@ -72,23 +72,33 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps):
         username: session.user.username,
         role: session.user.role,
         has_password: session.user.hasPassword,
+        org_id: session.user.orgId,
       },
     }
   })
 
+  // Any signed-in user: staff and members sign in, out and set passwords the same way.
+  const requireUser = (request: FastifyRequest) => adminUsers.authenticate(sessionToken(request))
+
   app.post('/api/admin/logout', async (request, reply) => {
-    await requireAdmin(request)
+    await requireUser(request)
     await adminUsers.logout(sessionToken(request) ?? '')
     return reply.code(204).send()
   })
 
   app.get('/api/admin/me', async (request) => {
-    const user = await requireAdmin(request)
-    return { id: user.id, username: user.username, role: user.role, has_password: user.hasPassword }
+    const user = await requireUser(request)
+    return {
+      id: user.id,
+      username: user.username,
+      role: user.role,
+      has_password: user.hasPassword,
+      org_id: user.orgId,
+    }
   })
 
   app.post('/api/admin/password', async (request, reply) => {
-    const user = await requireAdmin(request)
+    const user = await requireUser(request)
     const { password } = parseBody(setPasswordRequestSchema, request.body)
     await adminUsers.setPassword(user.id, password, `admin:${user.id}`, sessionToken(request))
     return reply.code(204).send()

@@ -1,0 +1,277 @@
+import { randomBytes } from 'node:crypto'
+import type { Kysely } from 'kysely'
+import { Webhook } from 'standardwebhooks'
+import { request } from 'undici'
+import { WardenError, type AuditSink } from '../domain/index.js'
+import type { Database } from '../store/index.js'
+import { createId } from './ids.js'
+
+/** Attempts before a delivery is given up: about two days with the backoff below. */
+export const MAX_ATTEMPTS = 12
+const BACKOFF_MS = [5_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000, 7_200_000, 14_400_000]
+/** How long a replica owns a delivery it claimed; longer than one attempt can take. */
+const CLAIM_MS = 60_000
+const ATTEMPT_TIMEOUT_MS = 10_000
+const MAX_URL = 2000
+
+/** An organization's webhook, as its members see it: never the secret after creation. */
+export interface WebhookEndpoint {
+  readonly orgId: string
+  readonly url: string
+  readonly createdAt: number
+}
+
+export interface WebhookDeps {
+  readonly db: Kysely<Database>
+  readonly audit: AuditSink
+  readonly now: () => number
+  /** Plain http:// endpoints are refused unless allowed (tests, a private network). */
+  readonly allowHttp: boolean
+}
+
+function checkUrl(url: string, allowHttp: boolean): string {
+  let parsed: URL
+  try {
+    parsed = new URL(url)
+  } catch {
+    throw new WardenError('invalid_request_error', 'url must be an absolute URL', { param: 'url' })
+  }
+  const httpOk = allowHttp && parsed.protocol === 'http:'
+  if (url.length > MAX_URL || (parsed.protocol !== 'https:' && !httpOk) || parsed.username) {
+    throw new WardenError(
+      'invalid_request_error',
+      `url must be an https:// URL without credentials, at most ${MAX_URL} characters`,
+      { param: 'url' },
+    )
+  }
+  return parsed.toString()
+}
+
+/**
+ * Organizations' webhooks and the durable outbox behind them. Events are signed as the
+ * Standard Webhooks specification says (`webhook-id`, `webhook-timestamp`, `webhook-signature`,
+ * HMAC-SHA256 over `id.timestamp.body`) with the `standardwebhooks` reference library.
+ */
+export function createWebhooks(deps: WebhookDeps) {
+  const { db, audit, now } = deps
+  let timer: NodeJS.Timeout | null = null
+  let running: Promise<unknown> | null = null
+
+  const webhooks = {
+    /** Sets the organization's endpoint and returns a new signing secret, shown only here. */
+    async setEndpoint(
+      orgId: string,
+      url: string,
+      actor: string,
+    ): Promise<WebhookEndpoint & { secret: string }> {
+      const checked = checkUrl(url, deps.allowHttp)
+      const secret = `whsec_${randomBytes(32).toString('base64')}`
+      const createdAt = now()
+      await db
+        .insertInto('webhook_endpoint')
+        .values({ org_id: orgId, url: checked, secret, created_at: createdAt })
+        .onConflict((oc) =>
+          oc.column('org_id').doUpdateSet({ url: checked, secret, created_at: createdAt }),
+        )
+        .execute()
+      await audit.appendNow({
+        actor,
+        action: 'webhook.set',
+        target: orgId,
+        details: { url: checked },
+      })
+      return { orgId, url: checked, createdAt, secret }
+    },
+
+    async getEndpoint(orgId: string): Promise<WebhookEndpoint | undefined> {
+      const row = await db
+        .selectFrom('webhook_endpoint')
+        .select(['org_id', 'url', 'created_at'])
+        .where('org_id', '=', orgId)
+        .executeTakeFirst()
+      return row && { orgId: row.org_id, url: row.url, createdAt: row.created_at }
+    },
+
+    async removeEndpoint(orgId: string, actor: string): Promise<void> {
+      await db.deleteFrom('webhook_endpoint').where('org_id', '=', orgId).execute()
+      await audit.appendNow({ actor, action: 'webhook.remove', target: orgId })
+    },
+
+    /**
+     * Queues an event for the organization, in the caller's transaction, so the event exists
+     * exactly when what it reports does. Without an endpoint nothing is queued.
+     */
+    async enqueue(
+      trx: Kysely<Database>,
+      orgId: string,
+      type: string,
+      data: unknown,
+    ): Promise<void> {
+      const endpoint = await trx
+        .selectFrom('webhook_endpoint')
+        .select('org_id')
+        .where('org_id', '=', orgId)
+        .executeTakeFirst()
+      if (!endpoint) return
+      const at = now()
+      const id = createId('msg')
+      await trx
+        .insertInto('webhook_delivery')
+        .values({
+          id,
+          org_id: orgId,
+          event_type: type,
+          payload: JSON.stringify({ type, timestamp: new Date(at).toISOString(), data }),
+          created_at: at,
+          attempts: 0,
+          next_attempt_at: at,
+          locked_until: 0,
+          delivered_at: null,
+          failed_at: null,
+          last_error: null,
+        })
+        .execute()
+    },
+
+    /**
+     * Delivers what is due, once: claims each row (one replica wins it), posts it signed, and
+     * records the outcome; a failure is retried later with a growing backoff. Returns how many
+     * were attempted.
+     */
+    async deliverDue(limit = 20): Promise<number> {
+      const at = now()
+      const due = await db
+        .selectFrom('webhook_delivery')
+        .innerJoin('webhook_endpoint', 'webhook_endpoint.org_id', 'webhook_delivery.org_id')
+        .select([
+          'webhook_delivery.id',
+          'webhook_delivery.payload',
+          'webhook_delivery.attempts',
+          'webhook_endpoint.url',
+          'webhook_endpoint.secret',
+        ])
+        .where('webhook_delivery.delivered_at', 'is', null)
+        .where('webhook_delivery.failed_at', 'is', null)
+        .where('webhook_delivery.next_attempt_at', '<=', at)
+        .where('webhook_delivery.locked_until', '<', at)
+        .orderBy('webhook_delivery.next_attempt_at')
+        .limit(limit)
+        .execute()
+      let attempted = 0
+      for (const row of due) {
+        const claimed = await db
+          .updateTable('webhook_delivery')
+          .set({ locked_until: at + CLAIM_MS })
+          .where('id', '=', row.id)
+          .where('locked_until', '<', at)
+          .where('delivered_at', 'is', null)
+          .executeTakeFirst()
+        if (claimed.numUpdatedRows !== 1n) continue
+        attempted += 1
+        const error = await post(row.url, row.secret, row.id, row.payload)
+        const attempts = row.attempts + 1
+        const done = now()
+        if (error === null) {
+          await db
+            .updateTable('webhook_delivery')
+            .set({ attempts, delivered_at: done, last_error: null, locked_until: 0 })
+            .where('id', '=', row.id)
+            .execute()
+        } else {
+          const delay = BACKOFF_MS[Math.min(attempts - 1, BACKOFF_MS.length - 1)] ?? 3_600_000
+          await db
+            .updateTable('webhook_delivery')
+            .set({
+              attempts,
+              last_error: error.slice(0, 500),
+              locked_until: 0,
+              next_attempt_at: done + delay,
+              failed_at: attempts >= MAX_ATTEMPTS ? done : null,
+            })
+            .where('id', '=', row.id)
+            .execute()
+        }
+      }
+      return attempted
+    },
+
+    /** Deliveries of one organization, newest first, for its members to debug their endpoint. */
+    async deliveries(orgId: string, limit = 50) {
+      return db
+        .selectFrom('webhook_delivery')
+        .select([
+          'id',
+          'event_type',
+          'created_at',
+          'attempts',
+          'next_attempt_at',
+          'delivered_at',
+          'failed_at',
+          'last_error',
+        ])
+        .where('org_id', '=', orgId)
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(limit)
+        .execute()
+    },
+
+    /** Delivers what is due every `intervalMs`, one round at a time, until `close`. */
+    schedule(intervalMs: number, onError: (error: unknown) => void): void {
+      if (timer !== null) return
+      timer = setInterval(() => {
+        if (running !== null) return
+        running = webhooks
+          .deliverDue()
+          .catch(onError)
+          .finally(() => {
+            running = null
+          })
+      }, intervalMs)
+      timer.unref()
+    },
+
+    /** Stops the schedule and waits for a round in progress; undelivered rows stay queued. */
+    async close(): Promise<void> {
+      if (timer !== null) clearInterval(timer)
+      timer = null
+      await running
+    },
+  }
+  return webhooks
+}
+
+/** Posts one signed delivery; null when the endpoint answered 2xx, else what went wrong. */
+async function post(
+  url: string,
+  secret: string,
+  id: string,
+  payload: string,
+): Promise<string | null> {
+  const timestamp = new Date()
+  try {
+    const signature = new Webhook(secret).sign(id, timestamp, payload)
+    const response = await request(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': 'Warden-Webhooks/1',
+        'webhook-id': id,
+        'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)),
+        'webhook-signature': signature,
+      },
+      body: payload,
+      headersTimeout: ATTEMPT_TIMEOUT_MS,
+      bodyTimeout: ATTEMPT_TIMEOUT_MS,
+    })
+    await response.body.dump()
+    return response.statusCode >= 200 && response.statusCode < 300
+      ? null
+      : `the endpoint answered ${response.statusCode}`
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error)
+  }
+}
+
+/** The webhook operations. */
+export type Webhooks = ReturnType<typeof createWebhooks>
