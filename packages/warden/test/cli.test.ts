@@ -94,6 +94,43 @@ describe('the warden command and server process', () => {
     expect(orgs.map((o) => o.name)).toEqual(['acme'])
   }, 60_000)
 
+  it('policy publish refuses an invalid file, naming the bad field, and publishes nothing', () => {
+    const before = JSON.parse(warden('policy', 'list', '--json').stdout) as unknown[]
+    const source = readFileSync(join(root, 'policies', 'default.yaml'), 'utf8')
+    const bad = join(dir, 'bad-policy.yaml')
+    writeFileSync(bad, source.replace('requests_per_minute: 20', 'requests_per_minute: -20'))
+    const out = warden('policy', 'publish', bad)
+    expect(out.status).toBe(1)
+    expect(out.stderr).toContain('tiers.0.limits.requests_per_minute')
+    expect(out.stderr).toContain('nothing was published')
+    expect(JSON.parse(warden('policy', 'list', '--json').stdout)).toEqual(before)
+
+    const good = join(dir, 'good-policy.yaml')
+    writeFileSync(good, source.replace('requests_per_minute: 20', 'requests_per_minute: 30'))
+    const published = warden(
+      'policy',
+      'publish',
+      good,
+      '--requires-reacceptance',
+      '--grace-days',
+      '14',
+      '--changelog',
+      'More sandbox requests.',
+      '--json',
+    )
+    expect(published.status, published.stderr).toBe(0)
+    expect(JSON.parse(published.stdout)).toMatchObject({
+      version: before.length + 1,
+      requires_reacceptance: true,
+      grace_days: 14,
+      changelog: 'More sandbox requests.',
+    })
+    expect(warden('policy', 'show').stdout).toContain('requests_per_minute: 30')
+    const again = warden('policy', 'publish', good)
+    expect(again.status).toBe(1)
+    expect(again.stderr).toContain('identical to version')
+  })
+
   it('key list shows organization, application and expiry', () => {
     const out = warden('key', 'create', '--org', 'acme', '--app', 'cron', '--expires-in-days', '2')
     expect(out.status, out.stderr).toBe(0)
