@@ -38,7 +38,18 @@ const scrutinySchema = z.strictObject({
   indicators: z.array(indicator).max(200).default([]),
 })
 
-const mitigationSchema = z.strictObject(clauseFields)
+/** Yes/no answers of the use-case form that, when true, show a mitigation is in place. */
+export const MITIGATION_FORM_FIELDS = ['human_oversight', 'discloses_ai'] as const
+/** A yes/no field of the use-case form. */
+export type MitigationFormField = (typeof MITIGATION_FORM_FIELDS)[number]
+
+const mitigationSchema = z.strictObject({
+  ...clauseFields,
+  /** Form answers that cover this mitigation when true (`human_oversight: true`). */
+  form_fields: z.array(z.enum(MITIGATION_FORM_FIELDS)).max(2).default([]),
+  /** Phrases in an application's safeguards text that show this mitigation is in place. */
+  indicators: z.array(indicator).max(200).default([]),
+})
 
 export const CONTENT_ACTIONS = ['allow', 'flag', 'redact', 'block'] as const
 /** What the content filter does with a finding at or above the threshold. */

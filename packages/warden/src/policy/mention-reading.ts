@@ -1,0 +1,130 @@
+/**
+ * How a mention of a policy indicator reads in its sentence. An application that says it will
+ * "detect phishing" or that it "never sends unsolicited messages" names a prohibited use without
+ * making it; counting those would refuse the defenders along with the attackers.
+ *
+ * The cues are a short global list of English words, deliberately not a per-clause list in the
+ * policy: they describe how the language marks a negated or defensive mention, which does not
+ * change with the policy, and keeping them out of the published document means no policy edit can
+ * quietly carve an exception out of a prohibition. Each reading names its cue, so a reviewer
+ * sees why a mention was set aside.
+ */
+export type Reading =
+  | { readonly kind: 'plain' }
+  /** A negation just before the mention, in the same clause: "we never send unsolicited …". */
+  | { readonly kind: 'negated'; readonly cue: string }
+  /** A word of detection or protection near the mention, in the same sentence: "detect phishing". */
+  | { readonly kind: 'defensive'; readonly cue: string }
+
+interface Word {
+  readonly text: string
+  readonly start: number
+  readonly end: number
+}
+
+const NEGATIONS = new Set([
+  'no',
+  'not',
+  'never',
+  'without',
+  'nor',
+  'neither',
+  'none',
+  'nothing',
+  "don't",
+  "doesn't",
+  "didn't",
+  "won't",
+  "wouldn't",
+  "can't",
+  'cannot',
+  "isn't",
+  "aren't",
+  "wasn't",
+  "weren't",
+  "shouldn't",
+  "mustn't",
+  // "instead of cold e-mails", "rather than scraping": the mention is what is not done.
+  'instead',
+  'rather',
+])
+
+/**
+ * Words that put the mention in the position of the thing being caught, blocked or studied.
+ * Exact word forms where a stem would also hit an unrelated word: `block` but not `blockchain`,
+ * `counter` but not `counterfeit`, `scan` but not `scandal`, `defend` but not `Defender`.
+ */
+const DEFENSIVE =
+  /^(detect\w*|filter\w*|flag|flags|flagged|flagging|block|blocks|blocked|blocking|blocker|prevent\w*|protect\w*|defend|defends|defended|defending|defen[cs]e|defen[cs]es|defensive|guard|guards|guarding|guardrails?|safeguard\w*|moderat\w*|remov\w*|reporting|spot|spots|spotted|spotting|recogni[sz]e|recogni[sz]es|recogni[sz]ed|recogni[sz]ing|warn\w*|alert\w*|combat\w*|counter|counters|countering|counteract\w*|fight\w*|scan|scans|scanned|scanning|scanner|quarantin\w*|simulat\w*|analy[sz]\w*|investigat\w*|mitigat\w*|refus\w*|reject\w*|prohibit\w*|forbid\w*|victim\w*|awareness|whether)$/
+/** Only before the mention: "protect against fraud", "anti-phishing"; after it they mean the opposite. */
+const DEFENSIVE_BEFORE = /^(against|anti)$/
+/**
+ * A word that turns a defensive cue into its opposite when it comes just before it: "evade
+ * detection", "get past the filters", "without being flagged", "does not detect it".
+ */
+const EVASION =
+  /^(evad\w*|evasion|avoid\w*|bypass\w*|circumvent\w*|dodg\w*|escap\w*|fool\w*|trick\w*|beat\w*|slip\w*|past|around|through|undetect\w*|without|not|never|no|don't|doesn't|won't|can't|cannot)$/
+
+/** Words before the mention that still count, and after it; the sentence bounds both. */
+const DEFENSIVE_BEFORE_WORDS = 6
+const DEFENSIVE_AFTER_WORDS = 4
+/** A negation governs the few words after it, in its own clause (commas end it). */
+const NEGATION_WORDS = 3
+/** Where an evasion word must sit, before a defensive cue, to turn it round. */
+const EVASION_WORDS = 2
+
+const SENTENCE_END = /[.!?;\n]/
+const CLAUSE_END = /[.!?;\n,:()]/
+
+function wordsOf(text: string, from: number, to: number): Word[] {
+  const words: Word[] = []
+  for (const match of text.slice(from, to).matchAll(/[\p{L}\p{N}]+(?:['’][\p{L}]+)*/gu)) {
+    words.push({
+      text: match[0].toLowerCase().replace('’', "'"),
+      start: from + match.index,
+      end: from + match.index + match[0].length,
+    })
+  }
+  return words
+}
+
+/** The start of the span that `end` bounds, scanning back from `at`. */
+function spanStart(text: string, at: number, end: RegExp): number {
+  for (let i = at - 1; i >= 0; i -= 1) if (end.test(text.charAt(i))) return i + 1
+  return 0
+}
+
+function spanEnd(text: string, at: number, end: RegExp): number {
+  for (let i = at; i < text.length; i += 1) if (end.test(text.charAt(i))) return i
+  return text.length
+}
+
+/** How the mention at `[start, end)` of `text` reads. */
+export function readMention(text: string, start: number, end: number): Reading {
+  const clauseBefore = wordsOf(text, spanStart(text, start, CLAUSE_END), start)
+  const negation = clauseBefore.slice(-NEGATION_WORDS).find((w) => NEGATIONS.has(w.text))
+  if (negation) return { kind: 'negated', cue: negation.text }
+
+  const sentence = wordsOf(
+    text,
+    spanStart(text, start, SENTENCE_END),
+    spanEnd(text, end, SENTENCE_END),
+  )
+  const firstAfter = sentence.findIndex((w) => w.start >= end)
+  const after = firstAfter === -1 ? sentence.length : firstAfter
+  const before = sentence.findIndex((w) => w.end > start)
+  const mentionAt = before === -1 ? sentence.length : before
+  const isCue = (index: number, onlyBefore: boolean): boolean => {
+    const word = sentence[index]?.text ?? ''
+    if (!DEFENSIVE.test(word) && !(onlyBefore && DEFENSIVE_BEFORE.test(word))) return false
+    const lead = sentence.slice(Math.max(0, index - EVASION_WORDS), index)
+    return !lead.some((w) => EVASION.test(w.text))
+  }
+  for (let i = mentionAt - 1; i >= Math.max(0, mentionAt - DEFENSIVE_BEFORE_WORDS); i -= 1) {
+    if (isCue(i, true)) return { kind: 'defensive', cue: sentence[i]?.text ?? '' }
+  }
+  for (let i = after; i < Math.min(sentence.length, after + DEFENSIVE_AFTER_WORDS); i += 1) {
+    if (isCue(i, false)) return { kind: 'defensive', cue: sentence[i]?.text ?? '' }
+  }
+  return { kind: 'plain' }
+}
