@@ -1,4 +1,4 @@
-import { readMention, type Reading } from './mention-reading.js'
+import { negationBefore, readMention, sentenceOf, type Reading } from './mention-reading.js'
 
 /** A policy indicator ready to search text with. */
 export interface CompiledIndicator {
@@ -52,30 +52,78 @@ export function compileIndicator(phrase: string): CompiledIndicator {
   return { phrase, pattern: new RegExp(`(?<!${LETTER})${body}(?!${LETTER})`, 'giu') }
 }
 
-/**
- * Every mention of the indicators in `text`, in text order. Where several indicators match
- * overlapping words (`phishing`, `phish*`), the longest mention stands for them.
- */
-export function findMentions(text: string, indicators: readonly CompiledIndicator[]): Mention[] {
-  const found: Array<{ phrase: string; start: number; end: number }> = []
+/** Two lists of indicators that count where one of each occurs in the same sentence. */
+export interface CompiledTogether {
+  readonly any: readonly CompiledIndicator[]
+  readonly with: readonly CompiledIndicator[]
+}
+
+interface Span {
+  readonly phrase: string
+  readonly start: number
+  readonly end: number
+}
+
+/** Where the indicators match; of overlapping matches (`phishing`, `phish*`) the longest. */
+function locate(text: string, indicators: readonly CompiledIndicator[]): Span[] {
+  const found: Span[] = []
   for (const { phrase, pattern } of indicators) {
     for (const match of text.matchAll(pattern)) {
       found.push({ phrase, start: match.index, end: match.index + match[0].length })
     }
   }
   found.sort((a, b) => a.start - b.start || b.end - a.end)
-  const kept: Mention[] = []
+  const kept: Span[] = []
   let reach = -1
-  for (const { phrase, start, end } of found) {
-    if (start < reach) continue
-    reach = end
-    kept.push({
-      phrase,
-      text: text.slice(start, end).replace(/\s+/g, ' '),
-      start,
-      end,
-      reading: readMention(text, start, end),
-    })
+  for (const span of found) {
+    if (span.start < reach) continue
+    reach = span.end
+    kept.push(span)
   }
   return kept
+}
+
+const wordsAt = (text: string, span: Span) => text.slice(span.start, span.end).replace(/\s+/g, ' ')
+
+/** Every mention of the indicators in `text`, in text order, each read in its sentence. */
+export function findMentions(text: string, indicators: readonly CompiledIndicator[]): Mention[] {
+  return locate(text, indicators).map((span) => ({
+    ...span,
+    text: wordsAt(text, span),
+    reading: readMention(text, span.start, span.end),
+  }))
+}
+
+/**
+ * Every sentence of `text` where a phrase of `any` and one of `with` both occur, as one mention
+ * from the first to the last of the two ("sexual … 14-year-old"), read as a whole: a negation
+ * before it or a defensive word around it sets the pair aside.
+ */
+export function findTogether(text: string, together: CompiledTogether): Mention[] {
+  const seconds = locate(text, together.with)
+  const mentions: Mention[] = []
+  let sentenceEnd = -1
+  for (const first of locate(text, together.any)) {
+    if (first.start < sentenceEnd) continue
+    const sentence = sentenceOf(text, first.start, first.end)
+    const second = seconds.find(
+      (s) =>
+        s.start >= sentence.start &&
+        s.end <= sentence.end &&
+        (s.end <= first.start || s.start >= first.end),
+    )
+    if (!second) continue
+    sentenceEnd = sentence.end
+    const [a, b] = first.start < second.start ? [first, second] : [second, first]
+    const negated = negationBefore(text, a.start) ?? negationBefore(text, b.start)
+    mentions.push({
+      phrase: `${first.phrase} + ${second.phrase}`,
+      text: `${wordsAt(text, a)} … ${wordsAt(text, b)}`,
+      start: a.start,
+      end: b.end,
+      // Either part may be negated on its own: "from the door camera, without identifying anyone".
+      reading: negated ? { kind: 'negated', cue: negated } : readMention(text, a.start, b.end),
+    })
+  }
+  return mentions
 }

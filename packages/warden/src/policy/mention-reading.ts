@@ -55,9 +55,19 @@ const NEGATIONS = new Set([
  * `counter` but not `counterfeit`, `scan` but not `scandal`, `defend` but not `Defender`.
  */
 const DEFENSIVE =
-  /^(detect\w*|filter\w*|flag|flags|flagged|flagging|block|blocks|blocked|blocking|blocker|prevent\w*|protect\w*|defend|defends|defended|defending|defen[cs]e|defen[cs]es|defensive|guard|guards|guarding|guardrails?|safeguard\w*|moderat\w*|remov\w*|reporting|spot|spots|spotted|spotting|recogni[sz]e|recogni[sz]es|recogni[sz]ed|recogni[sz]ing|warn\w*|alert\w*|combat\w*|counter|counters|countering|counteract\w*|fight\w*|scan|scans|scanned|scanning|scanner|quarantin\w*|simulat\w*|analy[sz]\w*|investigat\w*|mitigat\w*|refus\w*|reject\w*|prohibit\w*|forbid\w*|victim\w*|awareness|whether)$/
-/** Only before the mention: "protect against fraud", "anti-phishing"; after it they mean the opposite. */
-const DEFENSIVE_BEFORE = /^(against|anti)$/
+  /^(detect\w*|filter\w*|catch|catches|caught|catching|notic\w*|flag|flags|flagged|flagging|block|blocks|blocked|blocking|blocker|prevent\w*|protect\w*|defend|defends|defended|defending|defen[cs]e|defen[cs]es|defensive|guard|guards|guarding|guardrails?|safeguard\w*|moderat\w*|remov\w*|reporting|spot|spots|spotted|spotting|recogni[sz]e|recogni[sz]es|recogni[sz]ed|recogni[sz]ing|warn\w*|alert\w*|combat\w*|counter|counters|countering|counteract\w*|fight\w*|scan|scans|scanned|scanning|scanner|quarantin\w*|simulat\w*|investigat\w*|mitigat\w*|refus\w*|reject\w*|prohibit\w*|forbid\w*|victim\w*|awareness|whether)$/
+/**
+ * Only before the mention: "protect against fraud", "anti-phishing", "signs of phishing"; after
+ * it they mean something else ("threats against a journalist").
+ */
+const DEFENSIVE_BEFORE = /^(against|anti|signs)$/
+/**
+ * Only right beside the mention: "analyse malware", "malware analysis". Further off, analysing
+ * is as often the means of the harm ("analyse users' posts to work out which are gay").
+ */
+const DEFENSIVE_BESIDE = /^analy[sz]\w*$/
+/** How close a word of {@link DEFENSIVE_BESIDE} must be: at most one word between. */
+const BESIDE_WORDS = 2
 /**
  * A word that turns a defensive cue into its opposite when it comes just before it: "evade
  * detection", "get past the filters", "without being flagged", "does not detect it".
@@ -99,24 +109,39 @@ function spanEnd(text: string, at: number, end: RegExp): number {
   return text.length
 }
 
+/** The sentence of `text` around `[start, end)`. */
+export function sentenceOf(text: string, start: number, end: number) {
+  return { start: spanStart(text, start, SENTENCE_END), end: spanEnd(text, end, SENTENCE_END) }
+}
+
+/** The negation that governs words starting at `start` of `text`, if one does. */
+export function negationBefore(text: string, start: number): string | undefined {
+  const lead = wordsOf(text, spanStart(text, start, CLAUSE_END), start).slice(-NEGATION_WORDS)
+  const at = lead.findLastIndex((w) => NEGATIONS.has(w.text))
+  // "so that filters do not catch it as spam" negates the catching, not the spam: evasion.
+  if (at === -1 || lead.slice(at + 1).some((w) => DEFENSIVE.test(w.text))) return undefined
+  return lead[at]?.text
+}
+
 /** How the mention at `[start, end)` of `text` reads. */
 export function readMention(text: string, start: number, end: number): Reading {
-  const clauseBefore = wordsOf(text, spanStart(text, start, CLAUSE_END), start)
-  const negation = clauseBefore.slice(-NEGATION_WORDS).find((w) => NEGATIONS.has(w.text))
-  if (negation) return { kind: 'negated', cue: negation.text }
+  const negation = negationBefore(text, start)
+  if (negation !== undefined) return { kind: 'negated', cue: negation }
 
-  const sentence = wordsOf(
-    text,
-    spanStart(text, start, SENTENCE_END),
-    spanEnd(text, end, SENTENCE_END),
-  )
+  const bounds = sentenceOf(text, start, end)
+  const sentence = wordsOf(text, bounds.start, bounds.end)
   const firstAfter = sentence.findIndex((w) => w.start >= end)
   const after = firstAfter === -1 ? sentence.length : firstAfter
   const before = sentence.findIndex((w) => w.end > start)
   const mentionAt = before === -1 ? sentence.length : before
   const isCue = (index: number, onlyBefore: boolean): boolean => {
     const word = sentence[index]?.text ?? ''
-    if (!DEFENSIVE.test(word) && !(onlyBefore && DEFENSIVE_BEFORE.test(word))) return false
+    const distance = onlyBefore ? mentionAt - index : index - after + 1
+    const cue =
+      DEFENSIVE.test(word) ||
+      (onlyBefore && DEFENSIVE_BEFORE.test(word)) ||
+      (distance <= BESIDE_WORDS && DEFENSIVE_BESIDE.test(word))
+    if (!cue) return false
     const lead = sentence.slice(Math.max(0, index - EVASION_WORDS), index)
     return !lead.some((w) => EVASION.test(w.text))
   }

@@ -1,7 +1,9 @@
 import {
   compileIndicator,
   findMentions,
+  findTogether,
   type CompiledIndicator,
+  type CompiledTogether,
   type Mention,
 } from './indicator-matcher.js'
 import type { MitigationFormField, PolicyDocument } from './policy-document.js'
@@ -59,6 +61,7 @@ interface CompiledEntry {
   readonly id: string
   readonly title: string
   readonly indicators: readonly CompiledIndicator[]
+  readonly together: readonly CompiledTogether[]
 }
 
 interface CompiledPolicy {
@@ -76,10 +79,22 @@ const compiled = new WeakMap<PolicyDocument, CompiledPolicy>()
 function compile(doc: PolicyDocument): CompiledPolicy {
   const cached = compiled.get(doc)
   if (cached) return cached
-  const entry = (section: string, e: { id: string; title: string; indicators: string[] }) => ({
+  const entry = (
+    section: string,
+    e: {
+      id: string
+      title: string
+      indicators: string[]
+      together?: Array<{ any: string[]; with: string[] }>
+    },
+  ): CompiledEntry => ({
     id: `${section}.${e.id}`,
     title: e.title,
     indicators: e.indicators.map(compileIndicator),
+    together: (e.together ?? []).map((t) => ({
+      any: t.any.map(compileIndicator),
+      with: t.with.map(compileIndicator),
+    })),
   })
   const policy: CompiledPolicy = {
     prohibited: doc.prohibited.map((p) => entry('prohibited', p)),
@@ -113,7 +128,10 @@ type FieldMention = Mention & { readonly field: string }
 
 function mentionsOf(entry: CompiledEntry, texts: readonly FormText[]): FieldMention[] {
   return texts.flatMap(({ name, text }) =>
-    findMentions(text, entry.indicators).map((m) => ({ ...m, field: name })),
+    [
+      ...findMentions(text, entry.indicators),
+      ...entry.together.flatMap((t) => findTogether(text, t)),
+    ].map((m) => ({ ...m, field: name })),
   )
 }
 
