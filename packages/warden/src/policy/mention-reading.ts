@@ -55,7 +55,7 @@ const NEGATIONS = new Set([
  * `counter` but not `counterfeit`, `scan` but not `scandal`, `defend` but not `Defender`.
  */
 const DEFENSIVE =
-  /^(detect\w*|filter\w*|catch|catches|caught|catching|notic\w*|flag|flags|flagged|flagging|block|blocks|blocked|blocking|blocker|prevent\w*|protect\w*|defend|defends|defended|defending|defen[cs]e|defen[cs]es|defensive|guard|guards|guarding|guardrails?|safeguard\w*|moderat\w*|remov\w*|reporting|spot|spots|spotted|spotting|recogni[sz]e|recogni[sz]es|recogni[sz]ed|recogni[sz]ing|warn\w*|alert\w*|combat\w*|counter|counters|countering|counteract\w*|fight\w*|scan|scans|scanned|scanning|scanner|quarantin\w*|simulat\w*|investigat\w*|mitigat\w*|refus\w*|reject\w*|prohibit\w*|forbid\w*|victim\w*|awareness|whether)$/
+  /^(detect\w*|filter\w*|catch|catches|caught|catching|notic\w*|flag|flags|flagged|flagging|block|blocks|blocked|blocking|blocker|prevent\w*|protect\w*|defend|defends|defended|defending|defen[cs]e|defen[cs]es|defensive|guard|guards|guarding|guardrails?|safeguard\w*|moderat\w*|remov\w*|reporting|spot|spots|spotted|spotting|recogni[sz]e|recogni[sz]es|recogni[sz]ed|recogni[sz]ing|warn\w*|alert\w*|combat\w*|counter|counters|countering|counteract\w*|fight\w*|scan|scans|scanned|scanning|scanner|quarantin\w*|simulat\w*|investigat\w*|mitigat\w*|refus\w*|reject\w*|prohibit\w*|forbid\w*|victim\w*|awareness|authori[sz]ed|debunk\w*|whether)$/
 /**
  * Only before the mention: "protect against fraud", "anti-phishing", "signs of phishing"; after
  * it they mean something else ("threats against a journalist").
