@@ -76,3 +76,17 @@ export type {
   Miss,
   EvaluationSplit,
 } from './prescreen-evaluation.js'
+export {
+  prescreenWithModel,
+  prescreenPrompt,
+  parseModelAnswer,
+  mergeModelAnswer,
+} from './prescreen-model.js'
+export type {
+  PrescreenChat,
+  PrescreenMessage,
+  ModelPrescreenResult,
+  ModelPrescreenClause,
+  ModelAnswer,
+  ClauseSource,
+} from './prescreen-model.js'

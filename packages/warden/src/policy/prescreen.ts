@@ -107,7 +107,7 @@ function compile(doc: PolicyDocument): CompiledPolicy {
   return policy
 }
 
-/** One free-text answer of the form, named as a `why` sentence names it. */
+/** One free-text answer of the form, named as a `why` sentence names it ("in the description"). */
 interface FormText {
   readonly name: string
   readonly text: string
@@ -127,12 +127,14 @@ function textsOf(app: UseCaseApplication): FormText[] {
 type FieldMention = Mention & { readonly field: string }
 
 function mentionsOf(entry: CompiledEntry, texts: readonly FormText[]): FieldMention[] {
-  return texts.flatMap(({ name, text }) =>
-    [
-      ...findMentions(text, entry.indicators),
-      ...entry.together.flatMap((t) => findTogether(text, t)),
-    ].map((m) => ({ ...m, field: name })),
-  )
+  return texts.flatMap(({ name, text }) => {
+    const single = findMentions(text, entry.indicators)
+    // A pair around a phrase the clause already names says nothing more.
+    const pairs = entry.together
+      .flatMap((t) => findTogether(text, t))
+      .filter((p) => !single.some((m) => m.start < p.end && p.start < m.end))
+    return [...single, ...pairs].map((m) => ({ ...m, field: name }))
+  })
 }
 
 const MAX_QUOTES = 6
@@ -151,12 +153,12 @@ function quoteList(words: readonly string[]): string {
   return `${quoted.slice(0, -1).join(', ')} and ${quoted.at(-1) ?? ''}`
 }
 
-/** `the description says "cold e-mails" and "rotating domains"; sample 1's prompt says "spam"`. */
+/** `"cold e-mails" and "rotating domains" in the description; "spam" in sample 1's prompt`. */
 function describeMentions(mentions: readonly FieldMention[]): string {
   const byField = new Map<string, string[]>()
   for (const m of mentions) byField.set(m.field, [...(byField.get(m.field) ?? []), m.text])
   return [...byField]
-    .map(([field, words]) => `${field} says ${quoteList(distinct(words))}`)
+    .map(([field, words]) => `${quoteList(distinct(words))} in ${field}`)
     .join('; ')
 }
 

@@ -3,6 +3,7 @@ import { toApplicationDto, toOrganizationDto } from '../../contract/index.js'
 import type { Services } from '../../services.js'
 import type { CliProgram } from '../main.js'
 import { CliError, output, withServices } from '../context.js'
+import { registerPrescreenCommand } from './prescreen.js'
 
 /** `warden org create|list` and `warden app create|list`. */
 export function registerOrgCommands(program: Command, cli: CliProgram): void {
@@ -38,6 +39,7 @@ export function registerOrgCommands(program: Command, cli: CliProgram): void {
     })
 
   const app = program.command('app').description('manage applications of an organization')
+  registerPrescreenCommand(app, cli)
   app
     .command('create')
     .description('create an application in an organization')
