@@ -75,6 +75,13 @@ const BESIDE_WORDS = 2
 const EVASION =
   /^(evad\w*|evasion|avoid\w*|bypass\w*|circumvent\w*|dodg\w*|escap\w*|fool\w*|trick\w*|beat\w*|slip\w*|past|around|through|undetect\w*|without|not|never|no|don't|doesn't|won't|can't|cannot)$/
 
+/**
+ * People as the object of a detection word: "flag employees who …", "detect users who …" is
+ * sorting people, not catching a harm, so the detection word is no defensive cue there.
+ */
+const PEOPLE =
+  /^(people|persons?|individuals?|employees?|staff|workers?|users?|customers?|clients?|applicants?|candidates?|tenants?|callers?|students?|pupils?|patients?|members?|visitors?|voters?|citizens?|residents?|followers?|children|kids?|women|men|woman|man|anyone|everyone|someone|those|who)$/
+
 /** Words before the mention that still count, and after it; the sentence bounds both. */
 const DEFENSIVE_BEFORE_WORDS = 6
 const DEFENSIVE_AFTER_WORDS = 4
@@ -141,7 +148,7 @@ export function readMention(text: string, start: number, end: number): Reading {
       DEFENSIVE.test(word) ||
       (onlyBefore && DEFENSIVE_BEFORE.test(word)) ||
       (distance <= BESIDE_WORDS && DEFENSIVE_BESIDE.test(word))
-    if (!cue) return false
+    if (!cue || PEOPLE.test(sentence[index + 1]?.text ?? '')) return false
     const lead = sentence.slice(Math.max(0, index - EVASION_WORDS), index)
     return !lead.some((w) => EVASION.test(w.text))
   }
