@@ -53,6 +53,7 @@ function report(title, subset) {
   }
   lines.push(
     '',
+    `prohibited examples sent to a person (prohibited or high scrutiny): ${figure(e.prohibitedReviewed)}`,
     `clauses found (labeled clauses all reported): ${figure(e.clausesFound)}`,
     `clauses exact (deciding clauses equal the label): ${figure(e.clausesExact)}`,
   )

@@ -90,6 +90,11 @@ export interface PrescreenEvaluation {
   readonly outcomes: Readonly<Record<PrescreenOutcome, OutcomeScore>>
   /** `confusion[expected][got]`: how many examples. */
   readonly confusion: Readonly<Record<PrescreenOutcome, Readonly<Record<PrescreenOutcome, number>>>>
+  /**
+   * Share of the prohibited examples the pre-screen sends to a person at all: prohibited or
+   * high-scrutiny. What a miss of the prohibited outcome costs depends on it.
+   */
+  readonly prohibitedReviewed: number
   /** Share of examples whose labeled clauses all appear among the clauses found. */
   readonly clausesFound: number
   /**
@@ -150,6 +155,9 @@ export function evaluatePrescreen(
       prohibited: score('prohibited'),
     },
     confusion,
+    prohibitedReviewed:
+      (confusion.prohibited.prohibited + confusion.prohibited.high_scrutiny) /
+      score('prohibited').expected,
     clausesFound: found / examples.length,
     clausesExact: exact / examples.length,
     misses,

@@ -210,8 +210,9 @@ describe('the labeled set', () => {
     )
     expect(holdout.examples).toBeGreaterThanOrEqual(20)
     expect(holdout.outcomes.prohibited.precision).toBeGreaterThanOrEqual(0.9)
-    // The figure measured when the holdout was written (README.md beside the set): phrase
+    // The figures measured when the holdout was written (README.md beside the set): phrase
     // indicators generalize poorly to new wording, and this guards against making it worse.
-    expect(holdout.outcomes.prohibited.recall).toBeGreaterThanOrEqual(0.33)
+    expect(holdout.outcomes.prohibited.recall).toBeGreaterThanOrEqual(0.25)
+    expect(holdout.prohibitedReviewed).toBeGreaterThanOrEqual(0.75)
   })
 })
