@@ -176,6 +176,103 @@ describe('the warden command and server process', () => {
     expect(out.stderr).toMatch(/could not check model anything/)
   })
 
+  it('app prescreen --json reads an application against the current policy and says why', () => {
+    const file = join(dir, 'outreach.json')
+    writeFileSync(
+      file,
+      JSON.stringify({
+        description: 'Send 50,000 cold e-mails a day from rotating domains to small businesses.',
+        domains: [],
+        human_oversight: false,
+      }),
+    )
+    const out = warden('app', 'prescreen', '--file', file, '--json')
+    expect(out.status, out.stderr).toBe(0)
+    const result = JSON.parse(out.stdout) as {
+      outcome: string
+      clauses: Array<{ id: string; why: string; matched: string[] }>
+    }
+    expect(result.outcome).toBe('prohibited')
+    expect(result.clauses).toEqual([
+      {
+        id: 'prohibited.spam',
+        why: 'Spam and unsolicited bulk messages: "cold e-mails" and "rotating domains" in the description.',
+        matched: ['cold e-mails', 'rotating domains'],
+      },
+    ])
+    const human = warden('app', 'prescreen', '--file', file)
+    expect(human.stdout).toMatch(/^prohibited \(usage policy version \d+\)\n {2}prohibited\.spam: /)
+  })
+
+  it('app prescreen lists the mitigations of a high-scrutiny application and which answers cover them', () => {
+    const file = join(dir, 'pharmacy.json')
+    writeFileSync(
+      file,
+      JSON.stringify({
+        description: 'Drafts replies to patients about their prescriptions.',
+        human_oversight: true,
+      }),
+    )
+    const out = warden('app', 'prescreen', '--file', file)
+    expect(out.status, out.stderr).toBe(0)
+    expect(out.stdout).toContain('high_scrutiny.medicine: Medicine and health: ')
+    expect(out.stdout).toContain(
+      '  [x] human_review: People review outputs (human_oversight: true)',
+    )
+    expect(out.stdout).toContain('  [ ] qualified_oversight: ')
+  })
+
+  it('app prescreen refuses a bad file with exit 1, naming the file and every bad field', () => {
+    const bad = join(dir, 'bad.json')
+    writeFileSync(bad, JSON.stringify({ description: 'x', audience: ['adults'], volume: 3 }))
+    const out = warden('app', 'prescreen', '--file', bad, '--json')
+    expect(out.status).toBe(1)
+    expect(out.stdout).toBe('')
+    expect(out.stderr).toContain(`warden: ${bad} is not a valid application:\n`)
+    expect(out.stderr).toContain('  - audience.0: Invalid option')
+    expect(out.stderr).toContain('  - (root): Unrecognized key: "volume"')
+    writeFileSync(bad, '{"description": ')
+    const broken = warden('app', 'prescreen', '--file', bad)
+    expect(broken.status).toBe(1)
+    expect(broken.stderr).toMatch(/^warden: .*bad\.json is not valid JSON: /)
+  })
+
+  it('app prescreen --model folds a model answer in through the provider layer', async () => {
+    const file = join(dir, 'recipes.json')
+    writeFileSync(
+      file,
+      JSON.stringify({ description: 'Suggests recipes for what is in the fridge.' }),
+    )
+    stub.enqueue({
+      kind: 'reply',
+      content: JSON.stringify({
+        outcome: 'high_scrutiny',
+        clauses: [{ id: 'high_scrutiny.medicine', why: 'It gives diet advice.' }],
+      }),
+    })
+    // Not spawnSync: the stub upstream in this process must answer meanwhile.
+    const out = await wardenAsync(
+      'app',
+      'prescreen',
+      '--file',
+      file,
+      '--model',
+      'stub-model',
+      '--json',
+    )
+    expect(out.status, out.stderr).toBe(0)
+    const result = JSON.parse(out.stdout) as {
+      outcome: string
+      clauses: Array<{ id: string; source: string }>
+      model: { answered: boolean; problems: string[] }
+    }
+    expect(result.outcome).toBe('high_scrutiny')
+    expect(result.clauses.map((c) => [c.id, c.source])).toEqual([
+      ['high_scrutiny.medicine', 'model'],
+    ])
+    expect(result.model).toEqual({ answered: true, problems: [] })
+  })
+
   it('starts, prints its URL, the one-time admin token and how to create a key, and serves the openai client', async () => {
     const created = JSON.parse(
       warden('key', 'create', '--org', 'acme', '--app', 'web', '--json').stdout,

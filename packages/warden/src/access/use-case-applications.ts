@@ -26,6 +26,13 @@ export type ReviewState = (typeof REVIEW_STATES)[number]
 export interface PrescreenResult {
   readonly outcome: 'prohibited' | 'high_scrutiny' | 'low_risk'
   readonly clauses: ReadonlyArray<{ readonly id: string; readonly why: string }>
+  /** For a high-scrutiny outcome: the mitigations its domains require, and what shows each. */
+  readonly mitigations?: ReadonlyArray<{
+    readonly id: string
+    readonly title: string
+    readonly required_by: readonly string[]
+    readonly evidence: string | null
+  }>
 }
 
 /** Who acts on an application: a member of its organization, or the gateway's staff. */

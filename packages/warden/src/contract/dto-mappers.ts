@@ -153,6 +153,12 @@ export interface UseCaseApplicationRecord {
   readonly prescreen: {
     readonly outcome: string
     readonly clauses: ReadonlyArray<{ readonly id: string; readonly why: string }>
+    readonly mitigations?: ReadonlyArray<{
+      readonly id: string
+      readonly title: string
+      readonly required_by: readonly string[]
+      readonly evidence: string | null
+    }>
   } | null
   readonly tier: string | null
   readonly conditions: string | null
@@ -180,6 +186,12 @@ export const toUseCaseApplicationDto = (a: UseCaseApplicationRecord): UseCaseApp
   prescreen: a.prescreen && {
     outcome: a.prescreen.outcome,
     clauses: a.prescreen.clauses.map((c) => ({ id: c.id, why: c.why })),
+    mitigations: (a.prescreen.mitigations ?? []).map((m) => ({
+      id: m.id,
+      title: m.title,
+      required_by: [...m.required_by],
+      evidence: m.evidence,
+    })),
   },
   tier: a.tier,
   conditions: a.conditions,

@@ -1,35 +1,12 @@
 import { z } from 'zod'
+import { useCaseFormSchema, type UseCaseForm } from '../domain/index.js'
 
 /** Request and response shapes of `/api/portal/*` and the review endpoints of the admin API. */
 
 const text = (max: number) => z.string().trim().max(max)
 
-export const AUDIENCES = ['internal', 'business', 'consumers', 'minors'] as const
-
-/** The use-case form an organization fills in to reach production; bounded everywhere. */
-export const useCaseFormSchema = z.strictObject({
-  /** What the application does, in the applicant's words. */
-  description: text(8000).min(20, 'describe the use case in at least 20 characters'),
-  /** The applicant's own category (`customer support`, `coding assistant`, …). */
-  category: text(100).optional(),
-  /** Domains the applicant says it touches (`medicine`, `finance`, …): a hint, not trusted. */
-  domains: z.array(text(60).min(1)).max(20).default([]),
-  audience: z.array(z.enum(AUDIENCES)).max(4).default([]),
-  /** Requests a day the applicant expects. */
-  expected_volume: z.number().int().min(0).max(1e12).optional(),
-  /** Whether a person reviews outputs before they reach the people they affect. */
-  human_oversight: z.boolean().optional(),
-  /** Whether end users are told they deal with AI. */
-  discloses_ai: z.boolean().optional(),
-  safeguards: text(4000).optional(),
-  samples: z
-    .array(z.strictObject({ prompt: text(4000), output: text(4000).optional() }))
-    .max(10)
-    .default([]),
-  /** Who to contact about a safety problem: a name and an address. */
-  safety_contact: text(300).optional(),
-})
-export type UseCaseForm = z.infer<typeof useCaseFormSchema>
+export { AUDIENCES, useCaseFormSchema } from '../domain/index.js'
+export type { UseCaseForm } from '../domain/index.js'
 
 export const createUseCaseApplicationRequestSchema = z.strictObject({
   /** The API application (id or name) the use case is for; created when the name is new. */
@@ -103,6 +80,13 @@ export interface UseCaseApplicationDto {
   readonly prescreen: {
     readonly outcome: string
     readonly clauses: readonly PrescreenClauseDto[]
+    /** For a high-scrutiny outcome: the mitigations required, and what in the form shows each. */
+    readonly mitigations: ReadonlyArray<{
+      readonly id: string
+      readonly title: string
+      readonly required_by: readonly string[]
+      readonly evidence: string | null
+    }>
   } | null
   readonly tier: string | null
   readonly conditions: string | null

@@ -1,3 +1,4 @@
 export * from './errors.js'
 export * from './openai.js'
 export * from './records.js'
+export * from './use-case-form.js'

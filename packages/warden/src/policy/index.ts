@@ -38,4 +38,55 @@ export type {
 } from './policy-versions.js'
 export { diffPolicies } from './policy-diff.js'
 export type { PolicyDiff, ClauseChange, TextPart } from './policy-diff.js'
-export { prescreen } from './prescreen.js'
+export { MITIGATION_FORM_FIELDS } from './policy-document.js'
+export type { MitigationFormField } from './policy-document.js'
+export {
+  AUDIENCES,
+  useCaseApplicationSchema,
+  toUseCaseApplication,
+} from './use-case-application.js'
+export type {
+  Audience,
+  UseCaseApplication,
+  UseCaseApplicationForm,
+  UseCaseSample,
+} from './use-case-application.js'
+export {
+  prescreen,
+  checkMitigations,
+  stricterOutcome,
+  outcomeOfClauses,
+  PRESCREEN_OUTCOMES,
+} from './prescreen.js'
+export type {
+  PrescreenResult,
+  PrescreenClause,
+  PrescreenOutcome,
+  MitigationCheck,
+} from './prescreen.js'
+export {
+  parseLabeledApplications,
+  evaluatePrescreen,
+  EVALUATION_SPLITS,
+} from './prescreen-evaluation.js'
+export type {
+  LabeledApplication,
+  PrescreenEvaluation,
+  OutcomeScore,
+  Miss,
+  EvaluationSplit,
+} from './prescreen-evaluation.js'
+export {
+  prescreenWithModel,
+  prescreenPrompt,
+  parseModelAnswer,
+  mergeModelAnswer,
+} from './prescreen-model.js'
+export type {
+  PrescreenChat,
+  PrescreenMessage,
+  ModelPrescreenResult,
+  ModelPrescreenClause,
+  ModelAnswer,
+  ClauseSource,
+} from './prescreen-model.js'

@@ -19,6 +19,16 @@ const indicator = z
   .max(80)
   .regex(/^[\p{L}\p{N}][\p{L}\p{N} '*.\-/]*$/u, "letters, digits, spaces, ' - . / and *")
 
+/**
+ * Two lists of indicators that count together: the clause matches where a phrase of `any` and a
+ * phrase of `with` occur in one sentence ("sexual" with "14-year-old"). For uses no single
+ * phrase names without also naming harmless ones.
+ */
+const togetherSchema = z.strictObject({
+  any: z.array(indicator).min(1).max(100),
+  with: z.array(indicator).min(1).max(100),
+})
+
 const clauseFields = {
   id: slug,
   title: prose(120),
@@ -29,6 +39,7 @@ const prohibitedSchema = z.strictObject({
   ...clauseFields,
   examples: z.array(prose(300)).max(20).default([]),
   indicators: z.array(indicator).max(200).default([]),
+  together: z.array(togetherSchema).max(20).default([]),
 })
 
 const scrutinySchema = z.strictObject({
@@ -36,9 +47,21 @@ const scrutinySchema = z.strictObject({
   /** Ids of the mitigations an application in this domain must have in place. */
   mitigations: z.array(slug).min(1).max(20),
   indicators: z.array(indicator).max(200).default([]),
+  together: z.array(togetherSchema).max(20).default([]),
 })
 
-const mitigationSchema = z.strictObject(clauseFields)
+/** Yes/no answers of the use-case form that, when true, show a mitigation is in place. */
+export const MITIGATION_FORM_FIELDS = ['human_oversight', 'discloses_ai'] as const
+/** A yes/no field of the use-case form. */
+export type MitigationFormField = (typeof MITIGATION_FORM_FIELDS)[number]
+
+const mitigationSchema = z.strictObject({
+  ...clauseFields,
+  /** Form answers that cover this mitigation when true (`human_oversight: true`). */
+  form_fields: z.array(z.enum(MITIGATION_FORM_FIELDS)).max(2).default([]),
+  /** Phrases in an application's safeguards text that show this mitigation is in place. */
+  indicators: z.array(indicator).max(200).default([]),
+})
 
 export const CONTENT_ACTIONS = ['allow', 'flag', 'redact', 'block'] as const
 /** What the content filter does with a finding at or above the threshold. */

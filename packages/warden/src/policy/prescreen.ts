@@ -1,40 +1,309 @@
-// INTERIM: a plain indicator match, until the pre-screen on branch `prescreen` (negation, defensive uses, mitigations, a measured labeled set) replaces this file.
-import type { PolicyDocument } from './policy-document.js'
+import {
+  compileIndicator,
+  findMentions,
+  findTogether,
+  type CompiledIndicator,
+  type CompiledTogether,
+  type Mention,
+} from './indicator-matcher.js'
+import type { MitigationFormField, PolicyDocument } from './policy-document.js'
+import type { UseCaseApplication } from './use-case-application.js'
 
-export interface PrescreenInput {
-  readonly description: string
-  readonly category?: string | undefined
-  readonly domains?: readonly string[]
-  readonly audience?: readonly string[]
-  readonly safeguards?: string | undefined
-  readonly samples?: ReadonlyArray<{
-    readonly prompt: string
-    readonly output?: string | undefined
-  }>
+export const PRESCREEN_OUTCOMES = ['low_risk', 'high_scrutiny', 'prohibited'] as const
+/** What the pre-screen makes of an application, mildest first. */
+export type PrescreenOutcome = (typeof PRESCREEN_OUTCOMES)[number]
+
+/** One clause of the policy an application touches, and why. */
+export interface PrescreenClause {
+  /** `prohibited.spam`, `high_scrutiny.medicine`. */
+  readonly id: string
+  /** A readable sentence that quotes the words (or the form answers) that triggered it. */
+  readonly why: string
+  /** The words that triggered it, as the application writes them. */
+  readonly matched: readonly string[]
 }
 
-export function prescreen(app: PrescreenInput, policy: PolicyDocument) {
-  const text = ` ${[app.description, app.category ?? '', app.safeguards ?? ''].join(' ').toLowerCase()} `
-  const hit = (indicators: readonly string[]) =>
-    indicators.filter((i) => text.includes(` ${i.replace(/\*$/, '').toLowerCase()}`))
-  const prohibited = policy.prohibited
-    .map((p) => ({ id: `prohibited.${p.id}`, matched: hit(p.indicators) }))
-    .filter((c) => c.matched.length > 0)
-  if (prohibited.length > 0)
-    return {
-      outcome: 'prohibited' as const,
-      clauses: prohibited.map((c) => ({ id: c.id, why: c.matched.join(', '), matched: c.matched })),
+/** A mitigation some high-scrutiny clause requires, and whether the form shows it. */
+export interface MitigationCheck {
+  /** The mitigation's id in the policy (`human_review`). */
+  readonly id: string
+  readonly title: string
+  /** The clauses that require it. */
+  readonly requiredBy: readonly string[]
+  /** What in the form shows it (`human_oversight: true`, a quote from the safeguards), or null. */
+  readonly evidence: string | null
+}
+
+/** The local pre-screen's verdict on one application. */
+export interface PrescreenResult {
+  readonly outcome: PrescreenOutcome
+  /** The clauses touched, prohibited ones first, each in policy order. */
+  readonly clauses: readonly PrescreenClause[]
+  /** For a high-scrutiny outcome: every mitigation its clauses require; otherwise empty. */
+  readonly mitigations: readonly MitigationCheck[]
+  /** Clauses whose words appear only negated or in a defensive sense, so they do not count. */
+  readonly setAside: readonly PrescreenClause[]
+}
+
+/** The stricter of two outcomes. */
+export function stricterOutcome(a: PrescreenOutcome, b: PrescreenOutcome): PrescreenOutcome {
+  return PRESCREEN_OUTCOMES.indexOf(a) >= PRESCREEN_OUTCOMES.indexOf(b) ? a : b
+}
+
+/** The outcome a set of clause ids decides: any prohibited one, else any high-scrutiny one. */
+export function outcomeOfClauses(ids: readonly string[]): PrescreenOutcome {
+  if (ids.some((id) => id.startsWith('prohibited.'))) return 'prohibited'
+  if (ids.some((id) => id.startsWith('high_scrutiny.'))) return 'high_scrutiny'
+  return 'low_risk'
+}
+
+interface CompiledEntry {
+  readonly id: string
+  readonly title: string
+  readonly indicators: readonly CompiledIndicator[]
+  readonly together: readonly CompiledTogether[]
+}
+
+interface CompiledPolicy {
+  readonly prohibited: readonly CompiledEntry[]
+  readonly scrutiny: readonly CompiledEntry[]
+  readonly mitigations: ReadonlyMap<
+    string,
+    CompiledEntry & { readonly formFields: readonly MitigationFormField[] }
+  >
+}
+
+/** Compiled once per document: a policy holds a few hundred indicators. */
+const compiled = new WeakMap<PolicyDocument, CompiledPolicy>()
+
+function compile(doc: PolicyDocument): CompiledPolicy {
+  const cached = compiled.get(doc)
+  if (cached) return cached
+  const entry = (
+    section: string,
+    e: {
+      id: string
+      title: string
+      indicators: string[]
+      together?: Array<{ any: string[]; with: string[] }>
+    },
+  ): CompiledEntry => ({
+    id: `${section}.${e.id}`,
+    title: e.title,
+    indicators: e.indicators.map(compileIndicator),
+    together: (e.together ?? []).map((t) => ({
+      any: t.any.map(compileIndicator),
+      with: t.with.map(compileIndicator),
+    })),
+  })
+  const policy: CompiledPolicy = {
+    prohibited: doc.prohibited.map((p) => entry('prohibited', p)),
+    scrutiny: doc.high_scrutiny.map((d) => entry('high_scrutiny', d)),
+    mitigations: new Map(
+      doc.mitigations.map((m) => [m.id, { ...entry('mitigation', m), formFields: m.form_fields }]),
+    ),
+  }
+  compiled.set(doc, policy)
+  return policy
+}
+
+/** One free-text answer of the form, named as a `why` sentence names it ("in the description"). */
+interface FormText {
+  readonly name: string
+  readonly text: string
+}
+
+function textsOf(app: UseCaseApplication): FormText[] {
+  const texts: FormText[] = [{ name: 'the description', text: app.description }]
+  if (app.category) texts.push({ name: 'the category', text: app.category })
+  if (app.safeguards) texts.push({ name: 'the safeguards', text: app.safeguards })
+  app.samples?.forEach((sample, i) => {
+    texts.push({ name: `sample ${i + 1}'s prompt`, text: sample.prompt })
+    texts.push({ name: `sample ${i + 1}'s output`, text: sample.output })
+  })
+  return texts
+}
+
+type FieldMention = Mention & { readonly field: string }
+
+function mentionsOf(entry: CompiledEntry, texts: readonly FormText[]): FieldMention[] {
+  return texts.flatMap(({ name, text }) => {
+    const single = findMentions(text, entry.indicators)
+    // A pair around a phrase the clause already names says nothing more.
+    const pairs = entry.together
+      .flatMap((t) => findTogether(text, t))
+      .filter((p) => !single.some((m) => m.start < p.end && p.start < m.end))
+    return [...single, ...pairs].map((m) => ({ ...m, field: name }))
+  })
+}
+
+const MAX_QUOTES = 6
+
+/** Distinct words, case-insensitively, in the order first seen. */
+function distinct(words: readonly string[]): string[] {
+  const seen = new Map<string, string>()
+  for (const word of words) if (!seen.has(word.toLowerCase())) seen.set(word.toLowerCase(), word)
+  return [...seen.values()]
+}
+
+function quoteList(words: readonly string[]): string {
+  const quoted = words.slice(0, MAX_QUOTES).map((w) => `"${w}"`)
+  const more = words.length > MAX_QUOTES ? ` and ${words.length - MAX_QUOTES} more` : ''
+  if (quoted.length <= 1 || more) return quoted.join(', ') + more
+  return `${quoted.slice(0, -1).join(', ')} and ${quoted.at(-1) ?? ''}`
+}
+
+/** `"cold e-mails" and "rotating domains" in the description; "spam" in sample 1's prompt`. */
+function describeMentions(mentions: readonly FieldMention[]): string {
+  const byField = new Map<string, string[]>()
+  for (const m of mentions) byField.set(m.field, [...(byField.get(m.field) ?? []), m.text])
+  return [...byField]
+    .map(([field, words]) => `${quoteList(distinct(words))} in ${field}`)
+    .join('; ')
+}
+
+/** `"phishing" reads as defensive ("detect")`, for mentions that do not count. */
+function describeSetAside(mentions: readonly FieldMention[]): string {
+  const parts = mentions.map((m) => {
+    const kind = m.reading.kind === 'negated' ? 'negated' : 'defensive'
+    const cue = m.reading.kind === 'plain' ? '' : ` ("${m.reading.cue}")`
+    return `"${m.text}" in ${m.field} reads as ${kind}${cue}`
+  })
+  return distinct(parts).slice(0, MAX_QUOTES).join('; ')
+}
+
+/** A clause id of a declared domain: its id (`medicine`), its title, or one of its indicators. */
+function declaredDomains(app: UseCaseApplication, scrutiny: readonly CompiledEntry[]) {
+  const found = new Map<string, string[]>()
+  for (const declared of app.domains ?? []) {
+    const slug = declared
+      .trim()
+      .toLowerCase()
+      .replace(/[\s-]+/g, '_')
+    const entry =
+      scrutiny.find((e) => e.id === `high_scrutiny.${slug}`) ??
+      scrutiny.find((e) => e.title.toLowerCase() === declared.trim().toLowerCase()) ??
+      scrutiny.find((e) => findMentions(declared, e.indicators).length > 0)
+    if (entry) found.set(entry.id, [...(found.get(entry.id) ?? []), declared])
+  }
+  return found
+}
+
+/** The clause for products used by minors, which `audience: minors` selects. */
+const MINORS_CLAUSE = 'high_scrutiny.minors'
+
+/**
+ * Reads a use-case application against the policy: which prohibited and high-scrutiny clauses
+ * its text touches (description, category, safeguards, samples), quoting the words, plus the
+ * domains and audience it declares. Self-reported answers only ever add a clause: a plainly
+ * medical description is high-scrutiny whatever its domains list says. Any prohibited clause
+ * makes the outcome prohibited; else any high-scrutiny clause makes it high-scrutiny.
+ */
+export function prescreen(app: UseCaseApplication, doc: PolicyDocument): PrescreenResult {
+  const policy = compile(doc)
+  const texts = textsOf(app)
+  const clauses: PrescreenClause[] = []
+  const setAside: PrescreenClause[] = []
+
+  for (const entry of policy.prohibited) {
+    const mentions = mentionsOf(entry, texts)
+    const counted = mentions.filter((m) => m.reading.kind === 'plain')
+    const ignored = mentions.filter((m) => m.reading.kind !== 'plain')
+    if (counted.length > 0) {
+      clauses.push({
+        id: entry.id,
+        why: `${entry.title}: ${describeMentions(counted)}.`,
+        matched: distinct(counted.map((m) => m.text)),
+      })
+    } else if (ignored.length > 0) {
+      setAside.push({
+        id: entry.id,
+        why: `${entry.title}: ${describeSetAside(ignored)}, so it does not count.`,
+        matched: distinct(ignored.map((m) => m.text)),
+      })
     }
-  const scrutiny = policy.high_scrutiny
-    .map((d) => ({
-      id: `high_scrutiny.${d.id}`,
-      matched: [...hit(d.indicators), ...(app.domains ?? []).filter((x) => x === d.id)],
-    }))
-    .filter((c) => c.matched.length > 0)
-  if (scrutiny.length > 0)
-    return {
-      outcome: 'high_scrutiny' as const,
-      clauses: scrutiny.map((c) => ({ id: c.id, why: c.matched.join(', '), matched: c.matched })),
+  }
+
+  const declared = declaredDomains(app, policy.scrutiny)
+  const forMinors = app.audience?.includes('minors') === true
+  for (const entry of policy.scrutiny) {
+    // A negated mention ("no medical advice") does not count here either; a defensive one does:
+    // detecting fraud in loan applications is still lending.
+    const mentions = mentionsOf(entry, texts)
+    const counted = mentions.filter((m) => m.reading.kind !== 'negated')
+    const reasons: string[] = []
+    if (counted.length > 0) reasons.push(describeMentions(counted))
+    const domains = declared.get(entry.id)
+    if (domains) reasons.push(`the form declares the domain ${quoteList(distinct(domains))}`)
+    if (forMinors && entry.id === MINORS_CLAUSE) reasons.push('the audience includes minors')
+    if (reasons.length > 0) {
+      clauses.push({
+        id: entry.id,
+        why: `${entry.title}: ${reasons.join('; ')}.`,
+        matched: distinct(counted.map((m) => m.text)),
+      })
+    } else if (mentions.length > 0) {
+      setAside.push({
+        id: entry.id,
+        why: `${entry.title}: ${describeSetAside(mentions)}, so it does not count.`,
+        matched: distinct(mentions.map((m) => m.text)),
+      })
     }
-  return { outcome: 'low_risk' as const, clauses: [] }
+  }
+
+  const outcome = outcomeOfClauses(clauses.map((c) => c.id))
+  return {
+    outcome,
+    clauses,
+    mitigations:
+      outcome === 'high_scrutiny'
+        ? checkMitigations(
+            clauses.map((c) => c.id),
+            app,
+            doc,
+          )
+        : [],
+    setAside,
+  }
+}
+
+const FORM_ANSWERS: Record<MitigationFormField, (app: UseCaseApplication) => boolean> = {
+  human_oversight: (app) => app.humanOversight === true,
+  discloses_ai: (app) => app.disclosesAi === true,
+}
+
+/**
+ * The mitigations that the high-scrutiny clauses among `clauseIds` require, in policy order,
+ * each with what in the form shows it: a yes/no answer the policy accepts for it, or its
+ * indicators in the safeguards text (not negated: "no human review" shows nothing).
+ */
+export function checkMitigations(
+  clauseIds: readonly string[],
+  app: UseCaseApplication,
+  doc: PolicyDocument,
+): MitigationCheck[] {
+  const policy = compile(doc)
+  const required = new Map<string, string[]>()
+  for (const domain of doc.high_scrutiny) {
+    const id = `high_scrutiny.${domain.id}`
+    if (!clauseIds.includes(id)) continue
+    for (const m of domain.mitigations) required.set(m, [...(required.get(m) ?? []), id])
+  }
+  const checks: MitigationCheck[] = []
+  for (const [id, mitigation] of policy.mitigations) {
+    const requiredBy = required.get(id)
+    if (!requiredBy) continue
+    const field = mitigation.formFields.find((f) => FORM_ANSWERS[f](app))
+    const quotes = findMentions(app.safeguards ?? '', mitigation.indicators)
+      .filter((m) => m.reading.kind !== 'negated')
+      .map((m) => m.text)
+    const evidence =
+      field !== undefined
+        ? `${field}: true`
+        : quotes.length > 0
+          ? `the safeguards say ${quoteList(distinct(quotes))}`
+          : null
+    checks.push({ id, title: mitigation.title, requiredBy, evidence })
+  }
+  return checks
 }

@@ -4,6 +4,7 @@ import type { Services } from '../../services.js'
 import type { CliProgram } from '../main.js'
 import { registerReviewCommands } from './review.js'
 import { CliError, output, withServices } from '../context.js'
+import { registerPrescreenCommand } from './prescreen.js'
 
 /** `warden org create|list` and `warden app create|list`. */
 export function registerOrgCommands(program: Command, cli: CliProgram): void {
@@ -40,6 +41,7 @@ export function registerOrgCommands(program: Command, cli: CliProgram): void {
 
   const app = program.command('app').description('manage applications of an organization')
   registerReviewCommands(app, cli)
+  registerPrescreenCommand(app, cli)
   app
     .command('create')
     .description('create an application in an organization')
