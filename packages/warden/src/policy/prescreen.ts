@@ -164,11 +164,11 @@ function describeMentions(mentions: readonly FieldMention[]): string {
 
 /** `"phishing" reads as defensive ("detect")`, for mentions that do not count. */
 function describeSetAside(mentions: readonly FieldMention[]): string {
-  const parts = mentions.map((m) => {
-    const kind = m.reading.kind === 'negated' ? 'negated' : 'defensive'
-    const cue = m.reading.kind === 'plain' ? '' : ` ("${m.reading.cue}")`
-    return `"${m.text}" in ${m.field} reads as ${kind}${cue}`
-  })
+  const parts = mentions.map(({ text, field, reading }) =>
+    reading.kind === 'plain'
+      ? `"${text}" in ${field}`
+      : `"${text}" in ${field} reads as ${reading.kind} ("${reading.cue}")`,
+  )
   return distinct(parts).slice(0, MAX_QUOTES).join('; ')
 }
 
