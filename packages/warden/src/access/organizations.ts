@@ -205,32 +205,16 @@ export function createOrganizations(deps: OrganizationDeps) {
      * Sets an application's tier (a tier id of the current policy, checked by the caller), with
      * the reason in the audit entry. The application's cached keys follow on their next request.
      */
-    async setTier(
+    setTier(
       appId: string,
       tier: string,
       input: { readonly actor: string; readonly reason: string },
     ): Promise<Application> {
-      const reason = checkReason(input.reason)
-      const before = await db
-        .selectFrom('application')
-        .selectAll()
-        .where('id', '=', appId)
-        .executeTakeFirst()
-      if (!before)
-        throw new WardenError('not_found', `No application "${appId}".`, { param: 'app' })
-      await db.updateTable('application').set({ tier }).where('id', '=', appId).execute()
-      await changes.announce()
-      await audit.appendNow({
-        actor: input.actor,
-        action: 'application.set_tier',
-        target: appId,
-        details: { org_id: before.org_id, from: before.tier, to: tier, reason },
-      })
-      return toApplication({ ...before, tier })
+      return change(appId, { tier }, 'application.set_tier', input)
     },
 
     /** Sets whether an application's keys work at all; audited with the reason. */
-    async setStatus(
+    setStatus(
       appId: string,
       status: ApplicationStatus,
       input: {
@@ -239,30 +223,44 @@ export function createOrganizations(deps: OrganizationDeps) {
         readonly clauses?: readonly string[]
       },
     ): Promise<Application> {
-      const reason = checkReason(input.reason)
-      const before = await db
-        .selectFrom('application')
-        .selectAll()
-        .where('id', '=', appId)
-        .executeTakeFirst()
-      if (!before)
-        throw new WardenError('not_found', `No application "${appId}".`, { param: 'app' })
-      await db.updateTable('application').set({ status }).where('id', '=', appId).execute()
-      await changes.announce()
-      await audit.appendNow({
-        actor: input.actor,
-        action: 'application.set_status',
-        target: appId,
-        details: {
-          org_id: before.org_id,
-          from: before.status,
-          to: status,
-          reason,
-          clauses: input.clauses ?? [],
-        },
-      })
-      return toApplication({ ...before, status })
+      return change(appId, { status }, 'application.set_status', input)
     },
+  }
+
+  /** One audited change of an application's tier or status, with its reason. */
+  async function change(
+    appId: string,
+    set: { readonly tier: string } | { readonly status: ApplicationStatus },
+    action: string,
+    input: {
+      readonly actor: string
+      readonly reason: string
+      readonly clauses?: readonly string[]
+    },
+  ): Promise<Application> {
+    const reason = checkReason(input.reason)
+    const before = await db
+      .selectFrom('application')
+      .selectAll()
+      .where('id', '=', appId)
+      .executeTakeFirst()
+    if (!before) throw new WardenError('not_found', `No application "${appId}".`, { param: 'app' })
+    await db.updateTable('application').set(set).where('id', '=', appId).execute()
+    await changes.announce()
+    const field = 'tier' in set ? 'tier' : 'status'
+    await audit.appendNow({
+      actor: input.actor,
+      action,
+      target: appId,
+      details: {
+        org_id: before.org_id,
+        from: before[field],
+        to: 'tier' in set ? set.tier : set.status,
+        reason,
+        ...(input.clauses ? { clauses: input.clauses } : {}),
+      },
+    })
+    return toApplication({ ...before, ...set })
   }
 }
 

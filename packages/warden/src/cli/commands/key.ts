@@ -3,7 +3,7 @@ import { toApiKeyDto, type ApiKeyDto } from '../../contract/index.js'
 import type { Services } from '../../services.js'
 import type { CliProgram } from '../main.js'
 import { CliError, output, warn, withServices } from '../context.js'
-import { requireTier } from './org.js'
+import { orgIdOf, requireTier } from './org.js'
 
 const ACTOR = 'cli'
 /** How long `key create --models` waits for an upstream's model list. */
@@ -77,12 +77,7 @@ export function registerKeyCommands(program: Command, cli: CliProgram): void {
     .option('--json', 'print JSON with the admin API fields')
     .action(async (opts: { org?: string; json?: boolean }) => {
       await withServices(cli.globals(), async (s) => {
-        let orgId: string | undefined
-        if (opts.org !== undefined) {
-          const org = await s.organizations.findOrganization(opts.org)
-          if (!org) throw new CliError(`no organization "${opts.org}"`)
-          orgId = org.id
-        }
+        const orgId = await orgIdOf(s, opts.org)
         const keys = (await s.apiKeys.listKeys(orgId === undefined ? {} : { orgId })).map(
           toApiKeyDto,
         )

@@ -106,6 +106,14 @@ export function registerOrgCommands(program: Command, cli: CliProgram): void {
     )
 }
 
+/** The id of the organization named by `--org`, or undefined when none was given. */
+export async function orgIdOf(s: Services, nameOrId: string | undefined) {
+  if (nameOrId === undefined) return undefined
+  const org = await s.organizations.findOrganization(nameOrId)
+  if (!org) throw new CliError(`no organization "${nameOrId}"`)
+  return org.id
+}
+
 /** An organization and one of its applications, by name or id; a CLI error when missing. */
 export async function findApp(s: Services, orgIdOrName: string, appIdOrName: string) {
   const org = await s.organizations.findOrganization(orgIdOrName)

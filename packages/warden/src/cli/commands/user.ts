@@ -2,6 +2,7 @@ import type { Command } from 'commander'
 import type { AdminRole } from '../../access/index.js'
 import type { CliProgram } from '../main.js'
 import { CliError, output, withServices } from '../context.js'
+import { orgIdOf } from './org.js'
 
 const ROLES: Readonly<Record<string, AdminRole>> = {
   admin: 'admin',
@@ -69,12 +70,7 @@ export function registerUserCommands(program: Command, cli: CliProgram): void {
     .option('--json', 'print JSON')
     .action(async (opts: { org?: string; json?: boolean }) => {
       await withServices(cli.globals(), async (s) => {
-        let orgId: string | undefined
-        if (opts.org !== undefined) {
-          const org = await s.organizations.findOrganization(opts.org)
-          if (!org) throw new CliError(`no organization "${opts.org}"`)
-          orgId = org.id
-        }
+        const orgId = await orgIdOf(s, opts.org)
         const users = await s.adminUsers.listUsers(orgId === undefined ? {} : { orgId })
         output(
           opts.json === true,
