@@ -218,6 +218,15 @@ export function createUseCaseApplications(deps: UseCaseApplicationDeps) {
       clauses: input.clauses,
     }
     const tier = input.set?.tier ?? current.tier
+    /** What the audit entry and the webhook event both say about the transition. */
+    const summary = {
+      org_id: current.orgId,
+      app_id: current.appId,
+      from: event.from,
+      to,
+      reason: input.reason,
+      clauses: input.clauses,
+    }
     const won = await db.transaction().execute(async (trx) => {
       const updated = await trx
         .updateTable('use_case_application')
@@ -246,12 +255,7 @@ export function createUseCaseApplications(deps: UseCaseApplicationDeps) {
       else if (to === 'revoked') await app.set({ status: 'revoked' }).execute()
       await deps.webhooks.enqueue(trx, current.orgId, `application.${to}`, {
         id: current.id,
-        org_id: current.orgId,
-        app_id: current.appId,
-        from: event.from,
-        to,
-        reason: input.reason,
-        clauses: input.clauses,
+        ...summary,
         at: Math.floor(at / 1000),
       })
       return true
@@ -267,15 +271,7 @@ export function createUseCaseApplications(deps: UseCaseApplicationDeps) {
       actor: event.actor,
       action: `application.${input.action}`,
       target: current.id,
-      details: {
-        org_id: current.orgId,
-        app_id: current.appId,
-        from: event.from,
-        to,
-        reason: input.reason,
-        clauses: input.clauses,
-        ...(APPROVED.includes(to) ? { tier } : {}),
-      },
+      details: { ...summary, ...(APPROVED.includes(to) ? { tier } : {}) },
     })
     const after = await load(current.id)
     if (!after) throw new Error('the application vanished')

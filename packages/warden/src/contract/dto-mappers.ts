@@ -208,3 +208,22 @@ export const toUseCaseApplicationDto = (a: UseCaseApplicationRecord): UseCaseApp
     clauses: [...e.clauses],
   })),
 })
+
+/** A person just invited, with the one-time sign-in token shown only here. */
+export const toInvitedUserDto = (invited: {
+  readonly user: {
+    readonly id: string
+    readonly username: string
+    readonly role: string
+    readonly orgId: string | null
+  }
+  readonly token: string
+  readonly expiresAt: number
+}) => ({
+  id: invited.user.id,
+  username: invited.user.username,
+  role: invited.user.role,
+  org_id: invited.user.orgId,
+  invite_token: invited.token,
+  expires_at: toUnixSeconds(invited.expiresAt),
+})

@@ -1,5 +1,6 @@
 import type { Command } from 'commander'
 import type { AdminRole } from '../../access/index.js'
+import { toInvitedUserDto } from '../../contract/index.js'
 import type { CliProgram } from '../main.js'
 import { CliError, output, withServices } from '../context.js'
 import { orgIdOf } from './org.js'
@@ -45,14 +46,7 @@ export function registerUserCommands(program: Command, cli: CliProgram): void {
           s.config.server.publicUrl ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`
         output(
           opts.json === true,
-          {
-            id: invited.user.id,
-            username: invited.user.username,
-            role: invited.user.role,
-            org_id: invited.user.orgId,
-            invite_token: invited.token,
-            expires_at: Math.floor(invited.expiresAt / 1000),
-          },
+          toInvitedUserDto(invited),
           [
             `Invited ${invited.user.username} as ${opts.role}. Their one-time sign-in token, valid 7 days, shown only once:`,
             `  ${invited.token}`,

@@ -13,6 +13,7 @@ import {
   reviewDecisionRequestSchema,
   STANDING_ACTIONS,
   standingRequestSchema,
+  toInvitedUserDto,
   toUseCaseApplicationDto,
 } from '../../../contract/index.js'
 import { WardenError } from '../../../domain/index.js'
@@ -122,13 +123,6 @@ export function registerReviewRoutes(app: FastifyInstance, deps: ReviewRouteDeps
       orgId,
       actor: `admin:${user.id}`,
     })
-    return reply.code(201).send({
-      id: invited.user.id,
-      username: invited.user.username,
-      role: invited.user.role,
-      org_id: invited.user.orgId,
-      invite_token: invited.token,
-      expires_at: Math.floor(invited.expiresAt / 1000),
-    })
+    return reply.code(201).send(toInvitedUserDto(invited))
   })
 }

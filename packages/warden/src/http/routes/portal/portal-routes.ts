@@ -18,6 +18,7 @@ import {
   memberInviteRequestSchema,
   toApiKeyDto,
   toApplicationDto,
+  toInvitedUserDto,
   toPolicyAcceptanceDto,
   toPolicyVersionDto,
   toUseCaseApplicationDto,
@@ -135,13 +136,7 @@ export function registerPortalRoutes(app: FastifyInstance, deps: PortalRouteDeps
       orgId: member.orgId,
       actor: `member:${member.user.id}`,
     })
-    return reply.code(201).send({
-      id: invited.user.id,
-      username: invited.user.username,
-      role: invited.user.role,
-      invite_token: invited.token,
-      expires_at: Math.floor(invited.expiresAt / 1000),
-    })
+    return reply.code(201).send(toInvitedUserDto(invited))
   })
 
   app.get('/api/portal/webhook', async (request) => {
