@@ -11,16 +11,17 @@ export {
 } from './admin-users.js'
 export type { AdminUsers, AdminUser, AdminRole, BootstrapResult } from './admin-users.js'
 export { hashPassword, verifyPassword } from './passwords.js'
-export { createUseCaseApplications, REVIEW_STATES } from './use-case-applications.js'
+export { createUseCaseApplications } from './use-case-applications.js'
+export type { UseCaseApplications } from './use-case-applications.js'
+export { REVIEW_STATES } from './review-states.js'
 export type {
-  UseCaseApplications,
   UseCaseApplication,
   ReviewState,
   ReviewAction,
   ReviewActor,
   PrescreenResult,
   ApplicationEvent,
-} from './use-case-applications.js'
+} from './review-states.js'
 export { createWebhooks, MAX_ATTEMPTS } from './webhooks.js'
 export type { Webhooks, WebhookEndpoint } from './webhooks.js'
 export { prescreenForm } from './prescreen-form.js'

@@ -1,6 +1,6 @@
 import type { UseCaseForm } from '../contract/index.js'
 import { prescreen, toUseCaseApplication, type PolicyDocument } from '../policy/index.js'
-import type { PrescreenResult } from './use-case-applications.js'
+import type { PrescreenResult } from './review-states.js'
 
 /** The portal's form, read by the policy's local pre-screen. */
 export function prescreenForm(form: UseCaseForm, policy: PolicyDocument): PrescreenResult {

@@ -4,13 +4,8 @@ import { DEFAULT_POLICY_FILE, parsePolicy } from '../policy/index.js'
 import { sqliteKind } from '../testing/databases.js'
 import { openStoreFixture, wardenErrorOf, type StoreFixture } from '../testing/store-fixture.js'
 import { createOrganizations } from './organizations.js'
-import {
-  createUseCaseApplications,
-  type PrescreenResult,
-  type ReviewActor,
-  type ReviewState,
-  type UseCaseApplications,
-} from './use-case-applications.js'
+import type { PrescreenResult, ReviewActor, ReviewState } from './review-states.js'
+import { createUseCaseApplications, type UseCaseApplications } from './use-case-applications.js'
 import { createWebhooks } from './webhooks.js'
 
 const policy = parsePolicy(readFileSync(DEFAULT_POLICY_FILE, 'utf8')).document

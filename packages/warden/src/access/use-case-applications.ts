@@ -4,95 +4,23 @@ import { WardenError, type AuditSink } from '../domain/index.js'
 import { clausesOf, type PolicyDocument } from '../policy/index.js'
 import type { ChangeFeed, Database } from '../store/index.js'
 import { createId } from './ids.js'
+import {
+  ACTIONS,
+  APPROVED,
+  actorName,
+  mayAct,
+  grantableTier,
+  refuseAction,
+  refuseActor,
+  toUseCaseApplication,
+  type ApplicationEvent,
+  type PrescreenResult,
+  type ReviewAction,
+  type ReviewActor,
+  type ReviewState,
+  type UseCaseApplication,
+} from './review-states.js'
 import type { Webhooks } from './webhooks.js'
-
-export const REVIEW_STATES = [
-  'draft',
-  'auto_rejected',
-  'in_review',
-  'auto_approved',
-  'needs_changes',
-  'approved',
-  'approved_with_conditions',
-  'rejected',
-  'appealed',
-  'suspended',
-  'revoked',
-] as const
-/** Where a use-case application stands in review. */
-export type ReviewState = (typeof REVIEW_STATES)[number]
-
-/** What the pre-screen says about a form: the outcome and the clauses it touched. */
-export interface PrescreenResult {
-  readonly outcome: 'prohibited' | 'high_scrutiny' | 'low_risk'
-  readonly clauses: ReadonlyArray<{ readonly id: string; readonly why: string }>
-  /** For a high-scrutiny outcome: the mitigations its domains require, and what shows each. */
-  readonly mitigations?: ReadonlyArray<{
-    readonly id: string
-    readonly title: string
-    readonly required_by: readonly string[]
-    readonly evidence: string | null
-  }>
-}
-
-/** Who acts on an application: a member of its organization, or the gateway's staff. */
-export type ReviewActor =
-  | {
-      readonly kind: 'member'
-      readonly userId: string
-      readonly orgId: string
-      readonly owner: boolean
-    }
-  | { readonly kind: 'staff'; readonly userId: string }
-  | { readonly kind: 'cli' }
-
-/** One transition in an application's history. */
-export interface ApplicationEvent {
-  readonly at: number
-  readonly actor: string
-  readonly from: ReviewState
-  readonly to: ReviewState
-  readonly reason: string | null
-  readonly clauses: readonly string[]
-}
-
-/** A use-case application with its history. */
-export interface UseCaseApplication {
-  readonly id: string
-  readonly orgId: string
-  readonly appId: string
-  readonly state: ReviewState
-  readonly revision: number
-  readonly form: UseCaseForm
-  readonly prescreen: PrescreenResult | null
-  readonly tier: string | null
-  readonly conditions: string | null
-  readonly appealed: boolean
-  readonly createdBy: string
-  readonly createdAt: number
-  readonly updatedAt: number
-  readonly history: readonly ApplicationEvent[]
-}
-
-const APPROVED: readonly ReviewState[] = ['approved', 'approved_with_conditions', 'auto_approved']
-
-/** The actions and, for each, the states it leaves from and who may take it. */
-const ACTIONS = {
-  submit: { from: ['draft', 'needs_changes'], who: 'member' },
-  approve: { from: ['in_review', 'appealed'], who: 'staff' },
-  approve_with_conditions: { from: ['in_review', 'appealed'], who: 'staff' },
-  reject: { from: ['in_review', 'appealed'], who: 'staff' },
-  request_changes: { from: ['in_review'], who: 'staff' },
-  appeal: { from: ['rejected', 'auto_rejected'], who: 'owner' },
-  suspend: { from: APPROVED, who: 'staff' },
-  reinstate: { from: ['suspended'], who: 'staff' },
-  revoke: { from: [...APPROVED, 'suspended'], who: 'staff' },
-} as const satisfies Record<
-  string,
-  { readonly from: readonly ReviewState[]; readonly who: 'member' | 'owner' | 'staff' }
->
-/** Something that moves an application from one state to another. */
-export type ReviewAction = keyof typeof ACTIONS
 
 export interface UseCaseApplicationDeps {
   readonly db: Kysely<Database>
@@ -109,18 +37,6 @@ export interface UseCaseApplicationDeps {
 }
 
 type Row = Database['use_case_application']
-
-function actorName(actor: ReviewActor): string {
-  return actor.kind === 'cli'
-    ? 'cli'
-    : `${actor.kind === 'member' ? 'member' : 'admin'}:${actor.userId}`
-}
-
-function mayAct(actor: ReviewActor, who: 'member' | 'owner' | 'staff', orgId: string): boolean {
-  if (who === 'staff') return actor.kind === 'staff' || actor.kind === 'cli'
-  if (actor.kind !== 'member' || actor.orgId !== orgId) return false
-  return who === 'member' || actor.owner
-}
 
 /** Use-case applications: the form, the pre-screen, review, appeal and standing. */
 export function createUseCaseApplications(deps: UseCaseApplicationDeps) {
@@ -139,36 +55,7 @@ export function createUseCaseApplications(deps: UseCaseApplicationDeps) {
       .where('application_id', '=', id)
       .orderBy('revision')
       .execute()
-    return toApplication(row, events)
-  }
-
-  function toApplication(
-    row: Row,
-    events: ReadonlyArray<Database['application_event']>,
-  ): UseCaseApplication {
-    return {
-      id: row.id,
-      orgId: row.org_id,
-      appId: row.app_id,
-      state: row.state as ReviewState,
-      revision: row.revision,
-      form: JSON.parse(row.form) as UseCaseForm,
-      prescreen: row.prescreen === null ? null : (JSON.parse(row.prescreen) as PrescreenResult),
-      tier: row.tier,
-      conditions: row.conditions,
-      appealed: row.appealed === 1,
-      createdBy: row.created_by,
-      createdAt: row.created_at,
-      updatedAt: row.updated_at,
-      history: events.map((e) => ({
-        at: e.at,
-        actor: e.actor,
-        from: e.from_state as ReviewState,
-        to: e.to_state as ReviewState,
-        reason: e.reason,
-        clauses: JSON.parse(e.clauses) as string[],
-      })),
-    }
+    return toUseCaseApplication(row, events)
   }
 
   /** An application the actor may see: staff see all, a member only their organization's. */
@@ -278,13 +165,6 @@ export function createUseCaseApplications(deps: UseCaseApplicationDeps) {
     return after
   }
 
-  function refuseAction(action: string, current: UseCaseApplication): never {
-    throw new WardenError(
-      'conflict',
-      `An application that is ${current.state.replaceAll('_', ' ')} cannot be ${action.replaceAll('_', ' ')}${action.endsWith('e') ? 'd' : 'ed'}.`,
-    )
-  }
-
   async function act(
     id: string,
     action: ReviewAction,
@@ -293,16 +173,7 @@ export function createUseCaseApplications(deps: UseCaseApplicationDeps) {
   ): Promise<UseCaseApplication> {
     const current = await visible(id, actor)
     const rule = ACTIONS[action]
-    if (!mayAct(actor, rule.who, current.orgId)) {
-      throw new WardenError(
-        'forbidden',
-        rule.who === 'staff'
-          ? 'Only a reviewer or an admin may do this.'
-          : rule.who === 'owner'
-            ? "Only an owner of the application's organization may do this."
-            : "Only a member of the application's organization may do this.",
-      )
-    }
+    if (!mayAct(actor, rule.who, current.orgId)) refuseActor(rule.who)
     if (!(rule.from as readonly ReviewState[]).includes(current.state)) {
       refuseAction(action, current)
     }
@@ -352,12 +223,7 @@ export function createUseCaseApplications(deps: UseCaseApplicationDeps) {
     /** Replaces the form of a draft, or of an application sent back for changes. */
     async update(id: string, form: UseCaseForm, actor: ReviewActor): Promise<UseCaseApplication> {
       const current = await visible(id, actor)
-      if (!mayAct(actor, 'member', current.orgId)) {
-        throw new WardenError(
-          'forbidden',
-          "Only a member of the application's organization may do this.",
-        )
-      }
+      if (!mayAct(actor, 'member', current.orgId)) refuseActor('member')
       if (current.state !== 'draft' && current.state !== 'needs_changes')
         refuseAction('edit', current)
       const updated = await db
@@ -429,18 +295,10 @@ export function createUseCaseApplications(deps: UseCaseApplicationDeps) {
             )
           }
         }
-        let tier: string | undefined
-        if (input.decision === 'approve' || input.decision === 'approve_with_conditions') {
-          const policy = await deps.policy()
-          tier = input.tier ?? 'production'
-          if (!policy.tiers.some((t) => t.id === tier && !t.default)) {
-            throw new WardenError(
-              'invalid_request_error',
-              `"${tier}" is not a tier an approval can grant in the current usage policy`,
-              { param: 'tier' },
-            )
-          }
-        }
+        const tier =
+          input.decision === 'approve' || input.decision === 'approve_with_conditions'
+            ? grantableTier(await deps.policy(), input.tier)
+            : undefined
         if (input.decision === 'approve_with_conditions' && !input.conditions?.trim()) {
           throw new WardenError(
             'invalid_request_error',
