@@ -123,6 +123,7 @@ export async function createServices(config: Config, options: ServiceOptions) {
     audit: auditLog,
     now,
     allowHttp: config.webhooks.allowHttp,
+    allowPrivateNetworks: config.webhooks.allowPrivateNetworks,
   })
   const useCaseApplications = createUseCaseApplications({
     db,

@@ -110,7 +110,7 @@ describe.each(testDatabaseKinds(process.env.WARDEN_TEST_DATABASE_URL))(
       h = await startHarness({
         database,
         models: [{ id: 'big-model', upstreamModel: 'stub-model' }],
-        values: { webhooks: { allowHttp: true, intervalMs: 50 } },
+        values: { webhooks: { allowHttp: true, allowPrivateNetworks: true, intervalMs: 50 } },
         now: () => clock,
       })
       await h.services.policyVersions.publish(

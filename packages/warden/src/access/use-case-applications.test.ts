@@ -58,7 +58,13 @@ describe('who may move a use-case application', () => {
         clauses: [],
       }),
       autoApproveLowRisk: true,
-      webhooks: createWebhooks({ db: fx.store.db, audit, now: fx.clock.now, allowHttp: false }),
+      webhooks: createWebhooks({
+        db: fx.store.db,
+        audit,
+        now: fx.clock.now,
+        allowHttp: false,
+        allowPrivateNetworks: false,
+      }),
     })
   })
   afterAll(() => fx.close())

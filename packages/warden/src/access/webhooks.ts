@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto'
+import { lookup } from 'node:dns/promises'
+import { BlockList, isIP } from 'node:net'
 import type { Kysely } from 'kysely'
 import { Webhook } from 'standardwebhooks'
 import { request } from 'undici'
@@ -27,6 +29,51 @@ export interface WebhookDeps {
   readonly now: () => number
   /** Plain http:// endpoints are refused unless allowed (tests, a private network). */
   readonly allowHttp: boolean
+  /** Endpoints on loopback, private and link-local addresses are refused unless allowed. */
+  readonly allowPrivateNetworks: boolean
+}
+
+/** Addresses a webhook must not reach: this host, private networks, link-local (cloud metadata). */
+const PRIVATE = new BlockList()
+for (const [net, prefix] of [
+  ['0.0.0.0', 8],
+  ['10.0.0.0', 8],
+  ['100.64.0.0', 10],
+  ['127.0.0.0', 8],
+  ['169.254.0.0', 16],
+  ['172.16.0.0', 12],
+  ['192.168.0.0', 16],
+] as const) {
+  PRIVATE.addSubnet(net, prefix, 'ipv4')
+}
+for (const [net, prefix] of [
+  ['::', 128],
+  ['::1', 128],
+  ['fc00::', 7],
+  ['fe80::', 10],
+] as const) {
+  PRIVATE.addSubnet(net, prefix, 'ipv6')
+}
+
+function isPrivateAddress(address: string): boolean {
+  const family = isIP(address)
+  if (family === 0) return false
+  if (family === 6 && address.toLowerCase().startsWith('::ffff:')) {
+    const v4 = address.slice(7)
+    if (isIP(v4) === 4) return PRIVATE.check(v4, 'ipv4')
+  }
+  return PRIVATE.check(address, family === 4 ? 'ipv4' : 'ipv6')
+}
+
+/** Why `url`'s host may not be reached, or null: a private address, literal or resolved. */
+async function privateHostProblem(url: string): Promise<string | null> {
+  const host = new URL(url).hostname.replace(/^\[|\]$/g, '')
+  if (host === 'localhost' || host.endsWith('.localhost')) return `${host} is this host`
+  const addresses = isIP(host)
+    ? [host]
+    : (await lookup(host, { all: true }).catch(() => [])).map((a) => a.address)
+  const found = addresses.find(isPrivateAddress)
+  return found === undefined ? null : `${host} is a private or local address (${found})`
 }
 
 function checkUrl(url: string, allowHttp: boolean): string {
@@ -65,6 +112,14 @@ export function createWebhooks(deps: WebhookDeps) {
       actor: string,
     ): Promise<WebhookEndpoint & { secret: string }> {
       const checked = checkUrl(url, deps.allowHttp)
+      const problem = deps.allowPrivateNetworks ? null : await privateHostProblem(checked)
+      if (problem !== null) {
+        throw new WardenError(
+          'invalid_request_error',
+          `url must reach a public address: ${problem}`,
+          { param: 'url' },
+        )
+      }
       const secret = `whsec_${randomBytes(32).toString('base64')}`
       const createdAt = now()
       await db
@@ -168,7 +223,12 @@ export function createWebhooks(deps: WebhookDeps) {
           .executeTakeFirst()
         if (claimed.numUpdatedRows !== 1n) continue
         attempted += 1
-        const error = await post(row.url, row.secret, row.id, row.payload)
+        // Checked again at each delivery: a name can come to resolve somewhere private later.
+        const refused = deps.allowPrivateNetworks ? null : await privateHostProblem(row.url)
+        const error =
+          refused === null
+            ? await post(row.url, row.secret, row.id, row.payload)
+            : `not sent: ${refused}`
         const attempts = row.attempts + 1
         const done = now()
         if (error === null) {

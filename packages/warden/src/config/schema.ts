@@ -143,6 +143,11 @@ export function configSchema(kinds: ProviderKindSchemas) {
           intervalMs: positiveInt.default(1_000),
           /** Accept plain http:// endpoints (a private network, tests); https only otherwise. */
           allowHttp: z.boolean().default(false),
+          /**
+           * Accept endpoints on loopback, private and link-local addresses. Off, an owner cannot
+           * point a webhook at the gateway's own network (checked when set and at each delivery).
+           */
+          allowPrivateNetworks: z.boolean().default(false),
         })
         .strict()
         .prefault({}),
