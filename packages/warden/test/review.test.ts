@@ -505,6 +505,70 @@ describe.each(testDatabaseKinds(process.env.WARDEN_TEST_DATABASE_URL))(
       )
     })
 
+    it('shows reviewers the queue and each application in pages that escape what applicants wrote', async () => {
+      const hostile = '<script>alert(1)</script> "><img src=x onerror=alert(2)>'
+      const draft = await call('POST', '/api/portal/applications', 'olga', {
+        app: 'hostile',
+        form: {
+          description: `A patient symptom checker for our clinic. ${hostile}`,
+          safeguards: `Nurses review. ${hostile}`,
+          samples: [{ prompt: hostile, output: hostile }],
+        },
+      })
+      await call('POST', `/api/portal/applications/${draft.json.id}/submit`, 'olga')
+      const users = await h.services.adminUsers.listUsers()
+      const rita = users.find((u) => u.username === 'rita@example.test')
+      const olga = users.find((u) => u.username === 'olga@example.test')
+      await h.services.adminUsers.setPassword(rita?.id ?? '', 'correct horse battery', 'test')
+      await h.services.adminUsers.setPassword(olga?.id ?? '', 'correct horse battery', 'test')
+      // A new password ends the other sessions: sign both in again for the tests after this one.
+      for (const name of ['rita', 'olga']) {
+        tokens[name] = (
+          await call('POST', '/api/admin/login', null, {
+            username: `${name}@example.test`,
+            password: 'correct horse battery',
+          })
+        ).json.token
+      }
+
+      const signIn = (username: string, password: string) =>
+        fetch(`${h.url}/review/login`, {
+          method: 'POST',
+          redirect: 'manual',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ username, password }).toString(),
+        })
+      expect((await signIn('rita@example.test', 'wrong password!')).status).toBe(401)
+      expect((await signIn('olga@example.test', 'correct horse battery')).status).toBe(403)
+      const signedIn = await signIn('rita@example.test', 'correct horse battery')
+      expect(signedIn.status).toBe(303)
+      const cookie = signedIn.headers.get('set-cookie') ?? ''
+      expect(cookie).toMatch(/^warden_review=wds_[^;]+; Path=\/review; HttpOnly; SameSite=Strict/)
+
+      const anonymous = await fetch(`${h.url}/review`, { redirect: 'manual' })
+      expect(anonymous.status).toBe(303)
+      expect(anonymous.headers.get('location')).toBe('/review/login')
+
+      const pages = [
+        await fetch(`${h.url}/review?state=in_review`, {
+          headers: { cookie: cookie.split(';')[0] ?? '' },
+        }),
+        await fetch(`${h.url}/review/applications/${draft.json.id}`, {
+          headers: { cookie: cookie.split(';')[0] ?? '' },
+        }),
+      ]
+      for (const response of pages) {
+        expect(response.status).toBe(200)
+        expect(response.headers.get('content-security-policy')).toContain("default-src 'none'")
+        const text = await response.text()
+        expect(text).toContain('&lt;script&gt;alert(1)&lt;/script&gt;')
+        expect(text).toContain('&quot;&gt;&lt;img src=x onerror=alert(2)&gt;')
+        expect(text).not.toMatch(/<script|<img/i)
+      }
+      // The public policy pages never show what applicants wrote.
+      expect(await (await fetch(`${h.url}/policy`)).text()).not.toContain('alert(2)')
+    })
+
     it('keeps a webhook delivery through a failing endpoint and a restart', async () => {
       const down = await startReceiver(0, () => 503)
       const port = down.port

@@ -14,6 +14,7 @@ import { registerOpenAiRoutes, type OpenAiRouteDeps } from './routes/openai/open
 import { registerPolicyPages, type PolicyPageDeps } from './routes/public/policy-pages.js'
 import { registerPortalRoutes, type PortalRouteDeps } from './routes/portal/portal-routes.js'
 import { registerReviewRoutes, type ReviewRouteDeps } from './routes/admin/review-routes.js'
+import { registerReviewPages } from './routes/review/review-pages.js'
 
 export interface HttpAppDeps
   extends OpenAiRouteDeps, AdminRouteDeps, PolicyPageDeps, PortalRouteDeps, ReviewRouteDeps {
@@ -113,6 +114,7 @@ export function createHttpApp(deps: HttpAppDeps): FastifyInstance {
   registerReviewRoutes(app, deps)
   registerPortalRoutes(app, deps)
   registerPolicyPages(app, deps)
+  registerReviewPages(app, deps)
   return app
 }
 
