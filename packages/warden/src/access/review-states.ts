@@ -175,3 +175,11 @@ export function grantableTier(policy: PolicyDocument, asked: string | undefined)
   }
   return tier
 }
+
+/** The 409 for a write that lost to another: the application changed since it was read. */
+export function refuseRace(): never {
+  throw new WardenError(
+    'conflict',
+    'The application changed while this was decided; reload it and decide again.',
+  )
+}

@@ -12,6 +12,7 @@ import {
   grantableTier,
   refuseAction,
   refuseActor,
+  refuseRace,
   toUseCaseApplication,
   type ApplicationEvent,
   type PrescreenResult,
@@ -147,12 +148,7 @@ export function createUseCaseApplications(deps: UseCaseApplicationDeps) {
       })
       return true
     })
-    if (!won) {
-      throw new WardenError(
-        'conflict',
-        'The application changed while this decision was made; reload it and decide again.',
-      )
-    }
+    if (!won) refuseRace()
     await changes.announce()
     await audit.appendNow({
       actor: event.actor,
@@ -188,9 +184,8 @@ export function createUseCaseApplications(deps: UseCaseApplicationDeps) {
       readonly form: UseCaseForm
       readonly actor: ReviewActor
     }): Promise<UseCaseApplication> {
-      if (!mayAct(input.actor, 'member', input.orgId) && input.actor.kind === 'member') {
-        throw new WardenError('forbidden', 'Members apply only for their own organization.')
-      }
+      if (input.actor.kind === 'member' && !mayAct(input.actor, 'member', input.orgId))
+        refuseActor('member')
       const at = now()
       const id = createId('uca')
       await db
@@ -232,9 +227,7 @@ export function createUseCaseApplications(deps: UseCaseApplicationDeps) {
         .where('id', '=', id)
         .where('revision', '=', current.revision)
         .executeTakeFirst()
-      if (updated.numUpdatedRows !== 1n) {
-        throw new WardenError('conflict', 'The application changed meanwhile; reload it.')
-      }
+      if (updated.numUpdatedRows !== 1n) refuseRace()
       await audit.appendNow({ actor: actorName(actor), action: 'application.update', target: id })
       return (await load(id)) as UseCaseApplication
     },
