@@ -227,3 +227,14 @@ export const toInvitedUserDto = (invited: {
   invite_token: invited.token,
   expires_at: toUnixSeconds(invited.expiresAt),
 })
+
+/** A key-creation body (admin and portal alike) in the access module's terms. */
+export const fromCreateKeyRequest = (body: {
+  readonly name?: string | null | undefined
+  readonly models?: readonly string[] | null | undefined
+  readonly expires_at?: number | null | undefined
+}) => ({
+  name: body.name ?? null,
+  allowedModels: body.models ?? null,
+  expiresAt: body.expires_at == null ? null : body.expires_at * 1000,
+})

@@ -3,6 +3,7 @@ import type { AdminUser, AdminUsers, ApiKeys, Organizations } from '../../../acc
 import {
   createApplicationRequestSchema,
   createKeyRequestSchema,
+  fromCreateKeyRequest,
   createOrganizationRequestSchema,
   acceptPolicyRequestSchema,
   publishPolicyRequestSchema,
@@ -167,9 +168,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps):
       const created = await apiKeys.createKey({
         appId: application.id,
         orgId: application.orgId,
-        name: body.name ?? null,
-        allowedModels: body.models ?? null,
-        expiresAt: body.expires_at == null ? null : body.expires_at * 1000,
+        ...fromCreateKeyRequest(body),
         actor: `admin:${user.id}`,
       })
       return reply.code(201).send({ key: created.key, ...toApiKeyDto(created.info) })

@@ -14,6 +14,7 @@ import {
   appealRequestSchema,
   createApplicationRequestSchema,
   createKeyRequestSchema,
+  fromCreateKeyRequest,
   createUseCaseApplicationRequestSchema,
   memberInviteRequestSchema,
   toApiKeyDto,
@@ -211,9 +212,7 @@ export function registerPortalRoutes(app: FastifyInstance, deps: PortalRouteDeps
     const created = await apiKeys.createKey({
       appId: found.id,
       orgId: member.orgId,
-      name: body.name ?? null,
-      allowedModels: body.models ?? null,
-      expiresAt: body.expires_at == null ? null : body.expires_at * 1000,
+      ...fromCreateKeyRequest(body),
       actor: `member:${member.user.id}`,
     })
     return reply.code(201).send({ key: created.key, ...toApiKeyDto(created.info) })
