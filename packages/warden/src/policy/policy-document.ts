@@ -40,6 +40,12 @@ const prohibitedSchema = z.strictObject({
   examples: z.array(prose(300)).max(20).default([]),
   indicators: z.array(indicator).max(200).default([]),
   together: z.array(togetherSchema).max(20).default([]),
+  /**
+   * False where the harm is itself an act of detection or recognition (identifying faces in a
+   * crowd): then words such as "scan", "detect" or "alert" near a mention do not set it aside as
+   * defensive. Negations still do.
+   */
+  defensive_cues: z.boolean().default(true),
 })
 
 const scrutinySchema = z.strictObject({

@@ -112,6 +112,24 @@ describe('the local pre-screen', () => {
     ])
   })
 
+  it('keeps detection words from excusing a clause whose harm is recognition itself', () => {
+    // The default policy turns defensive cues off for biometric surveillance only.
+    const text = 'Alerts the guards when a face on camera matches our ban list.'
+    const scanning = screen(text)
+    expect(ids(scanning)).toEqual(['prohibited.biometric_surveillance'])
+    const withCues = parsePolicy(
+      readFileSync(DEFAULT_POLICY_FILE, 'utf8').replace(/^ *defensive_cues: false$/m, ''),
+    ).document
+    const excused = prescreen({ description: text }, withCues)
+    expect(excused.outcome).toBe('low_risk')
+    expect(excused.setAside.map((c) => c.id)).toEqual(['prohibited.biometric_surveillance'])
+    // Negations still count: nobody is identified.
+    expect(
+      screen('Blurs the faces of everyone in our street photos; no face is ever identified.')
+        .outcome,
+    ).toBe('low_risk')
+  })
+
   it('sets aside negated mentions, but only the clause a negation governs', () => {
     expect(screen('Newsletter for subscribers; we never send unsolicited e-mail.').outcome).toBe(
       'low_risk',
@@ -210,9 +228,10 @@ describe('the labeled set', () => {
     )
     expect(holdout.examples).toBeGreaterThanOrEqual(20)
     expect(holdout.outcomes.prohibited.precision).toBeGreaterThanOrEqual(0.9)
-    // The figures measured when the holdout was written (README.md beside the set): phrase
-    // indicators generalize poorly to new wording, and this guards against making it worse.
-    expect(holdout.outcomes.prohibited.recall).toBeGreaterThanOrEqual(0.25)
-    expect(holdout.prohibitedReviewed).toBeGreaterThanOrEqual(0.75)
+    // The figures measured when the holdout was added, before any tuning on it (README.md
+    // beside the set): phrase indicators generalize poorly to new wording, and this guards
+    // against making it worse.
+    expect(holdout.outcomes.prohibited.recall).toBeGreaterThanOrEqual(7 / 16)
+    expect(holdout.prohibitedReviewed).toBeGreaterThanOrEqual(10 / 16)
   })
 })

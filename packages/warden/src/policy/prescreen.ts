@@ -60,6 +60,8 @@ export function outcomeOfClauses(ids: readonly string[]): PrescreenOutcome {
 interface CompiledEntry {
   readonly id: string
   readonly title: string
+  /** Whether a defensive word near a mention sets it aside (the policy's `defensive_cues`). */
+  readonly defensiveCues: boolean
   readonly indicators: readonly CompiledIndicator[]
   readonly together: readonly CompiledTogether[]
 }
@@ -86,10 +88,12 @@ function compile(doc: PolicyDocument): CompiledPolicy {
       title: string
       indicators: string[]
       together?: Array<{ any: string[]; with: string[] }>
+      defensive_cues?: boolean
     },
   ): CompiledEntry => ({
     id: `${section}.${e.id}`,
     title: e.title,
+    defensiveCues: e.defensive_cues ?? true,
     indicators: e.indicators.map(compileIndicator),
     together: (e.together ?? []).map((t) => ({
       any: t.any.map(compileIndicator),
@@ -207,8 +211,10 @@ export function prescreen(app: UseCaseApplication, doc: PolicyDocument): Prescre
 
   for (const entry of policy.prohibited) {
     const mentions = mentionsOf(entry, texts)
-    const counted = mentions.filter((m) => m.reading.kind === 'plain')
-    const ignored = mentions.filter((m) => m.reading.kind !== 'plain')
+    const counts = (m: FieldMention) =>
+      m.reading.kind === 'plain' || (m.reading.kind === 'defensive' && !entry.defensiveCues)
+    const counted = mentions.filter(counts)
+    const ignored = mentions.filter((m) => !counts(m))
     if (counted.length > 0) {
       clauses.push({
         id: entry.id,
