@@ -1,9 +1,12 @@
 // Measures the local pre-screen (no network) on the labeled applications beside this script.
 //
 //   npm run build && node packages/warden/prescreen/evaluate.mjs [--policy FILE] [--set FILE]
+//       [--no-learned] [--quiet]
 //
 // --policy: a usage policy YAML (default: the package's policies/default.yaml).
 // --set: a labeled set, one JSON object a line (default: applications.jsonl beside this script).
+// --no-learned: the phrase layer alone, without the learned model (policies/prescreen-weights.json).
+// --quiet: figures only, without the examples it got wrong.
 // Prints, for the whole set and for each split (tuning, holdout): precision and recall per
 // outcome, the confusion matrix, clause accuracy, and every example it got wrong.
 //
@@ -24,6 +27,8 @@ const { values } = parseArgs({
   options: {
     policy: { type: 'string' },
     set: { type: 'string', default: new URL('applications.jsonl', import.meta.url).pathname },
+    'no-learned': { type: 'boolean', default: false },
+    quiet: { type: 'boolean', default: false },
   },
 })
 
@@ -35,7 +40,7 @@ const pad = (text, width) => String(text).padEnd(width)
 
 function report(title, subset) {
   if (subset.length === 0) return
-  const e = evaluatePrescreen(subset, document)
+  const e = evaluatePrescreen(subset, document, values['no-learned'] ? { learned: null } : {})
   const lines = [`== ${title}: ${e.examples} examples`, '']
   lines.push(`${pad('outcome', 15)}${pad('precision', 11)}${pad('recall', 8)}expected  predicted`)
   for (const outcome of PRESCREEN_OUTCOMES) {
@@ -57,7 +62,7 @@ function report(title, subset) {
     `clauses found (labeled clauses all reported): ${figure(e.clausesFound)}`,
     `clauses exact (deciding clauses equal the label): ${figure(e.clausesExact)}`,
   )
-  if (e.misses.length > 0) {
+  if (e.misses.length > 0 && !values.quiet) {
     lines.push('', 'misses:')
     for (const m of e.misses) {
       const text = m.description.length > 90 ? `${m.description.slice(0, 87)}...` : m.description

@@ -60,6 +60,7 @@ export {
 } from './prescreen.js'
 export type {
   PrescreenResult,
+  PrescreenOptions,
   PrescreenClause,
   PrescreenOutcome,
   MitigationCheck,
@@ -90,3 +91,12 @@ export type {
   ModelAnswer,
   ClauseSource,
 } from './prescreen-model.js'
+export {
+  applicationFeatures,
+  learnedClauses,
+  shippedLearnedModel,
+  DEFAULT_LEARNED_MODEL_FILE,
+} from './prescreen-learned.js'
+export type { LearnedModel, LearnedClause } from './prescreen-learned.js'
+export { trainLearnedModel } from './prescreen-training.js'
+export type { TrainingExample, TrainingOptions } from './prescreen-training.js'

@@ -1,6 +1,11 @@
 import { z } from 'zod'
 import type { PolicyDocument } from './policy-document.js'
-import { PRESCREEN_OUTCOMES, prescreen, type PrescreenOutcome } from './prescreen.js'
+import {
+  PRESCREEN_OUTCOMES,
+  prescreen,
+  type PrescreenOptions,
+  type PrescreenOutcome,
+} from './prescreen.js'
 import {
   toUseCaseApplication,
   useCaseApplicationSchema,
@@ -113,6 +118,7 @@ const sectionOf = (outcome: PrescreenOutcome): string | null =>
 export function evaluatePrescreen(
   examples: readonly LabeledApplication[],
   doc: PolicyDocument,
+  options: PrescreenOptions = {},
 ): PrescreenEvaluation {
   const zeroRow = () => ({ low_risk: 0, high_scrutiny: 0, prohibited: 0 })
   const confusion = { low_risk: zeroRow(), high_scrutiny: zeroRow(), prohibited: zeroRow() }
@@ -120,7 +126,7 @@ export function evaluatePrescreen(
   let exact = 0
   const misses: Miss[] = []
   for (const example of examples) {
-    const result = prescreen(example.application, doc)
+    const result = prescreen(example.application, doc, options)
     confusion[example.outcome][result.outcome] += 1
     const ids = result.clauses.map((c) => c.id)
     if (example.clauses.every((id) => ids.includes(id))) found += 1

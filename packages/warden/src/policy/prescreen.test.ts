@@ -212,7 +212,7 @@ describe('the labeled set', () => {
     }
   })
 
-  it('meets the goal on the examples the indicators were tuned on', () => {
+  it('meets the goal on the examples it was tuned and trained on', () => {
     const tuning = evaluatePrescreen(
       examples.filter((e) => e.split === 'tuning'),
       document,
@@ -221,17 +221,25 @@ describe('the labeled set', () => {
     expect(tuning.outcomes.prohibited.precision).toBeGreaterThanOrEqual(0.9)
   })
 
-  it('keeps its precision on the holdout it was never tuned on, and its recall there from falling', () => {
+  it('meets the goal on the holdouts written blind and never tuned or trained on', () => {
     const holdout = evaluatePrescreen(
       examples.filter((e) => e.split === 'holdout'),
       document,
     )
-    expect(holdout.examples).toBeGreaterThanOrEqual(20)
+    expect(holdout.examples).toBeGreaterThanOrEqual(100)
+    expect(holdout.outcomes.prohibited.recall).toBeGreaterThanOrEqual(0.95)
     expect(holdout.outcomes.prohibited.precision).toBeGreaterThanOrEqual(0.9)
-    // The figures measured when the holdout was added, before any tuning on it (README.md
-    // beside the set): phrase indicators generalize poorly to new wording, and this guards
-    // against making it worse.
-    expect(holdout.outcomes.prohibited.recall).toBeGreaterThanOrEqual(7 / 16)
-    expect(holdout.prohibitedReviewed).toBeGreaterThanOrEqual(10 / 16)
+    expect(holdout.prohibitedReviewed).toBeGreaterThanOrEqual(0.95)
+  })
+
+  it('owes most of its recall on new wording to the learned layer', () => {
+    // The phrases alone, measured when the last holdout was added (README.md beside the set).
+    const phrasesOnly = evaluatePrescreen(
+      examples.filter((e) => e.split === 'holdout'),
+      document,
+      { learned: null },
+    )
+    expect(phrasesOnly.outcomes.prohibited.recall).toBeLessThan(0.8)
+    expect(phrasesOnly.outcomes.prohibited.precision).toBeGreaterThanOrEqual(0.9)
   })
 })

@@ -7,6 +7,7 @@ import {
   type Mention,
 } from './indicator-matcher.js'
 import type { MitigationFormField, PolicyDocument } from './policy-document.js'
+import { learnedClauses, shippedLearnedModel, type LearnedModel } from './prescreen-learned.js'
 import type { UseCaseApplication } from './use-case-application.js'
 
 export const PRESCREEN_OUTCOMES = ['low_risk', 'high_scrutiny', 'prohibited'] as const
@@ -193,6 +194,38 @@ function declaredDomains(app: UseCaseApplication, scrutiny: readonly CompiledEnt
   return found
 }
 
+export interface PrescreenOptions {
+  /** The learned layer's model: the shipped one when undefined, none when null. */
+  readonly learned?: LearnedModel | null
+}
+
+/**
+ * Adds the prohibited clauses the learned layer reads and the phrases did not find, in policy
+ * order. A clause whose phrases were set aside (negated, defensive) stays set aside: the model
+ * reads words, not how a sentence turns them.
+ */
+function addLearned(
+  model: LearnedModel,
+  app: UseCaseApplication,
+  policy: CompiledPolicy,
+  clauses: PrescreenClause[],
+  setAside: readonly PrescreenClause[],
+): void {
+  const ids = new Set(policy.prohibited.map((e) => e.id))
+  const taken = new Set([...clauses, ...setAside].map((c) => c.id))
+  for (const found of learnedClauses(model, app, ids)) {
+    if (taken.has(found.id)) continue
+    const title = policy.prohibited.find((e) => e.id === found.id)?.title ?? found.id
+    clauses.push({
+      id: found.id,
+      why: `${title}: the learned model reads the application so (${found.probability.toFixed(2)}), most of all from ${quoteList(found.words)}.`,
+      matched: found.words,
+    })
+  }
+  const order = [...ids]
+  clauses.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id))
+}
+
 /** The clause for products used by minors, which `audience: minors` selects. */
 const MINORS_CLAUSE = 'high_scrutiny.minors'
 
@@ -203,7 +236,11 @@ const MINORS_CLAUSE = 'high_scrutiny.minors'
  * medical description is high-scrutiny whatever its domains list says. Any prohibited clause
  * makes the outcome prohibited; else any high-scrutiny clause makes it high-scrutiny.
  */
-export function prescreen(app: UseCaseApplication, doc: PolicyDocument): PrescreenResult {
+export function prescreen(
+  app: UseCaseApplication,
+  doc: PolicyDocument,
+  options: PrescreenOptions = {},
+): PrescreenResult {
   const policy = compile(doc)
   const texts = textsOf(app)
   const clauses: PrescreenClause[] = []
@@ -229,6 +266,9 @@ export function prescreen(app: UseCaseApplication, doc: PolicyDocument): Prescre
       })
     }
   }
+
+  const learned = options.learned === undefined ? shippedLearnedModel() : options.learned
+  if (learned) addLearned(learned, app, policy, clauses, setAside)
 
   const declared = declaredDomains(app, policy.scrutiny)
   const forMinors = app.audience?.includes('minors') === true
