@@ -1,0 +1,90 @@
+import { normalizeText } from './normalize-text.js'
+
+/**
+ * Hashed word and character n-grams: the features of the trained text classifier, one
+ * implementation for training and inference. A feature is an index in `[0, 2^bits)`; a text
+ * yields one index per occurrence (duplicates count).
+ */
+
+/** Links and user mentions say nothing about harm; they become one token each. */
+const LINK = /\bhttps?:\/\/\S+|\bwww\.\S+/gi
+const MENTION = /(?<![\w@])@[a-z0-9_]{3,}/gi
+
+/** A word: letters, digits and inner apostrophes of any script. */
+const WORD = /[\p{L}\p{N}]+(?:'[\p{L}\p{N}]+)*/gu
+
+/** Seeds that keep the kinds of feature apart in the shared hash space. */
+const WORD_SEED = 0x9e3779b1
+const BIGRAM_SEED = 0x85ebca77
+const CHAR_SEED = 0xc2b2ae3d
+
+/** The shortest and longest character n-grams, taken inside `<word>`. */
+export const CHAR_NGRAM_MIN = 3
+export const CHAR_NGRAM_MAX = 5
+
+/** Receives each feature index of a text. */
+export type FeatureVisitor = (index: number) => void
+
+/** The words of a text as the features see them: links and mentions replaced, normalised. */
+export function featureWords(text: string): string[] {
+  const cleaned = text.replace(LINK, ' httplink ').replace(MENTION, ' ')
+  return normalizeText(cleaned).match(WORD) ?? []
+}
+
+/**
+ * Calls `visit` with every feature index of `words`: each word, each pair of adjacent words,
+ * and each character n-gram of each word with its boundaries marked. Returns how many.
+ */
+export function visitFeatures(
+  words: readonly string[],
+  bits: number,
+  visit: FeatureVisitor,
+): number {
+  const shift = 32 - bits
+  let count = 0
+  let previous = 0
+  for (let w = 0; w < words.length; w++) {
+    const word = words[w] as string
+    const hash = fnv(word, WORD_SEED)
+    visit(mix(hash) >>> shift)
+    if (w > 0) visit(mix(previous ^ Math.imul(hash, BIGRAM_SEED)) >>> shift)
+    previous = hash
+    count += (w > 0 ? 2 : 1) + visitCharNgrams(word, shift, visit)
+  }
+  return count
+}
+
+/** The character n-grams of `<word>`, hashed incrementally from each start. */
+function visitCharNgrams(word: string, shift: number, visit: FeatureVisitor): number {
+  const length = word.length + 2
+  const code = (i: number): number => (i === 0 || i === length - 1 ? 0x3c : word.charCodeAt(i - 1))
+  let count = 0
+  for (let start = 0; start + CHAR_NGRAM_MIN <= length; start++) {
+    let hash = CHAR_SEED
+    const end = Math.min(length, start + CHAR_NGRAM_MAX)
+    for (let i = start; i < end; i++) {
+      hash = Math.imul(hash ^ code(i), 0x01000193)
+      if (i - start + 1 >= CHAR_NGRAM_MIN) {
+        visit(mix(hash) >>> shift)
+        count++
+      }
+    }
+  }
+  return count
+}
+
+/** FNV-1a over UTF-16 code units. */
+function fnv(text: string, seed: number): number {
+  let hash = seed
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193)
+  return hash
+}
+
+/** A 32-bit finaliser (MurmurHash3's), so that the high bits used as the index are mixed. */
+function mix(value: number): number {
+  let h = value ^ (value >>> 16)
+  h = Math.imul(h, 0x85ebca6b)
+  h ^= h >>> 13
+  h = Math.imul(h, 0xc2b2ae35)
+  return (h ^ (h >>> 16)) >>> 0
+}

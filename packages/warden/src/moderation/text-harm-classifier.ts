@@ -1,0 +1,116 @@
+import { readFile } from 'node:fs/promises'
+import { setImmediate as nextTurn } from 'node:timers/promises'
+import type { Classifier, ClassifyContext, Finding } from './classifier.js'
+import { decodeModel, type HashedLinearModel } from './hashed-linear-model.js'
+import { emptyWindowScores, scoreWindows, windowsOf, type WindowScores } from './window-scores.js'
+
+/** Where the trained weights ship: `classifier/text-harm-model.bin` of the package. */
+export const TEXT_HARM_MODEL_FILE = new URL('../../classifier/text-harm-model.bin', import.meta.url)
+
+export interface TextHarmClassifierOptions {
+  /** The weights file (default: the shipped one). */
+  readonly modelFile?: URL | string
+  /** A model already in memory, instead of a file. */
+  readonly model?: HashedLinearModel
+  /** Findings below this score are not reported. */
+  readonly minScore?: number
+  /** Longest stretch scored at once; longer texts are scored by overlapping windows. */
+  readonly windowChars?: number
+  /** Most characters scored per text: past it, its first and last halves of this. */
+  readonly maxChars?: number
+  /** Characters scored between two yields to the event loop. */
+  readonly sliceChars?: number
+}
+
+/** The scoring settings of a classifier, all given. */
+type Settings = Required<
+  Pick<TextHarmClassifierOptions, 'minScore' | 'windowChars' | 'maxChars' | 'sliceChars'>
+>
+
+export const TEXT_HARM_DEFAULTS: Readonly<Settings> = {
+  minScore: 0.1,
+  windowChars: 512,
+  maxChars: 256 * 1024,
+  sliceChars: 32 * 1024,
+}
+
+/**
+ * The trained offline text classifier: hashed word and character n-grams, one linear model per
+ * harm category (`docs/model-card-text-classifier.md`). The weights are read once, on first use.
+ * A long text is scored by windows, in slices that yield to the event loop, so a megabyte of
+ * input never holds the process for more than a slice.
+ */
+export function createTextHarmClassifier(options: TextHarmClassifierOptions = {}): Classifier {
+  const settings: Settings = { ...TEXT_HARM_DEFAULTS, ...withoutUndefined(options) }
+  let loading: Promise<HashedLinearModel> | undefined
+  const model = (): Promise<HashedLinearModel> =>
+    (loading ??= options.model
+      ? Promise.resolve(options.model)
+      : loadHashedLinearModel(options.modelFile ?? TEXT_HARM_MODEL_FILE))
+  const id = 'text-harm'
+  return {
+    id,
+    async classify(text: string, context: ClassifyContext): Promise<readonly Finding[]> {
+      const loaded = await model()
+      const scores = await scoreInSlices(loaded, text, settings, context.signal)
+      return toFindings(loaded, scores, settings.minScore, id)
+    },
+  }
+}
+
+/** Reads and decodes a weights file, naming the file when it cannot. */
+export async function loadHashedLinearModel(file: URL | string): Promise<HashedLinearModel> {
+  const bytes = await readFile(file).catch((error: Error) => {
+    throw new Error(`cannot read the text classifier's weights: ${error.message}`, { cause: error })
+  })
+  return decodeModel(bytes)
+}
+
+/** Scores every window of a text, synchronously: for tests, evaluation and short texts. */
+export function scoreText(
+  model: HashedLinearModel,
+  text: string,
+  windowChars: number = TEXT_HARM_DEFAULTS.windowChars,
+  maxChars: number = TEXT_HARM_DEFAULTS.maxChars,
+): WindowScores {
+  const scores = emptyWindowScores(model)
+  scoreWindows(model, text, windowsOf(text.length, windowChars, maxChars), scores)
+  return scores
+}
+
+async function scoreInSlices(
+  model: HashedLinearModel,
+  text: string,
+  settings: Settings,
+  signal: AbortSignal | undefined,
+): Promise<WindowScores> {
+  const windows = windowsOf(text.length, settings.windowChars, settings.maxChars)
+  const perSlice = Math.max(1, Math.floor((2 * settings.sliceChars) / settings.windowChars))
+  const scores = emptyWindowScores(model)
+  for (let from = 0; from < windows.length; from += perSlice) {
+    if (from > 0) await nextTurn()
+    signal?.throwIfAborted()
+    scoreWindows(model, text, windows.slice(from, from + perSlice), scores)
+  }
+  return scores
+}
+
+function toFindings(
+  model: HashedLinearModel,
+  scores: WindowScores,
+  minScore: number,
+  classifier: string,
+): Finding[] {
+  const findings: Finding[] = []
+  model.categories.forEach((category, c) => {
+    const score = scores.scores[c] as number
+    if (score < minScore) return
+    const span =
+      scores.windows > 1 ? { start: scores.starts[c] as number, end: scores.ends[c] as number } : {}
+    findings.push({ category, score, ...span, classifier })
+  })
+  return findings.sort((a, b) => b.score - a.score)
+}
+
+const withoutUndefined = <T extends object>(value: T): Partial<T> =>
+  Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>

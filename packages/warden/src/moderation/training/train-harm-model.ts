@@ -1,0 +1,128 @@
+import { TEXT_HARM_CATEGORIES } from '../harm-categories.js'
+import { logitsOfWords, type HashedLinearModel } from '../hashed-linear-model.js'
+import { featureWords } from '../text-features.js'
+import { fitPlatt } from './calibrate.js'
+import { isBenign, splitOf, type LabeledText, type Split } from './labeled-text.js'
+import { toExample, trainLinear, type TrainOptions, type TrainedWeights } from './train-linear.js'
+
+/** How the harm model is trained and where its operating points are set. */
+export interface HarmTrainingOptions extends TrainOptions {
+  /** Per category: the share of benign validation texts scoring 0.5 or more. */
+  readonly benignFlagRate: number
+}
+
+/** The options `npm run train:classifier` uses: the committed weights come from these. */
+export const HARM_TRAINING_OPTIONS: HarmTrainingOptions = {
+  bits: 18,
+  epochs: 6,
+  learningRate: 0.2,
+  l2: 1e-5,
+  positiveShare: 0.5,
+  seed: 20261202,
+  benignFlagRate: 0.005,
+}
+
+/** A labeled text with its split and its words, featurised once. */
+export interface PreparedText {
+  readonly item: LabeledText
+  /** `unseen` for texts kept out of training whole, else the split of its group. */
+  readonly split: Split | 'unseen'
+  readonly words: readonly string[]
+}
+
+/** Assigns splits and reads each text's words. */
+export function prepareTexts(items: readonly LabeledText[]): PreparedText[] {
+  return items.map((item) => ({
+    item,
+    split: item.unseen ? 'unseen' : splitOf(item.group),
+    words: featureWords(item.text),
+  }))
+}
+
+/**
+ * Trains on the `train` split, calibrates each category on the `validation` split (Platt
+ * scaling, positives and negatives weighted equally) and quantizes the weights to int8.
+ */
+export function trainHarmModel(
+  texts: readonly PreparedText[],
+  options: HarmTrainingOptions = HARM_TRAINING_OPTIONS,
+  about: Record<string, unknown> = {},
+): HashedLinearModel {
+  const categories = TEXT_HARM_CATEGORIES.length
+  const examples = texts
+    .filter((t) => t.split === 'train')
+    .map((t) => toExample(t.words, labelVector(t.item), t.item.weight, options.bits))
+  const trained = trainLinear(examples, categories, options)
+  const raw = quantize(trained, options.bits, about)
+  const validation = texts.filter((t) => t.split === 'validation')
+  return calibrate(raw, validation, options.benignFlagRate)
+}
+
+/** Per category: 1, 0 or -1 (unknown), in {@link TEXT_HARM_CATEGORIES} order. */
+export function labelVector(item: LabeledText): Int8Array {
+  return Int8Array.from(TEXT_HARM_CATEGORIES, (c) => item.labels[c] ?? -1)
+}
+
+function quantize(
+  trained: TrainedWeights,
+  bits: number,
+  about: Record<string, unknown>,
+): HashedLinearModel {
+  const size = TEXT_HARM_CATEGORIES.length
+  const largest = new Float64Array(size)
+  trained.weights.forEach((w, i) => {
+    const c = i % size
+    largest[c] = Math.max(largest[c] as number, Math.abs(w))
+  })
+  const scales = Float32Array.from(largest, (m) => (m === 0 ? 1 : m / 127))
+  const weights = Int8Array.from(trained.weights, (w, i) =>
+    Math.round(w / (scales[i % size] as number)),
+  )
+  return {
+    categories: [...TEXT_HARM_CATEGORIES],
+    bits,
+    weights,
+    scales,
+    biases: Float32Array.from(trained.biases),
+    about,
+  }
+}
+
+/**
+ * Sets each category's operating point: a score of 0.5 is where `benignFlagRate` of the benign
+ * validation texts score higher, and the slope is Platt's (positives and negatives weighted
+ * equally), so that stricter thresholds (0.7, 0.8) trade recall for precision smoothly.
+ */
+function calibrate(
+  model: HashedLinearModel,
+  validation: readonly PreparedText[],
+  benignFlagRate: number,
+): HashedLinearModel {
+  const logits = validation.map((t) => logitsOfWords(model, t.words))
+  const scales = Float32Array.from(model.scales)
+  const biases = Float32Array.from(model.biases)
+  const points: Record<string, { slope: number; threshold: number }> = {}
+  model.categories.forEach((category, c) => {
+    const known = validation.flatMap((t, i): { z: number; label: 0 | 1 }[] => {
+      const label = labelVector(t.item)[c]
+      return label === 0 || label === 1 ? [{ z: logits[i]?.[c] ?? 0, label }] : []
+    })
+    const { a: slope } = fitPlatt(
+      known.map((k) => k.z),
+      known.map((k) => k.label),
+    )
+    const benign = validation.flatMap((t, i) => (isBenign(t.item) ? [logits[i]?.[c] ?? 0] : []))
+    const threshold = quantile(benign, 1 - benignFlagRate)
+    points[category] = { slope, threshold }
+    scales[c] = slope * (model.scales[c] as number)
+    biases[c] = slope * ((model.biases[c] as number) - threshold)
+  })
+  return { ...model, scales, biases, about: { ...model.about, operatingPoints: points } }
+}
+
+/** The value below which a share `q` of `values` lies. */
+function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) return 0
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number
+}
