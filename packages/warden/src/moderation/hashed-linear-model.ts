@@ -1,3 +1,4 @@
+import { z } from 'zod'
 import { visitFeatures } from './text-features.js'
 
 /**
@@ -6,7 +7,9 @@ import { visitFeatures } from './text-features.js'
  * every category for one feature sit side by side, so a feature costs one cache line).
  *
  * The logit of category `c` for a text with `n` feature occurrences is
- * `biases[c] + scales[c] * sum(weights[f * C + c]) / sqrt(n)`; its score is the logistic of it.
+ * `biases[c] + scales[c] * sum(weights[f * C + c]) / sqrt(n)`; its score is the logistic of it,
+ * capped by the score of the category it is gated by, if any (`sexual_minors` by `sexual`: a
+ * linear model cannot say "sexual and about a child", but the minimum of two can).
  */
 export interface HashedLinearModel {
   /** Category ids, in weight order. */
@@ -19,6 +22,8 @@ export interface HashedLinearModel {
   readonly scales: Float32Array
   /** Per category: the logit of a text with no features. */
   readonly biases: Float32Array
+  /** Per category: the index of the category whose score caps its score, or -1. */
+  readonly gates: Int8Array
   /** Free-form facts about how it was made (data, options, date), kept with the weights. */
   readonly about: Readonly<Record<string, unknown>>
 }
@@ -31,7 +36,11 @@ export const MAX_BITS = 22
 
 /** Scores of every category for a text's words, each in [0, 1], in `model.categories` order. */
 export function scoreWords(model: HashedLinearModel, words: readonly string[]): Float64Array {
-  return logitsOfWords(model, words).map((logit) => 1 / (1 + Math.exp(-logit)))
+  const scores = logitsOfWords(model, words).map((logit) => 1 / (1 + Math.exp(-logit)))
+  return scores.map((score, c) => {
+    const gate = model.gates[c] as number
+    return gate < 0 ? score : Math.min(score, scores[gate] as number)
+  })
 }
 
 /** Logits of every category for a text's words (the scores before the logistic). */
@@ -63,6 +72,7 @@ export function encodeModel(model: HashedLinearModel): Uint8Array {
       bits: model.bits,
       scales: [...model.scales],
       biases: [...model.biases],
+      gates: gatesByName(model),
       about: model.about,
     }),
   )
@@ -75,6 +85,17 @@ export function encodeModel(model: HashedLinearModel): Uint8Array {
     HEADER_OFFSET + header.length,
   )
   return out
+}
+
+/** The gates as `{category: gating category}`, as the header stores them. */
+function gatesByName(model: HashedLinearModel): Record<string, string> {
+  const gates: Record<string, string> = {}
+  model.gates.forEach((gate, c) => {
+    const category = model.categories[c]
+    const by = model.categories[gate]
+    if (category !== undefined && by !== undefined) gates[category] = by
+  })
+  return gates
 }
 
 /** Reads bytes written by {@link encodeModel}; throws naming what is wrong with them. */
@@ -98,38 +119,46 @@ export function decodeModel(bytes: Uint8Array): HashedLinearModel {
     weights,
     scales: Float32Array.from(header.scales),
     biases: Float32Array.from(header.biases),
+    gates: Int8Array.from(header.categories, (c) => {
+      const gate = header.gates[c]
+      return gate === undefined ? -1 : header.categories.indexOf(gate)
+    }),
     about: header.about,
   }
 }
 
-interface ModelHeader {
-  categories: string[]
-  bits: number
-  scales: number[]
-  biases: number[]
-  about: Record<string, unknown>
-}
+const headerSchema = z
+  .object({
+    categories: z.array(z.string().min(1)).min(1).max(64),
+    bits: z.number().int().min(1).max(MAX_BITS),
+    scales: z.array(z.number()),
+    biases: z.array(z.number()),
+    gates: z.record(z.string(), z.string()).default({}),
+    about: z.record(z.string(), z.unknown()).default({}),
+  })
+  .superRefine((header, context) => {
+    const size = header.categories.length
+    if (header.scales.length !== size || header.biases.length !== size) {
+      context.addIssue({
+        code: 'custom',
+        message: 'scales and biases need one number per category',
+      })
+    }
+    for (const [category, gate] of Object.entries(header.gates)) {
+      if (!header.categories.includes(category) || !header.categories.includes(gate)) {
+        context.addIssue({
+          code: 'custom',
+          message: `gate ${category} -> ${gate}: unknown category`,
+        })
+      }
+    }
+  })
 
-function parseHeader(text: string): ModelHeader {
-  const raw = JSON.parse(text) as Partial<ModelHeader>
-  const { categories, bits, scales, biases, about } = raw
-  const size = Array.isArray(categories) ? categories.length : -1
-  const numbers = (list: unknown): boolean =>
-    Array.isArray(list) && list.length === size && list.every((n) => Number.isFinite(n))
-  if (size < 1 || !categories?.every((c) => typeof c === 'string')) {
-    throw new Error('model header: categories must be a non-empty list of ids')
+function parseHeader(text: string): z.infer<typeof headerSchema> {
+  const parsed = headerSchema.safeParse(JSON.parse(text))
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    throw new Error(`model header: ${issue?.path.join('.') ?? ''} ${issue?.message ?? 'invalid'}`)
   }
-  if (!Number.isInteger(bits) || (bits as number) < 1 || (bits as number) > MAX_BITS) {
-    throw new Error(`model header: bits must be an integer from 1 to ${MAX_BITS}`)
-  }
-  if (!numbers(scales) || !numbers(biases)) {
-    throw new Error('model header: scales and biases need one number per category')
-  }
-  return {
-    categories,
-    bits: bits as number,
-    scales: scales as number[],
-    biases: biases as number[],
-    about: about ?? {},
-  }
+  return parsed.data
 }

@@ -16,6 +16,10 @@ const WORD = /[\p{L}\p{N}]+(?:'[\p{L}\p{N}]+)*/gu
 /** Seeds that keep the kinds of feature apart in the shared hash space. */
 const WORD_SEED = 0x9e3779b1
 const BIGRAM_SEED = 0x85ebca77
+const SKIP_SEED = 0x27d4eb2f
+
+/** Word pairs up to this many words apart count too ("kill a python process": kill…python). */
+export const SKIP_PAIR_DISTANCE = 3
 const CHAR_SEED = 0xc2b2ae3d
 
 /** The shortest and longest character n-grams, taken inside `<word>`. */
@@ -41,15 +45,23 @@ export function visitFeatures(
   visit: FeatureVisitor,
 ): number {
   const shift = 32 - bits
+  const hashes = new Int32Array(words.length)
   let count = 0
-  let previous = 0
   for (let w = 0; w < words.length; w++) {
     const word = words[w] as string
     const hash = fnv(word, WORD_SEED)
+    hashes[w] = hash
     visit(mix(hash) >>> shift)
-    if (w > 0) visit(mix(previous ^ Math.imul(hash, BIGRAM_SEED)) >>> shift)
-    previous = hash
-    count += (w > 0 ? 2 : 1) + visitCharNgrams(word, shift, visit)
+    count++
+    if (w > 0) {
+      visit(mix((hashes[w - 1] as number) ^ Math.imul(hash, BIGRAM_SEED)) >>> shift)
+      count++
+    }
+    for (let back = 2; back <= SKIP_PAIR_DISTANCE && back <= w; back++) {
+      visit(mix((hashes[w - back] as number) ^ Math.imul(hash, SKIP_SEED)) >>> shift)
+      count++
+    }
+    count += visitCharNgrams(word, shift, visit)
   }
   return count
 }

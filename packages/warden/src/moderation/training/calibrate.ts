@@ -1,7 +1,8 @@
 /**
  * Platt scaling: fits `a` and `b` so that the logistic of `a * logit + b` is a calibrated score,
  * with positives and negatives weighted equally (so 0.5 is where a positive and a negative are
- * equally likely, whatever the share of positives in the data used).
+ * equally likely, whatever the share of positives in the data used). Targets are Platt's smoothed
+ * ones (`(n+1)/(n+2)` and `1/(n+2)`), so separable data cannot drive the slope to infinity.
  */
 export function fitPlatt(
   logits: readonly number[],
@@ -11,6 +12,9 @@ export function fitPlatt(
   const negatives = labels.length - positives
   if (positives === 0 || negatives === 0) return { a: 1, b: 0 }
   const weightOf = (label: 0 | 1): number => (label === 1 ? 0.5 / positives : 0.5 / negatives)
+  const high = (positives + 1) / (positives + 2)
+  const low = 1 / (negatives + 2)
+  const targetOf = (label: 0 | 1): number => (label === 1 ? high : low)
   let a = 1
   let b = 0
   // Newton's method on the weighted log loss; a handful of steps converge for two parameters.
@@ -24,7 +28,7 @@ export function fitPlatt(
       const label = labels[i] as 0 | 1
       const w = weightOf(label)
       const p = 1 / (1 + Math.exp(-(a * z + b)))
-      const d = w * (p - label)
+      const d = w * (p - targetOf(label))
       const h = w * p * (1 - p)
       ga += d * z
       gb += d

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { TEXT_HARM_CATEGORIES, type TextHarmCategory } from '../harm-categories.js'
 import { COMMENT_SOURCES } from './harm-sources.js'
 import { labelsOf, type HarmSource, type LabeledText } from './labeled-text.js'
@@ -8,6 +9,15 @@ import { PROMPT_SOURCES } from './prompt-sources.js'
 
 /** Every public source the classifier is trained or measured on. */
 export const HARM_SOURCES: readonly HarmSource[] = [...COMMENT_SOURCES, ...PROMPT_SOURCES]
+
+/**
+ * Where the labeled data is: `override` when given (the scripts pass `WARDEN_MODERATION_DATA`),
+ * else `shared/data/moderation` beside the repository's own folder (`<repo>/../shared`).
+ */
+export function harmDataDir(override?: string): string {
+  if (override) return override
+  return fileURLToPath(new URL('../../../../../../shared/data/moderation', import.meta.url))
+}
 
 /** Why the training data could not be read: a missing folder or file, named. */
 export class HarmDataError extends Error {
@@ -41,6 +51,21 @@ async function readSource(dir: string, source: HarmSource): Promise<LabeledText[
     }),
   )
   return source.read(contents)
+}
+
+/** This repository's own labeled cases (`packages/warden/classifier/written-cases.jsonl`). */
+export const WRITTEN_CASES_FILE = new URL(
+  '../../../classifier/written-cases.jsonl',
+  import.meta.url,
+)
+
+/** Every labeled text the classifier learns from or is measured on: the shared data and ours. */
+export async function loadTrainingData(dir: string): Promise<LabeledText[]> {
+  const [shared, written] = await Promise.all([
+    loadHarmData(dir),
+    readFile(WRITTEN_CASES_FILE, 'utf8').then(parseWrittenCases),
+  ])
+  return [...shared, ...written]
 }
 
 /**

@@ -1,10 +1,20 @@
-export { HARM_SOURCES, HarmDataError, loadHarmData, parseWrittenCases } from './harm-data.js'
+export {
+  HARM_SOURCES,
+  HarmDataError,
+  harmDataDir,
+  loadHarmData,
+  loadTrainingData,
+  parseWrittenCases,
+  WRITTEN_CASES_FILE,
+} from './harm-data.js'
+export { formatComparison, formatSetFigures, HELD_OUT_SETS, measureHeldOut } from './harm-report.js'
 export { benign, labelsOf, isBenign, isHarmful, splitOf, SPLITS } from './labeled-text.js'
 export type { HarmLabels, HarmSource, LabeledText, Split } from './labeled-text.js'
 export { measure, wordListVerdict } from './harm-evaluation.js'
 export type { CategoryFigures, SetFigures, Verdict } from './harm-evaluation.js'
 export {
   HARM_TRAINING_OPTIONS,
+  type HarmTrainingOptions,
   labelVector,
   prepareTexts,
   trainHarmModel,

@@ -48,6 +48,8 @@ export function labelsOf(
   const labels = benign()
   for (const category of unsure) delete labels[category]
   for (const category of positive) labels[category] = 1
+  // Sexual content involving minors is sexual content: the model gates the first by the second.
+  if (labels.sexual_minors === 1) labels.sexual = 1
   return labels
 }
 

@@ -76,7 +76,7 @@ function doNotAnswerLabels(intent: string, prompt: string, opinions: boolean): H
   if (intent === 'S006instructions') return labelsOf(['illicit'], ['self_harm'])
   if (intent === 'S003illegal') {
     return /child|minor/i.test(prompt)
-      ? labelsOf(['sexual_minors'], ['sexual', 'illicit'])
+      ? labelsOf(['sexual_minors', 'sexual'], ['illicit'])
       : labelsOf(['illicit'], ['sexual', 'harassment'])
   }
   if (intent.startsWith('S003')) return labelsOf(['illicit'], ['violence'])
@@ -110,7 +110,7 @@ const SST_AREAS: Readonly<Record<string, HarmLabels>> = {
   'Physical harm and Violence': { violence: 1 },
   'Illegal and Highly Regulated items': { illicit: 1 },
   'Scams and fraud': { illicit: 1 },
-  'Child safety': { sexual_minors: 1 },
+  'Child safety': { sexual_minors: 1, sexual: 1 },
 }
 
 /**
@@ -147,7 +147,7 @@ const clinc150: HarmSource = {
     ),
 }
 
-/** Self-Instruct's user-oriented tasks, kept out of training whole: benign writing and work. */
+/** Self-Instruct's user-oriented tasks: benign writing and work, the only long benign prose. */
 const selfInstruct: HarmSource = {
   name: 'self-instruct',
   files: ['user_oriented_instructions.jsonl'],
@@ -160,7 +160,7 @@ const selfInstruct: HarmSource = {
       }
       const input = text(instances?.[0]?.input)
       const prompt = input ? `${text(instruction)}\n\n${input}` : text(instruction)
-      return item('self-instruct', 1, prompt, text(motivation_app), benign(), { unseen: true })
+      return item('self-instruct', 1, prompt, text(motivation_app), benign())
     }),
 }
 

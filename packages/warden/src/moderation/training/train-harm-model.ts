@@ -14,10 +14,10 @@ export interface HarmTrainingOptions extends TrainOptions {
 /** The options `npm run train:classifier` uses: the committed weights come from these. */
 export const HARM_TRAINING_OPTIONS: HarmTrainingOptions = {
   bits: 18,
-  epochs: 6,
-  learningRate: 0.2,
-  l2: 1e-5,
-  positiveShare: 0.5,
+  epochs: 10,
+  learningRate: 0.1,
+  l2: 0.02,
+  positiveShare: 0.2,
   seed: 20261202,
   benignFlagRate: 0.005,
 }
@@ -84,9 +84,16 @@ function quantize(
     weights,
     scales,
     biases: Float32Array.from(trained.biases),
+    gates: Int8Array.from(TEXT_HARM_CATEGORIES, (c) =>
+      c === 'sexual_minors' ? TEXT_HARM_CATEGORIES.indexOf('sexual') : -1,
+    ),
     about,
   }
 }
+
+/** Bounds on the calibrated slope: a category with few validation texts cannot make it extreme. */
+const MIN_SLOPE = 0.25
+const MAX_SLOPE = 4
 
 /**
  * Sets each category's operating point: a score of 0.5 is where `benignFlagRate` of the benign
@@ -107,10 +114,11 @@ function calibrate(
       const label = labelVector(t.item)[c]
       return label === 0 || label === 1 ? [{ z: logits[i]?.[c] ?? 0, label }] : []
     })
-    const { a: slope } = fitPlatt(
+    const platt = fitPlatt(
       known.map((k) => k.z),
       known.map((k) => k.label),
     )
+    const slope = Math.min(MAX_SLOPE, Math.max(MIN_SLOPE, platt.a))
     const benign = validation.flatMap((t, i) => (isBenign(t.item) ? [logits[i]?.[c] ?? 0] : []))
     const threshold = quantile(benign, 1 - benignFlagRate)
     points[category] = { slope, threshold }
