@@ -5,12 +5,12 @@ import {
   scoreWords,
   type HashedLinearModel,
 } from './hashed-linear-model.js'
-import { featureWords, visitFeatures } from './text-features.js'
+import { featureIndices, featureWords } from './text-features.js'
 
 function tinyModel(): HashedLinearModel {
   const bits = 8
   const weights = new Int8Array(2 ** bits * 2)
-  for (const index of featureIndices('awful')) weights[index * 2] = 127
+  for (const index of indicesOf('awful')) weights[index * 2] = 127
   return {
     categories: ['bad', 'other'],
     bits,
@@ -22,19 +22,17 @@ function tinyModel(): HashedLinearModel {
   }
 }
 
-function featureIndices(text: string): number[] {
-  const indices: number[] = []
-  visitFeatures(featureWords(text), 8, (index) => indices.push(index))
-  return indices
-}
+const indicesOf = (text: string): number[] => [...featureIndices(featureWords(text), 8)]
 
 describe('hashed linear model', () => {
   it('gives every word, word pair and character n-gram one feature, the same each time', () => {
     const words = featureWords('Hello there')
     expect(words).toEqual(['hello', 'there'])
     // hello: 1 word + 5 n-grams of 3 + 4 of 4 + 3 of 5 in <hello>; there: the same + 1 pair
-    expect(featureIndices('Hello there')).toHaveLength(13 + 14)
-    expect(featureIndices('Hello there')).toEqual(featureIndices('HELLO   there!'))
+    expect(indicesOf('Hello there')).toHaveLength(13 + 14)
+    expect(indicesOf('Hello there')).toEqual(indicesOf('HELLO   there!'))
+    // a third word pairs with both words before it: you, there you, hello…you, 6 n-grams of <you>
+    expect(indicesOf('Hello there you')).toHaveLength(13 + 14 + 1 + 1 + 1 + 6)
   })
 
   it('replaces links and mentions', () => {

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { visitFeatures } from './text-features.js'
+import { featureIndices } from './text-features.js'
 
 /**
  * A one-vs-rest linear model over hashed features: per category a weight for each of `2^bits`
@@ -36,29 +36,84 @@ export const MAX_BITS = 22
 
 /** Scores of every category for a text's words, each in [0, 1], in `model.categories` order. */
 export function scoreWords(model: HashedLinearModel, words: readonly string[]): Float64Array {
-  const scores = logitsOfWords(model, words).map((logit) => 1 / (1 + Math.exp(-logit)))
+  const sums = new Int32Array(model.categories.length)
+  const count = sumFeatures(model, words, sums)
+  return scoresOfSums(model, sums, count)
+}
+
+/** Logits of every category for a text's words (the scores before the logistic and gates). */
+export function logitsOfWords(model: HashedLinearModel, words: readonly string[]): Float64Array {
+  const sums = new Int32Array(model.categories.length)
+  return logitsOfSums(model, sums, sumFeatures(model, words, sums))
+}
+
+/**
+ * Adds the quantized weights of every feature of `words` to `sums` (one per category) and
+ * returns how many features there were. Sums of two texts add up to the sums of both, which
+ * is how windows of a long text share their work.
+ */
+export function sumFeatures(
+  model: HashedLinearModel,
+  words: readonly string[],
+  sums: Int32Array,
+): number {
+  const indices = featureIndices(words, model.bits)
+  if (model.categories.length === 8) addEight(model.weights, indices, sums)
+  else addAny(model.weights, model.categories.length, indices, sums)
+  return indices.length
+}
+
+function addAny(weights: Int8Array, size: number, indices: Uint32Array, sums: Int32Array): void {
+  for (let k = 0; k < indices.length; k++) {
+    const base = (indices[k] as number) * size
+    for (let c = 0; c < size; c++) sums[c] = (sums[c] as number) + (weights[base + c] as number)
+  }
+}
+
+/** {@link addAny} for eight categories, unrolled: the hot loop of every classification. */
+function addEight(weights: Int8Array, indices: Uint32Array, sums: Int32Array): void {
+  let s0 = 0
+  let s1 = 0
+  let s2 = 0
+  let s3 = 0
+  let s4 = 0
+  let s5 = 0
+  let s6 = 0
+  let s7 = 0
+  for (let k = 0; k < indices.length; k++) {
+    const b = (indices[k] as number) << 3
+    s0 += weights[b] as number
+    s1 += weights[b + 1] as number
+    s2 += weights[b + 2] as number
+    s3 += weights[b + 3] as number
+    s4 += weights[b + 4] as number
+    s5 += weights[b + 5] as number
+    s6 += weights[b + 6] as number
+    s7 += weights[b + 7] as number
+  }
+  const added = [s0, s1, s2, s3, s4, s5, s6, s7]
+  added.forEach((sum, c) => (sums[c] = (sums[c] as number) + sum))
+}
+
+/** Scores from feature sums and their count, gates applied. */
+export function scoresOfSums(
+  model: HashedLinearModel,
+  sums: Int32Array,
+  count: number,
+): Float64Array {
+  const scores = logitsOfSums(model, sums, count).map((logit) => 1 / (1 + Math.exp(-logit)))
   return scores.map((score, c) => {
     const gate = model.gates[c] as number
     return gate < 0 ? score : Math.min(score, scores[gate] as number)
   })
 }
 
-/** Logits of every category for a text's words (the scores before the logistic). */
-export function logitsOfWords(model: HashedLinearModel, words: readonly string[]): Float64Array {
-  const size = model.categories.length
-  const sums = new Int32Array(size)
-  const { weights } = model
-  const count = visitFeatures(words, model.bits, (index) => {
-    const base = index * size
-    for (let c = 0; c < size; c++) sums[c] = (sums[c] as number) + (weights[base + c] as number)
-  })
+function logitsOfSums(model: HashedLinearModel, sums: Int32Array, count: number): Float64Array {
   const norm = count === 0 ? 0 : 1 / Math.sqrt(count)
-  const logits = new Float64Array(size)
-  for (let c = 0; c < size; c++) {
-    const sum = (sums[c] as number) * norm
-    logits[c] = (model.biases[c] as number) + (model.scales[c] as number) * sum
-  }
-  return logits
+  return Float64Array.from(
+    sums,
+    (sum, c) => (model.biases[c] as number) + (model.scales[c] as number) * sum * norm,
+  )
 }
 
 /**

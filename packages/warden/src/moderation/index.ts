@@ -2,12 +2,14 @@ export type { Classifier, ClassifyContext, Finding } from './classifier.js'
 export { TEXT_HARM_CATEGORIES } from './harm-categories.js'
 export type { TextHarmCategory } from './harm-categories.js'
 export { normalizeText } from './normalize-text.js'
-export { featureWords, visitFeatures } from './text-features.js'
+export { featureIndices, featureWords } from './text-features.js'
 export {
   decodeModel,
   encodeModel,
   logitsOfWords,
   scoreWords,
+  scoresOfSums,
+  sumFeatures,
   MAX_BITS,
 } from './hashed-linear-model.js'
 export type { HashedLinearModel } from './hashed-linear-model.js'
@@ -19,5 +21,5 @@ export {
   TEXT_HARM_MODEL_FILE,
 } from './text-harm-classifier.js'
 export type { TextHarmClassifierOptions } from './text-harm-classifier.js'
-export { windowsOf } from './window-scores.js'
-export type { WindowScores } from './window-scores.js'
+export { bestWindows, chunksOf, sumChunk } from './window-scores.js'
+export type { ChunkSums, Span, WindowScores } from './window-scores.js'

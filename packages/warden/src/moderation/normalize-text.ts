@@ -31,6 +31,8 @@ const LEET: Readonly<Record<string, string>> = {
   '!': 'i',
   '|': 'l',
 }
+/** A letter and a leet character side by side: the cheap test before looking for words. */
+const LEET_TOUCH = /[a-z][013457@$!|8]|[013457@$!|8][a-z]/
 /** A run of letters and leet characters; only runs with two letters or more are folded. */
 const LEET_TOKEN = /[a-z0-9@$!|]*[a-z][a-z0-9@$!|]*/g
 const LEET_RUN = /[013457@$!|8]+/g
@@ -56,9 +58,9 @@ export function normalizeText(text: string): string {
   let out = text.normalize('NFKC').replace(INVISIBLE, '').toLowerCase()
   out = out.normalize('NFD').replace(COMBINING, '').normalize('NFC')
   out = out.replace(LOOKALIKE, (c) => LATIN_OF_LOOKALIKES[LOOKALIKES.indexOf(c)] ?? c)
-  out = out.replace(LEET_TOKEN, foldLeet)
+  if (LEET_TOUCH.test(out)) out = out.replace(LEET_TOKEN, foldLeet)
   out = out.replace(SPACED_LETTERS, (run) => run.replace(SPACERS, ''))
-  out = out.replace(MASK_IN_WORD, '')
+  if (out.includes('*') || out.includes('#')) out = out.replace(MASK_IN_WORD, '')
   return out.replace(REPEATS, '$1$1')
 }
 

@@ -26,9 +26,6 @@ const CHAR_SEED = 0xc2b2ae3d
 export const CHAR_NGRAM_MIN = 3
 export const CHAR_NGRAM_MAX = 5
 
-/** Receives each feature index of a text. */
-export type FeatureVisitor = (index: number) => void
-
 /** The words of a text as the features see them: links and mentions replaced, normalised. */
 export function featureWords(text: string): string[] {
   const cleaned = text.replace(LINK, ' httplink ').replace(MENTION, ' ')
@@ -36,53 +33,53 @@ export function featureWords(text: string): string[] {
 }
 
 /**
- * Calls `visit` with every feature index of `words`: each word, each pair of adjacent words,
- * and each character n-gram of each word with its boundaries marked. Returns how many.
+ * Every feature index of `words`, one per occurrence: each word, each pair of words up to
+ * {@link SKIP_PAIR_DISTANCE} apart, and each character n-gram of each word with its boundaries
+ * marked (`<word>`).
  */
-export function visitFeatures(
-  words: readonly string[],
-  bits: number,
-  visit: FeatureVisitor,
-): number {
+export function featureIndices(words: readonly string[], bits: number): Uint32Array {
   const shift = 32 - bits
+  const out = new Uint32Array(countFeatures(words))
   const hashes = new Int32Array(words.length)
-  let count = 0
+  let at = 0
   for (let w = 0; w < words.length; w++) {
     const word = words[w] as string
     const hash = fnv(word, WORD_SEED)
     hashes[w] = hash
-    visit(mix(hash) >>> shift)
-    count++
-    if (w > 0) {
-      visit(mix((hashes[w - 1] as number) ^ Math.imul(hash, BIGRAM_SEED)) >>> shift)
-      count++
-    }
+    out[at++] = mix(hash) >>> shift
+    if (w > 0) out[at++] = mix((hashes[w - 1] as number) ^ Math.imul(hash, BIGRAM_SEED)) >>> shift
     for (let back = 2; back <= SKIP_PAIR_DISTANCE && back <= w; back++) {
-      visit(mix((hashes[w - back] as number) ^ Math.imul(hash, SKIP_SEED)) >>> shift)
-      count++
+      out[at++] = mix((hashes[w - back] as number) ^ Math.imul(hash, SKIP_SEED)) >>> shift
     }
-    count += visitCharNgrams(word, shift, visit)
+    at = charNgrams(word, shift, out, at)
+  }
+  return out
+}
+
+/** How many features {@link featureIndices} yields for `words`. */
+function countFeatures(words: readonly string[]): number {
+  let count = 0
+  for (let w = 0; w < words.length; w++) {
+    const padded = (words[w] as string).length + 2
+    count += 1 + Math.min(w, SKIP_PAIR_DISTANCE)
+    for (let n = CHAR_NGRAM_MIN; n <= CHAR_NGRAM_MAX; n++) count += Math.max(0, padded - n + 1)
   }
   return count
 }
 
-/** The character n-grams of `<word>`, hashed incrementally from each start. */
-function visitCharNgrams(word: string, shift: number, visit: FeatureVisitor): number {
+/** Writes the character n-grams of `<word>` from `at`, hashed incrementally from each start. */
+function charNgrams(word: string, shift: number, out: Uint32Array, at: number): number {
   const length = word.length + 2
-  const code = (i: number): number => (i === 0 || i === length - 1 ? 0x3c : word.charCodeAt(i - 1))
-  let count = 0
   for (let start = 0; start + CHAR_NGRAM_MIN <= length; start++) {
     let hash = CHAR_SEED
     const end = Math.min(length, start + CHAR_NGRAM_MAX)
     for (let i = start; i < end; i++) {
-      hash = Math.imul(hash ^ code(i), 0x01000193)
-      if (i - start + 1 >= CHAR_NGRAM_MIN) {
-        visit(mix(hash) >>> shift)
-        count++
-      }
+      const code = i === 0 || i === length - 1 ? 0x3c : word.charCodeAt(i - 1)
+      hash = Math.imul(hash ^ code, 0x01000193)
+      if (i - start + 1 >= CHAR_NGRAM_MIN) out[at++] = mix(hash) >>> shift
     }
   }
-  return count
+  return at
 }
 
 /** FNV-1a over UTF-16 code units. */

@@ -2,7 +2,13 @@ import { readFile } from 'node:fs/promises'
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import type { Classifier, ClassifyContext, Finding } from './classifier.js'
 import { decodeModel, type HashedLinearModel } from './hashed-linear-model.js'
-import { emptyWindowScores, scoreWindows, windowsOf, type WindowScores } from './window-scores.js'
+import {
+  bestWindows,
+  chunksOf,
+  sumChunk,
+  type ChunkSums,
+  type WindowScores,
+} from './window-scores.js'
 
 /** Where the trained weights ship: `classifier/text-harm-model.bin` of the package. */
 export const TEXT_HARM_MODEL_FILE = new URL('../../classifier/text-harm-model.bin', import.meta.url)
@@ -73,26 +79,36 @@ export function scoreText(
   windowChars: number = TEXT_HARM_DEFAULTS.windowChars,
   maxChars: number = TEXT_HARM_DEFAULTS.maxChars,
 ): WindowScores {
-  const scores = emptyWindowScores(model)
-  scoreWindows(model, text, windowsOf(text.length, windowChars, maxChars), scores)
-  return scores
+  const parts = chunksOf(text, windowChars, maxChars)
+  return bestWindows(
+    model,
+    parts.map((chunks) => chunks.map((span) => sumChunk(model, text, span))),
+  )
 }
 
+/** Like {@link scoreText}, yielding to the event loop every `sliceChars` characters. */
 async function scoreInSlices(
   model: HashedLinearModel,
   text: string,
   settings: Settings,
   signal: AbortSignal | undefined,
 ): Promise<WindowScores> {
-  const windows = windowsOf(text.length, settings.windowChars, settings.maxChars)
-  const perSlice = Math.max(1, Math.floor((2 * settings.sliceChars) / settings.windowChars))
-  const scores = emptyWindowScores(model)
-  for (let from = 0; from < windows.length; from += perSlice) {
-    if (from > 0) await nextTurn()
-    signal?.throwIfAborted()
-    scoreWindows(model, text, windows.slice(from, from + perSlice), scores)
+  const parts: ChunkSums[][] = []
+  let sinceYield = 0
+  for (const chunks of chunksOf(text, settings.windowChars, settings.maxChars)) {
+    const sums: ChunkSums[] = []
+    for (const span of chunks) {
+      if (sinceYield >= settings.sliceChars) {
+        await nextTurn()
+        sinceYield = 0
+      }
+      signal?.throwIfAborted()
+      sums.push(sumChunk(model, text, span))
+      sinceYield += span[1] - span[0]
+    }
+    parts.push(sums)
   }
-  return scores
+  return bestWindows(model, parts)
 }
 
 function toFindings(

@@ -1,4 +1,4 @@
-import { visitFeatures } from '../text-features.js'
+import { featureIndices } from '../text-features.js'
 
 /**
  * One-vs-rest logistic regression over hashed features, fitted with AdaGrad. Deterministic: the
@@ -42,9 +42,9 @@ export function toExample(
   bits: number,
 ): TrainingExample {
   const counts = new Map<number, number>()
-  const total = visitFeatures(words, bits, (index) =>
-    counts.set(index, (counts.get(index) ?? 0) + 1),
-  )
+  const all = featureIndices(words, bits)
+  for (const index of all) counts.set(index, (counts.get(index) ?? 0) + 1)
+  const total = all.length
   const norm = total === 0 ? 0 : 1 / Math.sqrt(total)
   const indices = Uint32Array.from(counts.keys())
   const values = Float32Array.from(counts.values(), (count) => count * norm)
