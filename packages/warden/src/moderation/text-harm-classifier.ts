@@ -35,9 +35,9 @@ type Settings = Required<
 
 export const TEXT_HARM_DEFAULTS: Readonly<Settings> = {
   minScore: 0.1,
-  windowChars: 512,
+  windowChars: 256,
   maxChars: 256 * 1024,
-  sliceChars: 32 * 1024,
+  sliceChars: 16 * 1024,
 }
 
 /**

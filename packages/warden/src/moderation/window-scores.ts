@@ -3,10 +3,11 @@ import { featureWords } from './text-features.js'
 
 /**
  * Scores a long text by windows: a short harmful passage in a long benign text would vanish in
- * one score of the whole. The text is cut into chunks of half a window (at a space where one is
- * near); each window is two neighbouring chunks, so windows overlap by half, yet every chunk's
- * features are computed once (a window's feature sums are its chunks' sums added). Each category
- * keeps its highest window and where it was.
+ * one score of the whole. The text is cut into chunks of at most half a window, ending at a
+ * sentence's end where one is in the second half of the chunk, else at a space; each chunk is a
+ * window, and so is each pair of neighbouring chunks. Every chunk's features are computed once
+ * (a pair's feature sums are its chunks' sums added). Each category keeps its highest window and
+ * where it was.
  */
 
 /** A stretch of text `[start, end)`, UTF-16 offsets. */
@@ -28,8 +29,8 @@ export interface WindowScores {
   readonly windows: number
 }
 
-/** How far a chunk boundary may move forward to land on a space. */
-const SNAP = 32
+/** The end of a sentence: its punctuation and the space or line break after it. */
+const SENTENCE_END = /[.!?;:\n]["')\]]*\s/g
 
 /**
  * The chunks of a text `length` long: one when it fits in a window, else chunks of half a
@@ -47,17 +48,28 @@ export function chunksOf(text: string, windowChars: number, maxChars: number): S
 }
 
 function chunksOver(text: string, from: number, to: number, windowChars: number): Span[] {
-  const size = Math.max(1, Math.floor(windowChars / 2))
+  const size = Math.max(2, Math.floor(windowChars / 2))
   const chunks: Span[] = []
-  let start = from
-  while (start < to) {
-    let end = Math.min(to, start + size)
-    const space = end < to ? text.indexOf(' ', end) : -1
-    if (space >= 0 && space - end <= SNAP && space < to) end = space
+  for (let start = from; start < to;) {
+    const end = start + size >= to ? to : chunkEnd(text, start, start + size)
     chunks.push([start, end])
     start = end
   }
   return chunks
+}
+
+/** Where a chunk from `start` ends, at most at `limit`: a sentence's end, else a space. */
+function chunkEnd(text: string, start: number, limit: number): number {
+  const half = start + Math.floor((limit - start) / 2)
+  let end = -1
+  SENTENCE_END.lastIndex = half
+  for (let m = SENTENCE_END.exec(text); m && m.index + m[0].length <= limit;) {
+    end = m.index + m[0].length
+    m = SENTENCE_END.exec(text)
+  }
+  if (end > start) return end
+  const space = text.lastIndexOf(' ', limit)
+  return space > half ? space + 1 : limit
 }
 
 /** Feature sums of one chunk of `text`. */
@@ -78,16 +90,19 @@ export function bestWindows(model: HashedLinearModel, parts: readonly ChunkSums[
   }
   const sums = new Int32Array(size)
   for (const chunks of parts) {
-    const last = Math.max(1, chunks.length - 1)
-    for (let k = 0; k < last; k++) {
-      const first = chunks[k] as ChunkSums
-      const second = chunks[k + 1]
-      sums.set(first.sums)
-      if (second) second.sums.forEach((sum, c) => (sums[c] = (sums[c] as number) + sum))
-      const scores = scoresOfSums(model, sums, first.count + (second?.count ?? 0))
-      keepBest(best, scores, [first.span[0], (second ?? first).span[1]])
+    chunks.forEach((chunk, k) => {
+      keepBest(best, scoresOfSums(model, chunk.sums, chunk.count), chunk.span)
       best.windows++
-    }
+      const next = chunks[k + 1]
+      if (!next) return
+      sums.set(chunk.sums)
+      next.sums.forEach((sum, c) => (sums[c] = (sums[c] as number) + sum))
+      keepBest(best, scoresOfSums(model, sums, chunk.count + next.count), [
+        chunk.span[0],
+        next.span[1],
+      ])
+      best.windows++
+    })
   }
   return best
 }

@@ -1,5 +1,6 @@
 import { TEXT_HARM_CATEGORIES } from '../harm-categories.js'
-import { logitsOfWords, type HashedLinearModel } from '../hashed-linear-model.js'
+import type { HashedLinearModel } from '../hashed-linear-model.js'
+import { scoreText } from '../text-harm-classifier.js'
 import { featureWords } from '../text-features.js'
 import { fitPlatt } from './calibrate.js'
 import { isBenign, splitOf, type LabeledText, type Split } from './labeled-text.js'
@@ -13,7 +14,7 @@ export interface HarmTrainingOptions extends TrainOptions {
 
 /** The options `npm run train:classifier` uses: the committed weights come from these. */
 export const HARM_TRAINING_OPTIONS: HarmTrainingOptions = {
-  bits: 18,
+  bits: 17,
   epochs: 10,
   learningRate: 0.1,
   l2: 0.02,
@@ -105,7 +106,7 @@ function calibrate(
   validation: readonly PreparedText[],
   benignFlagRate: number,
 ): HashedLinearModel {
-  const logits = validation.map((t) => logitsOfWords(model, t.words))
+  const logits = validation.map((t) => windowLogits(model, t.item.text))
   const scales = Float32Array.from(model.scales)
   const biases = Float32Array.from(model.biases)
   const points: Record<string, { slope: number; threshold: number }> = {}
@@ -126,6 +127,20 @@ function calibrate(
     biases[c] = slope * ((model.biases[c] as number) - threshold)
   })
   return { ...model, scales, biases, about: { ...model.about, operatingPoints: points } }
+}
+
+/**
+ * Per category, the logit of the text's highest window, as the classifier scores it (a long
+ * benign text has more chances to score high than one of its windows alone). Gates are left out:
+ * each category is calibrated on its own.
+ */
+function windowLogits(model: HashedLinearModel, text: string): Float64Array {
+  const ungated = { ...model, gates: model.gates.map(() => -1) }
+  const { scores } = scoreText(ungated, text)
+  return scores.map((score) => {
+    const p = Math.min(1 - 1e-12, Math.max(1e-12, score))
+    return Math.log(p / (1 - p))
+  })
 }
 
 /** The value below which a share `q` of `values` lies. */
