@@ -17,7 +17,7 @@ function tinyModel(): HashedLinearModel {
     weights,
     scales: Float32Array.from([0.1, 0.1]),
     biases: Float32Array.from([-2, -2]),
-    gates: Int8Array.from([-1, 0]),
+    gates: [[], [0]],
     about: { note: 'test' },
   }
 }

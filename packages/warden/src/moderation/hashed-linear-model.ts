@@ -8,8 +8,9 @@ import { featureIndices } from './text-features.js'
  *
  * The logit of category `c` for a text with `n` feature occurrences is
  * `biases[c] + scales[c] * sum(weights[f * C + c]) / sqrt(n)`; its score is the logistic of it,
- * capped by the score of the category it is gated by, if any (`sexual_minors` by `sexual`: a
- * linear model cannot say "sexual and about a child", but the minimum of two can).
+ * capped by the highest score of the categories it is gated by, if any (`sexual_minors` by
+ * `sexual`, `illicit`, …: a linear model cannot say "sexual and about a child", but the minimum
+ * of two scores can).
  */
 export interface HashedLinearModel {
   /** Category ids, in weight order. */
@@ -22,8 +23,8 @@ export interface HashedLinearModel {
   readonly scales: Float32Array
   /** Per category: the logit of a text with no features. */
   readonly biases: Float32Array
-  /** Per category: the index of the category whose score caps its score, or -1. */
-  readonly gates: Int8Array
+  /** Per category: the categories whose highest score caps its score (none: not gated). */
+  readonly gates: readonly (readonly number[])[]
   /** Free-form facts about how it was made (data, options, date), kept with the weights. */
   readonly about: Readonly<Record<string, unknown>>
 }
@@ -103,8 +104,9 @@ export function scoresOfSums(
 ): Float64Array {
   const scores = logitsOfSums(model, sums, count).map((logit) => 1 / (1 + Math.exp(-logit)))
   return scores.map((score, c) => {
-    const gate = model.gates[c] as number
-    return gate < 0 ? score : Math.min(score, scores[gate] as number)
+    const gates = model.gates[c] ?? []
+    if (gates.length === 0) return score
+    return Math.min(score, Math.max(...gates.map((g) => scores[g] as number)))
   })
 }
 
@@ -142,13 +144,14 @@ export function encodeModel(model: HashedLinearModel): Uint8Array {
   return out
 }
 
-/** The gates as `{category: gating category}`, as the header stores them. */
-function gatesByName(model: HashedLinearModel): Record<string, string> {
-  const gates: Record<string, string> = {}
-  model.gates.forEach((gate, c) => {
+/** The gates as `{category: [gating categories]}`, as the header stores them. */
+function gatesByName(model: HashedLinearModel): Record<string, string[]> {
+  const gates: Record<string, string[]> = {}
+  model.gates.forEach((by, c) => {
     const category = model.categories[c]
-    const by = model.categories[gate]
-    if (category !== undefined && by !== undefined) gates[category] = by
+    if (category !== undefined && by.length > 0) {
+      gates[category] = by.map((g) => model.categories[g] ?? '')
+    }
   })
   return gates
 }
@@ -174,10 +177,9 @@ export function decodeModel(bytes: Uint8Array): HashedLinearModel {
     weights,
     scales: Float32Array.from(header.scales),
     biases: Float32Array.from(header.biases),
-    gates: Int8Array.from(header.categories, (c) => {
-      const gate = header.gates[c]
-      return gate === undefined ? -1 : header.categories.indexOf(gate)
-    }),
+    gates: header.categories.map((c) =>
+      (header.gates[c] ?? []).map((g) => header.categories.indexOf(g)),
+    ),
     about: header.about,
   }
 }
@@ -188,7 +190,7 @@ const headerSchema = z
     bits: z.number().int().min(1).max(MAX_BITS),
     scales: z.array(z.number()),
     biases: z.array(z.number()),
-    gates: z.record(z.string(), z.string()).default({}),
+    gates: z.record(z.string(), z.array(z.string())).default({}),
     about: z.record(z.string(), z.unknown()).default({}),
   })
   .superRefine((header, context) => {
@@ -199,8 +201,10 @@ const headerSchema = z
         message: 'scales and biases need one number per category',
       })
     }
-    for (const [category, gate] of Object.entries(header.gates)) {
-      if (!header.categories.includes(category) || !header.categories.includes(gate)) {
+    for (const [category, gates] of Object.entries(header.gates)) {
+      const known = [category, ...gates].every((c) => header.categories.includes(c))
+      const gate = gates.join(', ')
+      if (!known) {
         context.addIssue({
           code: 'custom',
           message: `gate ${category} -> ${gate}: unknown category`,

@@ -137,7 +137,7 @@ const ailuminate: HarmSource = {
 const AILUMINATE_HAZARDS: Readonly<Record<string, HarmLabels>> = {
   vcr: labelsOf(['violence'], ['illicit', 'harassment', 'weapons']),
   src: labelsOf(['illicit'], ['sexual', 'violence', 'sexual_minors', 'harassment']),
-  cse: labelsOf(['sexual_minors', 'sexual'], ['illicit']),
+  cse: labelsOf(['sexual_minors'], ['illicit']),
   ssh: labelsOf(['self_harm']),
   iwp: labelsOf(['weapons'], ['illicit', 'violence']),
   ncr: labelsOf(['illicit'], ['weapons']),

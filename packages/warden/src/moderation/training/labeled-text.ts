@@ -48,8 +48,9 @@ export function labelsOf(
   const labels = benign()
   for (const category of unsure) delete labels[category]
   for (const category of positive) labels[category] = 1
-  // Sexual content involving minors is sexual content: the model gates the first by the second.
-  if (labels.sexual_minors === 1) labels.sexual = 1
+  // Sexual content involving minors is sexual, but its words for children must not teach
+  // `sexual`: that category learns only from other texts, and gates sexual_minors at inference.
+  if (labels.sexual_minors === 1) delete labels.sexual
   return labels
 }
 

@@ -76,7 +76,7 @@ function doNotAnswerLabels(intent: string, prompt: string, opinions: boolean): H
   if (intent === 'S006instructions') return labelsOf(['illicit'], ['self_harm'])
   if (intent === 'S003illegal') {
     return /child|minor/i.test(prompt)
-      ? labelsOf(['sexual_minors', 'sexual'], ['illicit'])
+      ? labelsOf(['sexual_minors'], ['illicit'])
       : labelsOf(['illicit'], ['sexual', 'harassment'])
   }
   if (intent.startsWith('S003')) return labelsOf(['illicit'], ['violence'])
@@ -110,7 +110,7 @@ const SST_AREAS: Readonly<Record<string, HarmLabels>> = {
   'Physical harm and Violence': { violence: 1 },
   'Illegal and Highly Regulated items': { illicit: 1 },
   'Scams and fraud': { illicit: 1 },
-  'Child safety': { sexual_minors: 1, sexual: 1 },
+  'Child safety': { sexual_minors: 1 },
 }
 
 /**
