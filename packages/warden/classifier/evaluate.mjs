@@ -5,9 +5,10 @@
 //
 // Only texts the model never trained on are measured: the test split of the training sources
 // and the sources kept out of training whole (SimpleSafetyTests, XSTest, GSM8K, HateCheck's
-// spelling variations). A category is flagged at a score of 0.5 (its calibrated operating
-// point) unless --threshold says otherwise; a second table uses the default policy's sandbox
-// thresholds. The word list flags a text when it finds any listed word; it names no category,
+// spelling variations). A category is flagged at its operating score (0.5; the default policy's
+// sandbox threshold where that differs: sexual_minors 0.2, weapons 0.3) unless --threshold sets
+// one for all; a last table uses the default policy's stricter production thresholds. The word
+// list flags a text when it finds any listed word; it names no category,
 // so its recall in a category is the share of that category's texts it flags at all. Ends with
 // the time to score a 16 KB prompt and the size of the weights.
 import { statSync } from 'node:fs'
@@ -32,11 +33,10 @@ import { loadPolicyFile } from '../dist/policy/index.js'
 const { values } = parseArgs({
   options: {
     model: { type: 'string' },
-    threshold: { type: 'string', default: '0.5' },
+    threshold: { type: 'string' },
   },
 })
 const modelFile = values.model ?? TEXT_HARM_MODEL_FILE
-const threshold = Number(values.threshold)
 
 let items
 try {
@@ -52,14 +52,20 @@ const flaggedAt = (thresholds) => (t) => {
   const s = scores.get(t)
   return new Set(TEXT_HARM_CATEGORIES.filter((c, i) => s[i] >= thresholds[c]))
 }
-const uniform = Object.fromEntries(TEXT_HARM_CATEGORIES.map((c) => [c, threshold]))
-const modelFlags = flaggedAt(uniform)
+const points = model.about.operatingPoints ?? {}
+const operating = Object.fromEntries(
+  TEXT_HARM_CATEGORIES.map((c) => [
+    c,
+    values.threshold === undefined ? (points[c]?.score ?? 0.5) : Number(values.threshold),
+  ]),
+)
+const modelFlags = flaggedAt(operating)
 
 const matcher = new RegExpMatcher({ ...englishDataset.build(), ...englishRecommendedTransformers })
 const listed = new Map(texts.map((t) => [t, matcher.hasMatch(t.item.text)]))
 const listFlags = (t) => new Set(listed.get(t) ? TEXT_HARM_CATEGORIES : [])
 
-console.log(`# text harm classifier: ${modelFile}, flagged at ${threshold}\n`)
+console.log(`# text harm classifier: ${modelFile}, flagged at ${JSON.stringify(operating)}\n`)
 for (const { name, figures } of measureHeldOut(texts, modelFlags)) {
   console.log(formatSetFigures(name, figures), '\n')
 }
@@ -73,17 +79,18 @@ console.log(
 )
 
 const { document } = await loadPolicyFile(null)
-const sandbox = Object.fromEntries(
+const production = Object.fromEntries(
   TEXT_HARM_CATEGORIES.map((c) => [
     c,
-    document.categories.find((p) => p.id === c)?.actions.sandbox?.threshold ?? 0.5,
+    document.categories.find((p) => p.id === c)?.actions.production?.threshold ?? 0.5,
   ]),
 )
-console.log(`# at the default policy's sandbox thresholds ${JSON.stringify(sandbox)}\n`)
-console.log(
-  formatComparison(texts, flaggedAt(sandbox), (t) => listed.get(t)),
-  '\n',
-)
+console.log(`# at the default policy's production thresholds ${JSON.stringify(production)}\n`)
+console.log(formatComparison(texts, flaggedAt(production), (t) => listed.get(t)))
+for (const { name, figures } of measureHeldOut(texts, flaggedAt(production))) {
+  console.log(formatSetFigures(name, figures).split('\n')[0])
+}
+console.log()
 
 const sentences = [
   'Please summarise the quarterly report and list the three largest cost increases.',

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { featureIndices } from './text-features.js'
+import { pairFeatures, SKIP_PAIR_DISTANCE, wordFeatures, wordHash } from './text-features.js'
 
 /**
  * A one-vs-rest linear model over hashed features: per category a weight for each of `2^bits`
@@ -48,20 +48,51 @@ export function logitsOfWords(model: HashedLinearModel, words: readonly string[]
   return logitsOfSums(model, sums, sumFeatures(model, words, sums))
 }
 
+/** Per distinct word: the weight sums of its own features and, last, how many there are. */
+export type WordSums = Map<string, Int32Array>
+
 /**
  * Adds the quantized weights of every feature of `words` to `sums` (one per category) and
- * returns how many features there were. Sums of two texts add up to the sums of both, which
- * is how windows of a long text share their work.
+ * returns how many features there were: the same as summing `featureIndices`, but each
+ * distinct word's own features are summed once into `cache` (words repeat; pass one cache for
+ * every chunk of a text). Sums of two texts add up to the sums of both, which is how windows of
+ * a long text share their work.
  */
 export function sumFeatures(
   model: HashedLinearModel,
   words: readonly string[],
   sums: Int32Array,
+  cache: WordSums = new Map(),
 ): number {
-  const indices = featureIndices(words, model.bits)
+  const size = model.categories.length
+  const hashes = words.map(wordHash)
+  const pairs = new Uint32Array(SKIP_PAIR_DISTANCE)
+  let count = 0
+  for (let w = 0; w < words.length; w++) {
+    const word = words[w] as string
+    let own = cache.get(word)
+    if (own === undefined) {
+      const indices = wordFeatures(word, model.bits)
+      own = new Int32Array(size + 1)
+      addIndices(model, indices, own)
+      own[size] = indices.length
+      cache.set(word, own)
+    }
+    for (let c = 0; c < size; c++) sums[c] = (sums[c] as number) + (own[c] as number)
+    const paired = pairFeatures(hashes, w, model.bits, pairs)
+    for (let k = 0; k < paired; k++) {
+      const base = (pairs[k] as number) * size
+      for (let c = 0; c < size; c++)
+        sums[c] = (sums[c] as number) + (model.weights[base + c] as number)
+    }
+    count += (own[size] as number) + paired
+  }
+  return count
+}
+
+function addIndices(model: HashedLinearModel, indices: Uint32Array, sums: Int32Array): void {
   if (model.categories.length === 8) addEight(model.weights, indices, sums)
   else addAny(model.weights, model.categories.length, indices, sums)
-  return indices.length
 }
 
 function addAny(weights: Int8Array, size: number, indices: Uint32Array, sums: Int32Array): void {
@@ -102,12 +133,34 @@ export function scoresOfSums(
   sums: Int32Array,
   count: number,
 ): Float64Array {
-  const scores = logitsOfSums(model, sums, count).map((logit) => 1 / (1 + Math.exp(-logit)))
-  return scores.map((score, c) => {
-    const gates = model.gates[c] ?? []
-    if (gates.length === 0) return score
-    return Math.min(score, Math.max(...gates.map((g) => scores[g] as number)))
-  })
+  const scores = new Float64Array(sums.length)
+  scoreSumsInto(model, sums, count, scores)
+  return scores
+}
+
+/**
+ * Writes the scores of feature sums into `out` (one per category, gates applied). Allocates
+ * nothing: a long text scores hundreds of windows.
+ */
+export function scoreSumsInto(
+  model: HashedLinearModel,
+  sums: Int32Array,
+  count: number,
+  out: Float64Array,
+): void {
+  const norm = count === 0 ? 0 : 1 / Math.sqrt(count)
+  for (let c = 0; c < out.length; c++) {
+    const logit =
+      (model.biases[c] as number) + (model.scales[c] as number) * (sums[c] as number) * norm
+    out[c] = 1 / (1 + Math.exp(-logit))
+  }
+  for (let c = 0; c < out.length; c++) {
+    const gates = model.gates[c]
+    if (gates === undefined || gates.length === 0) continue
+    let cap = 0
+    for (const g of gates) cap = Math.max(cap, out[g] as number)
+    out[c] = Math.min(out[c] as number, cap)
+  }
 }
 
 function logitsOfSums(model: HashedLinearModel, sums: Int32Array, count: number): Float64Array {

@@ -2,7 +2,13 @@ export type { Classifier, ClassifyContext, Finding } from './classifier.js'
 export { TEXT_HARM_CATEGORIES } from './harm-categories.js'
 export type { TextHarmCategory } from './harm-categories.js'
 export { normalizeText } from './normalize-text.js'
-export { featureIndices, featureWords } from './text-features.js'
+export {
+  featureIndices,
+  featureWords,
+  pairFeatures,
+  wordFeatures,
+  wordHash,
+} from './text-features.js'
 export {
   decodeModel,
   encodeModel,
@@ -12,7 +18,7 @@ export {
   sumFeatures,
   MAX_BITS,
 } from './hashed-linear-model.js'
-export type { HashedLinearModel } from './hashed-linear-model.js'
+export type { HashedLinearModel, WordSums } from './hashed-linear-model.js'
 export {
   createTextHarmClassifier,
   loadHashedLinearModel,
@@ -21,5 +27,5 @@ export {
   TEXT_HARM_MODEL_FILE,
 } from './text-harm-classifier.js'
 export type { TextHarmClassifierOptions } from './text-harm-classifier.js'
-export { bestWindows, chunksOf, sumChunk } from './window-scores.js'
+export { bestWindows, chunksOf, sumChunks } from './window-scores.js'
 export type { ChunkSums, Span, WindowScores } from './window-scores.js'

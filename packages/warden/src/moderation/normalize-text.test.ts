@@ -26,7 +26,8 @@ describe('normalizeText', () => {
     )
   })
 
-  it('applies NFKC, strips diacritics and cuts long repeats to two', () => {
+  it('applies NFKC, strips diacritics and cuts long repeats to two, emoji included', () => {
     expect(normalizeText('Ｃａｆé naïve, fuuuuuck!!!!')).toBe('cafe naive, fuuck!!')
+    expect(normalizeText('so 🔥🔥🔥🔥 here')).toBe('so 🔥🔥 here')
   })
 })

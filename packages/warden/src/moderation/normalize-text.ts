@@ -61,7 +61,20 @@ export function normalizeText(text: string): string {
   if (LEET_TOUCH.test(out)) out = out.replace(LEET_TOKEN, foldLeet)
   out = out.replace(SPACED_LETTERS, (run) => run.replace(SPACERS, ''))
   if (out.includes('*') || out.includes('#')) out = out.replace(MASK_IN_WORD, '')
-  return out.replace(REPEATS, '$1$1')
+  return hasRepeat(out) ? out.replace(REPEATS, '$1$1') : out
+}
+
+/**
+ * Whether {@link REPEATS} may match: a code unit three times in a row, or any surrogate (an
+ * emoji repeated is a run of pairs). A plain scan, far cheaper than the regex.
+ */
+function hasRepeat(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (c >= 0xd800 && c <= 0xdfff) return true
+    if (i >= 2 && c === text.charCodeAt(i - 1) && c === text.charCodeAt(i - 2)) return true
+  }
+  return false
 }
 
 /**

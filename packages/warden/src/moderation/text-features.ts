@@ -28,48 +28,62 @@ export const CHAR_NGRAM_MAX = 5
 
 /** The words of a text as the features see them: links and mentions replaced, normalised. */
 export function featureWords(text: string): string[] {
-  const cleaned = text.replace(LINK, ' httplink ').replace(MENTION, ' ')
-  return normalizeText(cleaned).match(WORD) ?? []
+  return wordsOfNormalized(normalizeText(clean(text)))
 }
 
 /**
- * Every feature index of `words`, one per occurrence: each word, each pair of words up to
- * {@link SKIP_PAIR_DISTANCE} apart, and each character n-gram of each word with its boundaries
- * marked (`<word>`).
+ * The words of several texts, as {@link featureWords} would give each, normalising them in one
+ * pass (a long text's chunks: one pass is much cheaper than one per chunk). A NUL character
+ * keeps them apart; no fold of {@link normalizeText} reaches across it.
+ */
+export function featureWordsOfEach(texts: readonly string[]): string[][] {
+  const joined = texts.map((text) => clean(text).replaceAll('\0', ' ')).join('\0')
+  return normalizeText(joined).split('\0').map(wordsOfNormalized)
+}
+
+const clean = (text: string): string => text.replace(LINK, ' httplink ').replace(MENTION, ' ')
+const wordsOfNormalized = (text: string): string[] => text.match(WORD) ?? []
+
+/**
+ * Every feature index of `words`, one per occurrence: for each word, its own features (see
+ * {@link wordFeatures}), then its pairs with the words up to {@link SKIP_PAIR_DISTANCE} before it.
  */
 export function featureIndices(words: readonly string[], bits: number): Uint32Array {
-  const shift = 32 - bits
-  const out = new Uint32Array(countFeatures(words))
-  const hashes = new Int32Array(words.length)
-  let at = 0
+  const parts: Uint32Array[] = []
+  let total = 0
+  const hashes = words.map(wordHash)
+  const pairs = new Uint32Array(SKIP_PAIR_DISTANCE)
   for (let w = 0; w < words.length; w++) {
-    const word = words[w] as string
-    const hash = fnv(word, WORD_SEED)
-    hashes[w] = hash
-    out[at++] = mix(hash) >>> shift
-    if (w > 0) out[at++] = mix((hashes[w - 1] as number) ^ Math.imul(hash, BIGRAM_SEED)) >>> shift
-    for (let back = 2; back <= SKIP_PAIR_DISTANCE && back <= w; back++) {
-      out[at++] = mix((hashes[w - back] as number) ^ Math.imul(hash, SKIP_SEED)) >>> shift
-    }
-    at = charNgrams(word, shift, out, at)
+    const own = wordFeatures(words[w] as string, bits)
+    const paired = pairs.slice(0, pairFeatures(hashes, w, bits, pairs))
+    parts.push(own, paired)
+    total += own.length + paired.length
+  }
+  const out = new Uint32Array(total)
+  let at = 0
+  for (const part of parts) {
+    out.set(part, at)
+    at += part.length
   }
   return out
 }
 
-/** How many features {@link featureIndices} yields for `words`. */
-function countFeatures(words: readonly string[]): number {
-  let count = 0
-  for (let w = 0; w < words.length; w++) {
-    const padded = (words[w] as string).length + 2
-    count += 1 + Math.min(w, SKIP_PAIR_DISTANCE)
-    for (let n = CHAR_NGRAM_MIN; n <= CHAR_NGRAM_MAX; n++) count += Math.max(0, padded - n + 1)
-  }
-  return count
-}
+/** A word's hash, from which its pair features are made. */
+export const wordHash = (word: string): number => fnv(word, WORD_SEED)
 
-/** Writes the character n-grams of `<word>` from `at`, hashed incrementally from each start. */
-function charNgrams(word: string, shift: number, out: Uint32Array, at: number): number {
+/**
+ * The features of a word alone, whatever its neighbours: the word, and each character n-gram of
+ * it with its boundaries marked (`<word>`). The same word always gives the same features, so a
+ * scorer may add them up once per distinct word.
+ */
+export function wordFeatures(word: string, bits: number): Uint32Array {
+  const shift = 32 - bits
   const length = word.length + 2
+  let count = 1
+  for (let n = CHAR_NGRAM_MIN; n <= CHAR_NGRAM_MAX; n++) count += Math.max(0, length - n + 1)
+  const out = new Uint32Array(count)
+  out[0] = mix(wordHash(word)) >>> shift
+  let at = 1
   for (let start = 0; start + CHAR_NGRAM_MIN <= length; start++) {
     let hash = CHAR_SEED
     const end = Math.min(length, start + CHAR_NGRAM_MAX)
@@ -79,7 +93,27 @@ function charNgrams(word: string, shift: number, out: Uint32Array, at: number): 
       if (i - start + 1 >= CHAR_NGRAM_MIN) out[at++] = mix(hash) >>> shift
     }
   }
-  return at
+  return out
+}
+
+/**
+ * Writes into `out` the features pairing word `w` with each of the words up to
+ * {@link SKIP_PAIR_DISTANCE} before it, and returns how many.
+ */
+export function pairFeatures(
+  hashes: readonly number[],
+  w: number,
+  bits: number,
+  out: Uint32Array,
+): number {
+  const shift = 32 - bits
+  const count = Math.min(w, SKIP_PAIR_DISTANCE)
+  const hash = hashes[w] as number
+  for (let back = 1; back <= count; back++) {
+    const seed = back === 1 ? BIGRAM_SEED : SKIP_SEED
+    out[back - 1] = mix((hashes[w - back] as number) ^ Math.imul(hash, seed)) >>> shift
+  }
+  return count
 }
 
 /** FNV-1a over UTF-16 code units. */

@@ -1,11 +1,12 @@
 import { readFile } from 'node:fs/promises'
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import type { Classifier, ClassifyContext, Finding } from './classifier.js'
-import { decodeModel, type HashedLinearModel } from './hashed-linear-model.js'
+import { decodeModel, type HashedLinearModel, type WordSums } from './hashed-linear-model.js'
 import {
   bestWindows,
   chunksOf,
-  sumChunk,
+  sumChunks,
+  type Span,
   type ChunkSums,
   type WindowScores,
 } from './window-scores.js'
@@ -79,10 +80,11 @@ export function scoreText(
   windowChars: number = TEXT_HARM_DEFAULTS.windowChars,
   maxChars: number = TEXT_HARM_DEFAULTS.maxChars,
 ): WindowScores {
+  const cache: WordSums = new Map()
   const parts = chunksOf(text, windowChars, maxChars)
   return bestWindows(
     model,
-    parts.map((chunks) => chunks.map((span) => sumChunk(model, text, span))),
+    parts.map((chunks) => sumChunks(model, text, chunks, cache)),
   )
 }
 
@@ -94,21 +96,34 @@ async function scoreInSlices(
   signal: AbortSignal | undefined,
 ): Promise<WindowScores> {
   const parts: ChunkSums[][] = []
-  let sinceYield = 0
+  const cache: WordSums = new Map()
+  let first = true
   for (const chunks of chunksOf(text, settings.windowChars, settings.maxChars)) {
     const sums: ChunkSums[] = []
-    for (const span of chunks) {
-      if (sinceYield >= settings.sliceChars) {
-        await nextTurn()
-        sinceYield = 0
-      }
+    for (const slice of slices(chunks, settings.sliceChars)) {
+      if (!first) await nextTurn()
+      first = false
       signal?.throwIfAborted()
-      sums.push(sumChunk(model, text, span))
-      sinceYield += span[1] - span[0]
+      sums.push(...sumChunks(model, text, slice, cache))
     }
     parts.push(sums)
   }
   return bestWindows(model, parts)
+}
+
+/** Consecutive runs of chunks of about `chars` characters each. */
+function slices(chunks: readonly Span[], chars: number): Span[][] {
+  const runs: Span[][] = [[]]
+  let size = 0
+  for (const chunk of chunks) {
+    if (size >= chars) {
+      runs.push([])
+      size = 0
+    }
+    runs.at(-1)?.push(chunk)
+    size += chunk[1] - chunk[0]
+  }
+  return runs
 }
 
 function toFindings(

@@ -1,5 +1,10 @@
-import { scoresOfSums, sumFeatures, type HashedLinearModel } from './hashed-linear-model.js'
-import { featureWords } from './text-features.js'
+import {
+  scoreSumsInto,
+  sumFeatures,
+  type HashedLinearModel,
+  type WordSums,
+} from './hashed-linear-model.js'
+import { featureWordsOfEach } from './text-features.js'
 
 /**
  * Scores a long text by windows: a short harmful passage in a long benign text would vanish in
@@ -72,11 +77,22 @@ function chunkEnd(text: string, start: number, limit: number): number {
   return space > half ? space + 1 : limit
 }
 
-/** Feature sums of one chunk of `text`. */
-export function sumChunk(model: HashedLinearModel, text: string, span: Span): ChunkSums {
-  const sums = new Int32Array(model.categories.length)
-  const count = sumFeatures(model, featureWords(text.slice(span[0], span[1])), sums)
-  return { span, sums, count }
+/**
+ * Feature sums of chunks of `text`, normalised in one pass; `cache` is shared by all the chunks
+ * of one text.
+ */
+export function sumChunks(
+  model: HashedLinearModel,
+  text: string,
+  spans: readonly Span[],
+  cache: WordSums,
+): ChunkSums[] {
+  const words = featureWordsOfEach(spans.map(([start, end]) => text.slice(start, end)))
+  return spans.map((span, i) => {
+    const sums = new Int32Array(model.categories.length)
+    const count = sumFeatures(model, words[i] ?? [], sums, cache)
+    return { span, sums, count }
+  })
 }
 
 /** The best window of every category over parts of chunk sums (see {@link chunksOf}). */
@@ -89,18 +105,17 @@ export function bestWindows(model: HashedLinearModel, parts: readonly ChunkSums[
     windows: 0,
   }
   const sums = new Int32Array(size)
+  const scores = new Float64Array(size)
   for (const chunks of parts) {
     chunks.forEach((chunk, k) => {
-      keepBest(best, scoresOfSums(model, chunk.sums, chunk.count), chunk.span)
+      scoreSumsInto(model, chunk.sums, chunk.count, scores)
+      keepBest(best, scores, chunk.span[0], chunk.span[1])
       best.windows++
       const next = chunks[k + 1]
       if (!next) return
-      sums.set(chunk.sums)
-      next.sums.forEach((sum, c) => (sums[c] = (sums[c] as number) + sum))
-      keepBest(best, scoresOfSums(model, sums, chunk.count + next.count), [
-        chunk.span[0],
-        next.span[1],
-      ])
+      for (let c = 0; c < size; c++) sums[c] = (chunk.sums[c] as number) + (next.sums[c] as number)
+      scoreSumsInto(model, sums, chunk.count + next.count, scores)
+      keepBest(best, scores, chunk.span[0], next.span[1])
       best.windows++
     })
   }
@@ -110,12 +125,14 @@ export function bestWindows(model: HashedLinearModel, parts: readonly ChunkSums[
 function keepBest(
   best: { scores: Float64Array; starts: Int32Array; ends: Int32Array },
   scores: Float64Array,
-  [start, end]: Span,
+  start: number,
+  end: number,
 ): void {
-  scores.forEach((score, c) => {
-    if (score <= (best.scores[c] as number)) return
+  for (let c = 0; c < scores.length; c++) {
+    const score = scores[c] as number
+    if (score <= (best.scores[c] as number)) continue
     best.scores[c] = score
     best.starts[c] = start
     best.ends[c] = end
-  })
+  }
 }

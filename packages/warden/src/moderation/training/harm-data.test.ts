@@ -12,7 +12,8 @@ import {
   parseWrittenCases,
 } from './harm-data.js'
 import { splitOf, type LabeledText } from './labeled-text.js'
-import { prepareTexts, trainHarmModel } from './train-harm-model.js'
+import { HARM_TRAINING_OPTIONS, prepareTexts, trainHarmModel } from './train-harm-model.js'
+import { loadPolicyFile } from '../../policy/index.js'
 
 // CI always has ../shared/data beside the checkout; elsewhere these tests need it too.
 const dir = harmDataDir(process.env.WARDEN_MODERATION_DATA)
@@ -65,6 +66,15 @@ describe('the training data', () => {
     expect(() =>
       parseWrittenCases('{"text": "x", "categories": []}\n{"text": "y", "categories": ["spam"]}'),
     ).toThrow(/line 2: categories must be a list of hate/)
+  })
+
+  it("places each category's operating score at the default policy's sandbox threshold", async () => {
+    const { document } = await loadPolicyFile(null)
+    for (const category of TEXT_HARM_CATEGORIES) {
+      const policy = document.categories.find((c) => c.id === category)
+      const threshold = policy?.actions.sandbox?.threshold ?? 0.5
+      expect(HARM_TRAINING_OPTIONS.operatingScores[category] ?? 0.5, category).toBe(threshold)
+    }
   })
 
   it('trains the committed weights: the training script reproduces them byte for byte', () => {

@@ -1,4 +1,4 @@
-import { TEXT_HARM_CATEGORIES } from '../harm-categories.js'
+import { TEXT_HARM_CATEGORIES, type TextHarmCategory } from '../harm-categories.js'
 import type { HashedLinearModel } from '../hashed-linear-model.js'
 import { scoreText } from '../text-harm-classifier.js'
 import { featureWords } from '../text-features.js'
@@ -8,8 +8,10 @@ import { toExample, trainLinear, type TrainOptions, type TrainedWeights } from '
 
 /** How the harm model is trained and where its operating points are set. */
 export interface HarmTrainingOptions extends TrainOptions {
-  /** Per category: the share of benign validation texts scoring 0.5 or more. */
+  /** Per category: the share of benign validation texts scoring at its operating score or more. */
   readonly benignFlagRate: number
+  /** The score each category's operating point is given (default 0.5). */
+  readonly operatingScores: Readonly<Partial<Record<TextHarmCategory, number>>>
 }
 
 /** The options `npm run train:classifier` uses: the committed weights come from these. */
@@ -21,6 +23,9 @@ export const HARM_TRAINING_OPTIONS: HarmTrainingOptions = {
   positiveShare: 0.2,
   seed: 20261202,
   benignFlagRate: 0.005,
+  // The default policy's sandbox thresholds, where they are not 0.5: decisions key on them, so a
+  // category's operating point is placed at its threshold (a test checks the two agree).
+  operatingScores: { sexual_minors: 0.2, weapons: 0.3 },
 }
 
 /** A labeled text with its split and its words, featurised once. */
@@ -56,7 +61,7 @@ export function trainHarmModel(
   const trained = trainLinear(examples, categories, options)
   const raw = quantize(trained, options.bits, about)
   const validation = texts.filter((t) => t.split === 'validation')
-  return calibrate(raw, validation, options.benignFlagRate)
+  return calibrate(raw, validation, options)
 }
 
 /** Per category: 1, 0 or -1 (unknown), in {@link TEXT_HARM_CATEGORIES} order. */
@@ -104,19 +109,20 @@ const MIN_SLOPE = 0.25
 const MAX_SLOPE = 4
 
 /**
- * Sets each category's operating point: a score of 0.5 is where `benignFlagRate` of the benign
- * validation texts score higher, and the slope is Platt's (positives and negatives weighted
- * equally), so that stricter thresholds (0.7, 0.8) trade recall for precision smoothly.
+ * Sets each category's operating point: its operating score (0.5 unless given) is where
+ * `benignFlagRate` of the benign validation texts score higher, and the slope is Platt's
+ * (positives and negatives weighted equally), so that stricter thresholds trade recall for
+ * precision smoothly.
  */
 function calibrate(
   model: HashedLinearModel,
   validation: readonly PreparedText[],
-  benignFlagRate: number,
+  { benignFlagRate, operatingScores }: HarmTrainingOptions,
 ): HashedLinearModel {
   const logits = validation.map((t) => windowLogits(model, t.item.text))
   const scales = Float32Array.from(model.scales)
   const biases = Float32Array.from(model.biases)
-  const points: Record<string, { slope: number; threshold: number }> = {}
+  const points: Record<string, { slope: number; threshold: number; score: number }> = {}
   model.categories.forEach((category, c) => {
     const known = validation.flatMap((t, i): { z: number; label: 0 | 1 }[] => {
       const label = labelVector(t.item)[c]
@@ -129,9 +135,10 @@ function calibrate(
     const slope = Math.min(MAX_SLOPE, Math.max(MIN_SLOPE, platt.a))
     const benign = validation.flatMap((t, i) => (isBenign(t.item) ? [logits[i]?.[c] ?? 0] : []))
     const threshold = quantile(benign, 1 - benignFlagRate)
-    points[category] = { slope, threshold }
+    const score = operatingScores[category as TextHarmCategory] ?? 0.5
+    points[category] = { slope, threshold, score }
     scales[c] = slope * (model.scales[c] as number)
-    biases[c] = slope * ((model.biases[c] as number) - threshold)
+    biases[c] = slope * ((model.biases[c] as number) - threshold) + Math.log(score / (1 - score))
   })
   return { ...model, scales, biases, about: { ...model.about, operatingPoints: points } }
 }
