@@ -69,7 +69,8 @@ export async function loadTrainingData(dir: string): Promise<LabeledText[]> {
 }
 
 /**
- * Parses this repository's own cases: one JSON object a line, `{"text", "categories": [...],
+ * Parses this repository's own cases (each counts twice: they are few, and written for the
+ * phrasings the public sets lack): one JSON object a line, `{"text", "categories": [...],
  * "unsure"?: [...]}`; an empty `categories` is a benign case. Throws naming the bad line.
  */
 export function parseWrittenCases(jsonl: string): LabeledText[] {
@@ -94,7 +95,7 @@ export function parseWrittenCases(jsonl: string): LabeledText[] {
         group: text,
         labels: labelsOf(positive, unknown),
         unseen: false,
-        weight: 1,
+        weight: 2,
       },
     ]
   })

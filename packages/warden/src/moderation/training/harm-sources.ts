@@ -18,19 +18,27 @@ import {
 type Draft = Omit<LabeledText, 'source' | 'unseen' | 'weight' | 'group'> & {
   readonly group?: string
   readonly unseen?: boolean
+  /** Overrides the source's weight for this text. */
+  readonly weight?: number
 }
 
 /** Completes drafts of one source; `weight` evens out sources of very different sizes. */
 const finish = (source: string, weight: number, drafts: readonly Draft[]): LabeledText[] =>
   drafts
     .filter((d) => d.text.trim() !== '')
-    .map((d) => ({ ...d, source, group: d.group ?? d.text, unseen: d.unseen ?? false, weight }))
+    .map((d) => ({
+      ...d,
+      source,
+      group: d.group ?? d.text,
+      unseen: d.unseen ?? false,
+      weight: d.weight ?? weight,
+    }))
 
 /**
  * HateCheck's functional tests. Hateful cases teach `hate`; the non-hateful ones (negation,
  * counter-speech, reclaimed slurs, abuse of objects and of non-protected groups) teach what hate
- * is not. Abuse aimed at one person without an identity is `harassment`. Whole templates share a
- * split (the cases of one template differ only in the group named). The five spelling-variation
+ * is not. Abuse aimed at one person without an identity is `harassment`. Whole templates share
+ * a split (the cases of one template differ only in the group named). The five spelling-variation
  * functionalities are kept out of training: they measure the normalisation on unseen tricks.
  */
 const hatecheck: HarmSource = {
@@ -61,10 +69,12 @@ function hatecheckLabels(functionality: string, hateful: boolean): HarmLabels {
 }
 
 /**
- * Davidson et al.'s tweets. Class 0 (hate speech) teaches `hate`. Class 1 ("offensive
- * language": slurs and vulgarity without an attack on a group) teaches that offensive words
- * alone are not hate; whether one insults a person, or is sexual, the label does not say, so
- * those categories are left out. Class 2 is benign. Retweet marks and HTML entities are removed.
+ * Davidson et al.'s tweets. Class 0 (hate speech) teaches `hate`; class 2 is benign. Class 1
+ * ("offensive language": slurs and vulgarity the annotators did not call hate) teaches "not
+ * hate", at a tenth of the weight: at full weight its 19,000 tweets made slurs harmless wherever
+ * they appeared; left out, 71% of them scored as hate, which would mostly flag African-American
+ * English. Whether one insults a person, or is sexual, the label does not say. Retweet marks and
+ * HTML entities are removed.
  */
 const davidson: HarmSource = {
   name: 'davidson',
@@ -82,9 +92,13 @@ const davidson: HarmSource = {
             : row.class === '1'
               ? labelsOf([], ['harassment', 'sexual', 'violence'])
               : benign(),
+        ...(row.class === '1' ? { weight: OFFENSIVE_WEIGHT } : {}),
       })),
     ),
 }
+
+/** The weight of one "offensive language" tweet: a tenth of the others'. */
+const OFFENSIVE_WEIGHT = 0.05
 
 const cleanTweet = (text: string): string =>
   text
