@@ -76,5 +76,5 @@ clearInterval(watch)
 const total = Number(process.hrtime.bigint() - started) / 1e6
 console.log(
   `1 MB prompt    classify: ${total.toFixed(1)} ms in all (first and last 128 KB scored), ` +
-    `longest hold of the event loop about ${longestTurn.toFixed(1)} ms`,
+    `largest event-loop delay seen ${longestTurn.toFixed(1)} ms`,
 )
