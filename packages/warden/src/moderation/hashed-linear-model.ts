@@ -42,12 +42,6 @@ export function scoreWords(model: HashedLinearModel, words: readonly string[]): 
   return scoresOfSums(model, sums, count)
 }
 
-/** Logits of every category for a text's words (the scores before the logistic and gates). */
-export function logitsOfWords(model: HashedLinearModel, words: readonly string[]): Float64Array {
-  const sums = new Int32Array(model.categories.length)
-  return logitsOfSums(model, sums, sumFeatures(model, words, sums))
-}
-
 /** Per distinct word: the weight sums of its own features and, last, how many there are. */
 export type WordSums = Map<string, Int32Array>
 
@@ -161,14 +155,6 @@ export function scoreSumsInto(
     for (const g of gates) cap = Math.max(cap, out[g] as number)
     out[c] = Math.min(out[c] as number, cap)
   }
-}
-
-function logitsOfSums(model: HashedLinearModel, sums: Int32Array, count: number): Float64Array {
-  const norm = count === 0 ? 0 : 1 / Math.sqrt(count)
-  return Float64Array.from(
-    sums,
-    (sum, c) => (model.biases[c] as number) + (model.scales[c] as number) * sum * norm,
-  )
 }
 
 /**

@@ -12,7 +12,6 @@ export {
 export {
   decodeModel,
   encodeModel,
-  logitsOfWords,
   scoreWords,
   scoresOfSums,
   sumFeatures,

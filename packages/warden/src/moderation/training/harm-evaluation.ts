@@ -94,11 +94,3 @@ function categoryFigures(
     benignFalsePositiveRate: benignFlagged / benign,
   }
 }
-
-/**
- * A word list's verdicts: it names no category, so a flagged text counts as flagged in every
- * category (its recall per category is the share of that category's texts it flags at all).
- */
-export function wordListVerdict(item: LabeledText, flagged: boolean): Verdict {
-  return { item, flagged: new Set(flagged ? TEXT_HARM_CATEGORIES : []) }
-}

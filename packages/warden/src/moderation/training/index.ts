@@ -10,7 +10,7 @@ export {
 export { formatComparison, formatSetFigures, HELD_OUT_SETS, measureHeldOut } from './harm-report.js'
 export { benign, labelsOf, isBenign, isHarmful, splitOf, SPLITS } from './labeled-text.js'
 export type { HarmLabels, HarmSource, LabeledText, Split } from './labeled-text.js'
-export { measure, wordListVerdict } from './harm-evaluation.js'
+export { measure } from './harm-evaluation.js'
 export type { CategoryFigures, SetFigures, Verdict } from './harm-evaluation.js'
 export {
   HARM_TRAINING_OPTIONS,
