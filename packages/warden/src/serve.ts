@@ -43,6 +43,7 @@ export async function serve(services: Services): Promise<RunningServer> {
         database: services.store.dialect,
         usage_queued: usage.queued,
         usage_dropped: usage.dropped,
+        limits: services.limits?.stats() ?? { backend: 'off' },
         memory_mb: {
           rss: mb(memory.rss),
           heap_used: mb(memory.heapUsed),
