@@ -30,6 +30,7 @@ export async function serve(services: Services): Promise<RunningServer> {
     now: services.now,
     organizations: services.organizations,
     apiKeys: services.apiKeys,
+    limitOverrides: services.limitOverrides,
     adminUsers: services.adminUsers,
     auditLog: services.auditLog,
     policyVersions: services.policyVersions,

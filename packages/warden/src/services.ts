@@ -34,6 +34,8 @@ export interface ServiceOptions {
    * server). Commands that never call an upstream leave them unread.
    */
   readonly checkSecrets?: boolean
+  /** Build the limiter (the server); commands that serve no request leave it, and Redis, out. */
+  readonly limits?: boolean
 }
 
 /** The composition root: the one place that picks implementations and wires them together. */
@@ -154,23 +156,24 @@ export async function createServices(config: Config, options: ServiceOptions) {
       .map(([name]) => providers[name] as Provider),
     now,
   })
-  const limits = config.limits.enabled
-    ? await createLimits({
-        config: config.limits,
-        now,
-        // One line per change of state, never one per request.
-        onStateChange: (up, err) =>
-          up
-            ? logger.info('limits: Redis is reachable again; limits are shared again')
-            : logger.warn(
-                { err, mode: config.limits.redisFailure },
-                config.limits.redisFailure === 'open'
-                  ? 'limits: Redis is unreachable; counting in this process until it is back'
-                  : 'limits: Redis is unreachable; refusing requests (503) until it is back',
-              ),
-        onSettleError: (err) => logger.error({ err }, 'limits: a settlement failed'),
-      })
-    : null
+  const limits =
+    config.limits.enabled && (options.limits ?? true)
+      ? await createLimits({
+          config: config.limits,
+          now,
+          // One line per change of state, never one per request.
+          onStateChange: (up, err) =>
+            up
+              ? logger.info('limits: Redis is reachable again; limits are shared again')
+              : logger.warn(
+                  { err, mode: config.limits.redisFailure },
+                  config.limits.redisFailure === 'open'
+                    ? 'limits: Redis is unreachable; counting in this process until it is back'
+                    : 'limits: Redis is unreachable; refusing requests (503) until it is back',
+                ),
+          onSettleError: (err) => logger.error({ err }, 'limits: a settlement failed'),
+        })
+      : null
   const pipeline = createPipeline(
     endpointStages({
       audit: auditLog,

@@ -42,9 +42,11 @@ export interface LimitOverridesDto {
   readonly overrides: LimitOverrides | null
 }
 
-/** The levels as the admin API's paths name them. */
-export const LIMIT_LEVEL_PATHS: Readonly<Record<string, LimitLevel>> = {
+/** The levels as the admin API's paths name them: `/api/admin/limits/<path>/<id>`. */
+export const LIMIT_LEVEL_PATHS = {
   organizations: 'org',
   applications: 'app',
   keys: 'key',
-}
+} as const satisfies Readonly<Record<string, LimitLevel>>
+/** A level's name in an admin API path. */
+export type LimitLevelPath = keyof typeof LIMIT_LEVEL_PATHS
