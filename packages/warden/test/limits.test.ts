@@ -9,7 +9,7 @@ interface Json {
 
 const chat = (content = 'hi') => ({
   model: 'stub-model',
-  messages: [{ role: 'user', content }],
+  messages: [{ role: 'user' as const, content }],
   max_tokens: 20,
 })
 
