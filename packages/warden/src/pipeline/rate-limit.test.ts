@@ -7,7 +7,7 @@ import { createModelRegistry } from '../providers/index.js'
 import { createFakeProvider, fakeCompletion } from '../testing/fake-provider.js'
 import { endpointStages } from './endpoints.js'
 import { createExchange, type Exchange } from './exchange.js'
-import { createPipeline, type EndpointStages } from './pipeline.js'
+import { createPipeline } from './pipeline.js'
 import { rateLimit } from './rate-limit.js'
 import { chatMeter } from './token-meters.js'
 import type { Stage } from './stage.js'
@@ -145,7 +145,7 @@ describe('the limits stage in the chat pipeline', () => {
         embeddings: [],
         models: [],
         responses: [],
-      } as EndpointStages,
+      },
       (error) => {
         throw error
       },
