@@ -31,11 +31,15 @@ export async function createLimits(options: LimitsOptions): Promise<Limits> {
   let failoverStats: (() => FailoverStats) | null = null
   if (redisUrl !== '') {
     const { createRedisCounter } = await import('./counters/redis-counter.js')
+    // The client reports its connection as it changes, so a log line says at once when Redis
+    // went away and when it came back, not at the next request.
+    let connectionChanged = (_error: Error | null): void => undefined
     const primary = createRedisCounter({
       url: redisUrl,
       prefix: config.redisPrefix,
       timeoutMs: config.redisTimeoutMs,
       slotLeaseMs: config.slotLeaseMs,
+      onConnection: (error) => connectionChanged(error),
     })
     const failover = createFailoverCounter({
       primary,
@@ -45,6 +49,7 @@ export async function createLimits(options: LimitsOptions): Promise<Limits> {
     })
     backend = failover.backend
     failoverStats = failover.stats
+    connectionChanged = failover.connectionChanged
   }
   const limiter = createLimiter({
     backend,

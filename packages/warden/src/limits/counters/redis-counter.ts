@@ -33,7 +33,10 @@ export function createRedisCounter(options: RedisCounterOptions): CounterBackend
     // Reported through `onConnection` and the failing commands; ioredis needs a listener.
   })
   client.on('ready', () => options.onConnection?.(null))
-  client.on('close', () => options.onConnection?.(new Error('the connection to Redis closed')))
+  let closing = false
+  client.on('close', () => {
+    if (!closing) options.onConnection?.(new Error('the connection to Redis closed'))
+  })
   // Until the first connection is made, calls wait for it (at most the connect timeout);
   // after that, a lost connection fails calls at once and the failure mode decides.
   let firstConnection: Promise<void> | null = new Promise<void>((resolve) => {
@@ -101,6 +104,7 @@ export function createRedisCounter(options: RedisCounterOptions): CounterBackend
     },
 
     async close() {
+      closing = true
       try {
         await client.quit()
       } catch {
