@@ -33,15 +33,15 @@ export async function createLimits(options: LimitsOptions): Promise<Limits> {
     const { createRedisCounter } = await import('./counters/redis-counter.js')
     // The client reports its connection as it changes, so a log line says at once when Redis
     // went away and when it came back, not at the next request.
-    let connectionChanged = (_error: Error | null): void => undefined
+    let failover: ReturnType<typeof createFailoverCounter> | null = null
     const primary = createRedisCounter({
       url: redisUrl,
       prefix: config.redisPrefix,
       timeoutMs: config.redisTimeoutMs,
       slotLeaseMs: config.slotLeaseMs,
-      onConnection: (error) => connectionChanged(error),
+      onConnection: (error) => failover?.connectionChanged(error),
     })
-    const failover = createFailoverCounter({
+    failover = createFailoverCounter({
       primary,
       insurance: backend,
       mode: config.redisFailure,
@@ -49,7 +49,6 @@ export async function createLimits(options: LimitsOptions): Promise<Limits> {
     })
     backend = failover.backend
     failoverStats = failover.stats
-    connectionChanged = failover.connectionChanged
   }
   const limiter = createLimiter({
     backend,

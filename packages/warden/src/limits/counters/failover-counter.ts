@@ -103,7 +103,7 @@ export function createFailoverCounter(options: FailoverOptions) {
   return {
     backend,
     /** The store's client saw its connection go (with the error) or come back (null). */
-    connectionChanged(error: Error | null): void {
+    connectionChanged: (error: Error | null): void => {
       if (error === null) markUp()
       else markDown(error)
     },
