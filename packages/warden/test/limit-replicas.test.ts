@@ -70,11 +70,16 @@ async function startRedis(port: number): Promise<ChildProcess> {
     ],
     { stdio: 'ignore' },
   )
-  await waitFor(
-    () => redisAnswers(port),
-    (up) => up,
-    'redis-server to answer',
-  )
+  try {
+    await waitFor(
+      () => redisAnswers(port),
+      (up) => up,
+      'redis-server to answer',
+    )
+  } catch (error) {
+    child.kill('SIGKILL')
+    throw error
+  }
   return child
 }
 
@@ -108,7 +113,12 @@ async function startReplica(env: Record<string, string>): Promise<Replica> {
         r.status === 200 ? ((await r.json()) as { limits: { primary?: string } }) : null,
       () => null,
     )
-  await waitFor(health, (h) => h !== null, 'the replica to be ready')
+  try {
+    await waitFor(health, (h) => h !== null, 'the replica to be ready')
+  } catch (error) {
+    child.kill('SIGKILL')
+    throw new Error(`${String(error)}: ${output}`)
+  }
   return {
     child,
     url,

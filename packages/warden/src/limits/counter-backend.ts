@@ -47,8 +47,8 @@ export interface CounterBackend {
     at: number,
     lease: string,
   ): Promise<ReserveResult>
-  /** Refunds, charges and releases a reservation's slots. */
-  settle(input: SettleInput): Promise<void>
+  /** Refunds, charges and releases the slots of some reservations, in one call where it can. */
+  settle(inputs: readonly SettleInput[]): Promise<void>
   /** The current value of each counter, without changing any. */
   peek(counters: readonly Counter[], at: number): Promise<number[]>
   close(): Promise<void>

@@ -48,18 +48,31 @@ export function rateLimitHeaders(
   at: number,
 ): Record<string, string> {
   const headers: Record<string, string> = {}
-  const family = (indexes: readonly number[], name: 'requests' | 'tokens') => {
+  const family = (indexes: readonly number[], names: (typeof HEADERS)[keyof typeof HEADERS]) => {
     const i = tightest(plan.counters, indexes, used)
     if (i < 0) return
     const counter = plan.counters[i] as PlannedCounter
-    headers[`x-ratelimit-limit-${name}`] = String(counter.limit)
-    headers[`x-ratelimit-remaining-${name}`] = String(Math.max(0, counter.limit - used(i)))
-    headers[`x-ratelimit-reset-${name}`] = formatDuration(resetMs(counter, at))
+    headers[names.limit] = String(counter.limit)
+    headers[names.remaining] = String(Math.max(0, counter.limit - used(i)))
+    headers[names.reset] = formatDuration(resetMs(counter, at))
   }
-  family(plan.requests, 'requests')
-  family(plan.tokens, 'tokens')
+  family(plan.requests, HEADERS.requests)
+  family(plan.tokens, HEADERS.tokens)
   return headers
 }
+
+const HEADERS = {
+  requests: {
+    limit: 'x-ratelimit-limit-requests',
+    remaining: 'x-ratelimit-remaining-requests',
+    reset: 'x-ratelimit-reset-requests',
+  },
+  tokens: {
+    limit: 'x-ratelimit-limit-tokens',
+    remaining: 'x-ratelimit-remaining-tokens',
+    reset: 'x-ratelimit-reset-tokens',
+  },
+} as const
 
 const NOUN = { key: 'API key', app: 'application', org: 'organization' } as const
 

@@ -1,6 +1,6 @@
 import type { LimitLevel, LimitName, Principal } from '../domain/index.js'
 import type { PolicyTier } from '../policy/index.js'
-import { windowStart, type CounterBackend } from './counter-backend.js'
+import { windowStart, type CounterBackend, type SettleInput } from './counter-backend.js'
 import { rateLimitHeaders, refusal } from './limit-answers.js'
 import { createPlanCache, planLimits, type LimitPlan } from './limit-plan.js'
 
@@ -62,6 +62,16 @@ export function createLimiter(deps: LimiterDeps) {
   const { backend, now } = deps
   const planFor = createPlanCache()
 
+  // Settlements wait for the end of the turn of the event loop and go out together: after the
+  // answer is written, and in one call to the backend (one Redis round trip) however many
+  // requests ended in that turn.
+  let pending: SettleInput[] = []
+  const flush = (): void => {
+    const batch = pending
+    pending = []
+    backend.settle(batch).catch(deps.onSettleError)
+  }
+
   function settler(plan: LimitPlan, tokens: number, reservedAt: number, lease: string) {
     let settled = false
     return (usedTokens: number): void => {
@@ -69,9 +79,8 @@ export function createLimiter(deps: LimiterDeps) {
       settled = true
       const delta = Math.max(0, Math.round(usedTokens)) - tokens
       const deltas = plan.counters.map((c) => (c.kind === 'tokens' ? delta : 0))
-      backend
-        .settle({ counters: plan.counters, deltas, reservedAt, at: now(), lease })
-        .catch(deps.onSettleError)
+      if (pending.length === 0) setImmediate(flush)
+      pending.push({ counters: plan.counters, deltas, reservedAt, at: now(), lease })
     }
   }
 
@@ -124,7 +133,13 @@ export function createLimiter(deps: LimiterDeps) {
       })
     },
 
-    close: () => backend.close(),
+    /** Settles what is still pending, then closes the backend. */
+    async close(): Promise<void> {
+      const batch = pending
+      pending = []
+      await backend.settle(batch)
+      await backend.close()
+    },
   }
 }
 

@@ -78,13 +78,9 @@ describe('the shared store with a failure mode', () => {
     expect(await s.insurance.peek([slots], 1_000)).toEqual([2])
     s.setDown(false)
     // The settlement goes where the reservation went, even once the store is back.
-    await s.backend.settle({
-      counters: [counter, slots],
-      deltas: [0, 0],
-      reservedAt: 1_000,
-      at: 1_000,
-      lease: 'a',
-    })
+    await s.backend.settle([
+      { counters: [counter, slots], deltas: [0, 0], reservedAt: 1_000, at: 1_000, lease: 'a' },
+    ])
     expect(await s.insurance.peek([slots], 1_000)).toEqual([1])
     expect(s.changes).toEqual([false])
     expect((await reserve(s.backend, 'd')).ok).toBe(true)

@@ -1,5 +1,5 @@
 import { WardenError } from '../../domain/index.js'
-import type { CounterBackend } from '../counter-backend.js'
+import type { CounterBackend, SettleInput } from '../counter-backend.js'
 
 /** What happens to requests while the shared store is unreachable. */
 export const FAILURE_MODES = ['closed', 'open'] as const
@@ -74,10 +74,15 @@ export function createFailoverCounter(options: FailoverOptions) {
       }
     },
 
-    async settle(input) {
-      if (insured.delete(input.lease)) return insurance.settle(input)
+    async settle(inputs) {
+      // Each settlement goes where its reservation went.
+      const mine: SettleInput[] = []
+      const theirs: SettleInput[] = []
+      for (const input of inputs) (insured.delete(input.lease) ? theirs : mine).push(input)
+      if (theirs.length > 0) await insurance.settle(theirs)
+      if (mine.length === 0) return
       try {
-        await primary.settle(input)
+        await primary.settle(mine)
         markUp()
       } catch (error) {
         // The slot's lease runs out in Redis; the tokens' refund is lost with the outage.

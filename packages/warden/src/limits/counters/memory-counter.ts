@@ -70,24 +70,8 @@ export function createMemoryCounter(options: { readonly sweepEveryMs?: number } 
       return Promise.resolve({ ok, before })
     },
 
-    settle(input: SettleInput) {
-      const { counters, deltas, reservedAt, at } = input
-      for (let i = 0; i < counters.length; i += 1) {
-        const counter = counters[i] as Counter
-        const delta = deltas[i] as number
-        if (counter.windowMs === 0) {
-          const cell = cells.get(counter.key)
-          if (cell !== undefined) cell.value = Math.max(0, cell.value - 1)
-        } else if (delta > 0) {
-          cellAt(counter, at).value += delta
-        } else if (delta < 0) {
-          // A refund goes back to the window the reservation took it from, if that is still open.
-          const cell = cells.get(counter.key)
-          if (cell !== undefined && cell.window === windowStart(counter, reservedAt)) {
-            cell.value = Math.max(0, cell.value + delta)
-          }
-        }
-      }
+    settle(inputs) {
+      for (const input of inputs) settleOne(input)
       return Promise.resolve()
     },
 
@@ -96,6 +80,26 @@ export function createMemoryCounter(options: { readonly sweepEveryMs?: number } 
     },
 
     close: () => Promise.resolve(),
+  }
+
+  function settleOne(input: SettleInput): void {
+    const { counters, deltas, reservedAt, at } = input
+    for (let i = 0; i < counters.length; i += 1) {
+      const counter = counters[i] as Counter
+      const delta = deltas[i] as number
+      if (counter.windowMs === 0) {
+        const cell = cells.get(counter.key)
+        if (cell !== undefined) cell.value = Math.max(0, cell.value - 1)
+      } else if (delta > 0) {
+        cellAt(counter, at).value += delta
+      } else if (delta < 0) {
+        // A refund goes back to the window the reservation took it from, if that is still open.
+        const cell = cells.get(counter.key)
+        if (cell !== undefined && cell.window === windowStart(counter, reservedAt)) {
+          cell.value = Math.max(0, cell.value + delta)
+        }
+      }
+    }
   }
   return backend
 }

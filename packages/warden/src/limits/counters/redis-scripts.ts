@@ -50,23 +50,22 @@ return result
 `)
 
 /**
- * Settles a reservation. KEYS: counters. ARGV: the lease, then per key an operation and its
- * amount and time to live (ms): 'r' refunds into a window that still exists (never below zero), 'c'
- * charges a window, 's' frees the lease's slot.
+ * Settles reservations, several in one call. KEYS: counters. ARGV: per key an operation and
+ * two values: 'r' refunds an amount into a window that still exists (never below zero), 'c'
+ * charges an amount to a window with a time to live (ms), 's' frees the slot of a lease.
  */
 export const SETTLE = script(`
-local lease = ARGV[1]
 for i = 1, #KEYS do
-  local op = ARGV[3 * i - 1]
+  local op = ARGV[3 * i - 2]
   if op == 's' then
-    redis.call('ZREM', KEYS[i], lease)
+    redis.call('ZREM', KEYS[i], ARGV[3 * i])
   elseif op == 'c' then
-    redis.call('INCRBY', KEYS[i], ARGV[3 * i])
-    redis.call('PEXPIRE', KEYS[i], ARGV[3 * i + 1])
+    redis.call('INCRBY', KEYS[i], ARGV[3 * i - 1])
+    redis.call('PEXPIRE', KEYS[i], ARGV[3 * i])
   else
     local value = tonumber(redis.call('GET', KEYS[i]))
     if value then
-      redis.call('SET', KEYS[i], math.max(0, value - tonumber(ARGV[3 * i])), 'KEEPTTL')
+      redis.call('SET', KEYS[i], math.max(0, value - tonumber(ARGV[3 * i - 1])), 'KEEPTTL')
     end
   end
 end
