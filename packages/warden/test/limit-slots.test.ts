@@ -127,7 +127,8 @@ describe.each(backends)('concurrency slots on $name', (backend) => {
     // Batches were larger than the slots: some of every kind were refused, which frees nothing.
     expect(statuses.get(429)).toBeGreaterThan(0)
     expect(statuses.get(200)).toBeGreaterThan(0)
-    expect(await slotsInUse()).toBe(0)
+    // Settlements go out within a moment of the answers (see `settleDelayMs`).
+    await expect.poll(slotsInUse).toBe(0)
 
     // All the slots can be held at once again.
     h.stub.setDefault({ kind: 'reply', content: 'slow', delayMs: 100 })

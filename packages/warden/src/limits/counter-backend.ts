@@ -38,6 +38,11 @@ export interface SettleInput {
 export interface CounterBackend {
   readonly name: 'memory' | 'redis'
   /**
+   * How long settlements may wait to go out together, ms: 0 for the end of the event loop's
+   * turn. A reservation sends the waiting ones first, in the same write.
+   */
+  readonly settleDelayMs: number
+  /**
    * Takes `amounts[i]` from every `counters[i]` if every one fits under its limit, else nothing.
    * Slot counters take one slot held under `lease` (released by `settle`).
    */

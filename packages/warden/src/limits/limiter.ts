@@ -62,14 +62,21 @@ export function createLimiter(deps: LimiterDeps) {
   const { backend, now } = deps
   const planFor = createPlanCache()
 
-  // Settlements wait for the end of the turn of the event loop and go out together: after the
-  // answer is written, and in one call to the backend (one Redis round trip) however many
-  // requests ended in that turn.
+  // Settlements wait and go out together: after the answer is written, in one call to the
+  // backend (one Redis round trip) for every request that ended meanwhile, and ahead of the
+  // next reservation, in its write (so a freed slot is free for it).
   let pending: SettleInput[] = []
+  let timer: ReturnType<typeof setTimeout> | null = null
   const flush = (): void => {
+    if (timer !== null) clearTimeout(timer)
+    timer = null
     const batch = pending
     pending = []
     backend.settle(batch).catch(deps.onSettleError)
+  }
+  const schedule = (): void => {
+    if (backend.settleDelayMs === 0) setImmediate(flush)
+    else timer = setTimeout(flush, backend.settleDelayMs)
   }
 
   function settler(plan: LimitPlan, tokens: number, reservedAt: number, lease: string) {
@@ -79,7 +86,7 @@ export function createLimiter(deps: LimiterDeps) {
       settled = true
       const delta = Math.max(0, Math.round(usedTokens)) - tokens
       const deltas = plan.counters.map((c) => (c.kind === 'tokens' ? delta : 0))
-      if (pending.length === 0) setImmediate(flush)
+      if (pending.length === 0) schedule()
       pending.push({ counters: plan.counters, deltas, reservedAt, at: now(), lease })
     }
   }
@@ -96,6 +103,7 @@ export function createLimiter(deps: LimiterDeps) {
       const tokens = input.promptTokens + allowance
       const amounts = counters.map((c) => (c.kind === 'tokens' ? tokens : 1))
       const at = now()
+      if (pending.length > 0 && backend.settleDelayMs > 0) flush()
       const result = await backend.reserve(counters, amounts, at, input.lease)
       if (!result.ok) throw refusal(plan, amounts, result.before, at)
       const before = result.before
@@ -135,6 +143,7 @@ export function createLimiter(deps: LimiterDeps) {
 
     /** Settles what is still pending, then closes the backend. */
     async close(): Promise<void> {
+      if (timer !== null) clearTimeout(timer)
       const batch = pending
       pending = []
       await backend.settle(batch)

@@ -15,6 +15,7 @@ function flakyStore() {
     down ? Promise.reject(new Error('connect ECONNREFUSED')) : run()
   const store: CounterBackend = {
     name: 'redis',
+    settleDelayMs: 0,
     reserve: (...args) => guard(() => inner.reserve(...args)),
     settle: (input) => guard(() => inner.settle(input)),
     peek: (...args) => guard(() => inner.peek(...args)),

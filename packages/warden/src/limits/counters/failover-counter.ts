@@ -53,6 +53,7 @@ export function createFailoverCounter(options: FailoverOptions) {
 
   const backend: CounterBackend = {
     name: primary.name,
+    settleDelayMs: primary.settleDelayMs,
     async reserve(counters, amounts, at, lease) {
       try {
         const result = await primary.reserve(counters, amounts, at, lease)
@@ -79,15 +80,17 @@ export function createFailoverCounter(options: FailoverOptions) {
       const mine: SettleInput[] = []
       const theirs: SettleInput[] = []
       for (const input of inputs) (insured.delete(input.lease) ? theirs : mine).push(input)
+      // The shared store's call goes first, so it keeps its place ahead of the next reservation.
+      const shared =
+        mine.length === 0
+          ? Promise.resolve()
+          : primary.settle(mine).then(
+              () => markUp(),
+              // The slot's lease runs out in Redis; the tokens' refund is lost with the outage.
+              (error: unknown) => markDown(error),
+            )
       if (theirs.length > 0) await insurance.settle(theirs)
-      if (mine.length === 0) return
-      try {
-        await primary.settle(mine)
-        markUp()
-      } catch (error) {
-        // The slot's lease runs out in Redis; the tokens' refund is lost with the outage.
-        markDown(error)
-      }
+      await shared
     },
 
     async peek(counters, at) {

@@ -52,6 +52,7 @@ export function createMemoryCounter(options: { readonly sweepEveryMs?: number } 
 
   const backend: CounterBackend = {
     name: 'memory',
+    settleDelayMs: 0,
     reserve(counters, amounts, at) {
       sweep(at)
       const before = new Array<number>(counters.length)

@@ -70,6 +70,10 @@ export function createRedisCounter(options: RedisCounterOptions): CounterBackend
 
   return {
     name: 'redis',
+    // A settlement waits for the next reservation (or this long), so that one write to Redis
+    // carries both: at one connection, a system call per request instead of two. A freed slot
+    // shows on other replicas this much later.
+    settleDelayMs: 20,
     async reserve(counters, amounts, at, lease) {
       const keys = new Array<string>(counters.length)
       const args: Array<string | number> = [at, lease, at + options.slotLeaseMs]
