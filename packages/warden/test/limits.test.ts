@@ -148,6 +148,24 @@ describe('limits over HTTP', () => {
     expect(actions).toEqual(['limits.set', 'limits.clear'])
   })
 
+  it("reads a key's consumption and what is left by its id, for a usage view", async () => {
+    const { key, principal } = await newKey()
+    expect((await call('POST', '/v1/chat/completions', chat(), key)).status).toBe(200)
+    expect((await call('POST', '/v1/chat/completions', chat(), key)).status).toBe(200)
+    const subject = await h.services.limitOverrides.subjectOfKey(principal.keyId)
+    if (subject === undefined) throw new Error('no such key')
+    const limiter = h.services.limits?.limiter
+    const tier = h.services.policyVersions.snapshot().tier(subject.tier)
+    const rows = (await limiter?.usage(subject, tier, null)) ?? []
+    expect(rows.find((r) => r.level === 'app' && r.name === 'requests_per_minute')).toMatchObject({
+      scope: principal.appId,
+      limit: 20,
+      used: 2,
+      remaining: 18,
+    })
+    expect(await h.services.limitOverrides.subjectOfKey('key_missing')).toBeUndefined()
+  })
+
   it("has the openai client's own retry wait out Retry-After and get through", async () => {
     const { key, principal } = await newKey()
     await h.services.limitOverrides.set(

@@ -82,6 +82,41 @@ export function createLimitOverrides(deps: LimitOverrideDeps) {
   }
 
   return {
+    /**
+     * A key's ids, its application's tier and every level's overrides, by key id: what the
+     * limiter's usage view (`limiter.usage`) needs without the key's secret. Undefined if none.
+     */
+    async subjectOfKey(keyId: string) {
+      const row = await db
+        .selectFrom('api_key')
+        .innerJoin('application', 'application.id', 'api_key.app_id')
+        .innerJoin('organization', 'organization.id', 'api_key.org_id')
+        .select([
+          'api_key.id',
+          'api_key.app_id',
+          'api_key.org_id',
+          'application.tier',
+          'api_key.limits as key_limits',
+          'application.limits as app_limits',
+          'organization.limits as org_limits',
+        ])
+        .where('api_key.id', '=', keyId)
+        .executeTakeFirst()
+      return (
+        row && {
+          keyId: row.id,
+          appId: row.app_id,
+          orgId: row.org_id,
+          tier: row.tier,
+          limits: {
+            key: parseStoredLimits(row.key_limits),
+            app: parseStoredLimits(row.app_limits),
+            org: parseStoredLimits(row.org_limits),
+          },
+        }
+      )
+    },
+
     /** The overrides of one key, application or organization; null when none are set. */
     async get(level: LimitLevel, id: string): Promise<LimitOverrides | null> {
       return parseStoredLimits(await read(level, id))

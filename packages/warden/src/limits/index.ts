@@ -1,7 +1,7 @@
 export { createLimiter } from './limiter.js'
 export type { Limiter, LimiterDeps, Lease, LimitUsage, ReserveInput } from './limiter.js'
 export { planLimits, closestPattern } from './limit-plan.js'
-export type { LimitPlan, PlannedCounter, CounterKind } from './limit-plan.js'
+export type { LimitPlan, LimitSubject, PlannedCounter, CounterKind } from './limit-plan.js'
 export { formatDuration, rateLimitHeaders, refusal } from './limit-answers.js'
 export type { Counter, CounterBackend, ReserveResult, SettleInput } from './counter-backend.js'
 export { createMemoryCounter } from './counters/memory-counter.js'

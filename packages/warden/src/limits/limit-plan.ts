@@ -8,6 +8,9 @@ import type {
 import { modelMatches, type PolicyTier } from '../policy/index.js'
 import type { Counter } from './counter-backend.js'
 
+/** Whose limits a plan counts: a key with its application and organization, and their overrides. */
+export type LimitSubject = Pick<Principal, 'keyId' | 'appId' | 'orgId' | 'limits'>
+
 /** What a counter counts, which decides the amount a request takes from it. */
 export type CounterKind = 'requests' | 'tokens' | 'slots'
 
@@ -99,7 +102,7 @@ function applicationLimits(
  * `model` null plans only the every-model counters (the usage view of a whole key).
  */
 export function planLimits(
-  principal: Principal,
+  principal: LimitSubject,
   tier: PolicyTier,
   model: string | null,
 ): LimitPlan {

@@ -2,7 +2,7 @@ import type { LimitLevel, LimitName, Principal } from '../domain/index.js'
 import type { PolicyTier } from '../policy/index.js'
 import { windowStart, type CounterBackend, type SettleInput } from './counter-backend.js'
 import { rateLimitHeaders, refusal } from './limit-answers.js'
-import { createPlanCache, planLimits, type LimitPlan } from './limit-plan.js'
+import { createPlanCache, planLimits, type LimitPlan, type LimitSubject } from './limit-plan.js'
 
 /** One request's claim on its limits, before the upstream is called. */
 export interface ReserveInput {
@@ -119,7 +119,7 @@ export function createLimiter(deps: LimiterDeps) {
      * anything: every-model limits, and a model's own when `model` is given.
      */
     async usage(
-      principal: Principal,
+      principal: LimitSubject,
       tier: PolicyTier,
       model: string | null,
     ): Promise<LimitUsage[]> {
