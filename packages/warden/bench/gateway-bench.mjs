@@ -3,7 +3,7 @@
 // 50 connections non-streaming (autocannon) and streaming (closed-loop client, TTFB), then at
 // one connection where latency is not queueing. It prints a table and the goals, and writes
 // every figure to a JSON file. Run with --help for the flags.
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -213,6 +213,10 @@ async function main() {
         upstreamUrl: stub.url,
         tempDir: baseDir,
         packageDir: path.resolve(flags.baseline, 'packages/warden'),
+        // A build from before limits has no `warden limits`; one with them gets the same room.
+        roomyLimits: existsSync(
+          path.resolve(flags.baseline, 'packages/warden/dist/cli/commands/limits.js'),
+        ),
       })
       log(`  baseline:      ${baseline.url} (${flags.baseline}, pid ${baseline.pid})`)
       targets.push({
