@@ -3,7 +3,7 @@
 // 50 connections non-streaming (autocannon) and streaming (closed-loop client, TTFB), then at
 // one connection where latency is not queueing. It prints a table and the goals, and writes
 // every figure to a JSON file. Run with --help for the flags.
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -20,6 +20,7 @@ import { summarizeCpuProfile } from './cpu-profile.mjs'
 import { memoryOf, preflight, problemsOf, responsesBody, runScenario } from './measure.mjs'
 import { CLK_TCK } from './process-stats.mjs'
 import { evaluateGoals, formatProfile, formatReport, ratiosOf } from './report.mjs'
+import { benchLimiter, evaluateLimits, formatLimits, redisAnswers } from './limiter-bench.mjs'
 import { startWarden } from './start-warden.mjs'
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url))
@@ -47,6 +48,9 @@ const USAGE = `Usage: npm run bench -- [flags]
                       a gateway/baseline ratio, to tell a change from the machine's drift
   --cpu-prof          start Warden under node --cpu-prof and print where its CPU goes
                       (the profiler's overhead inflates the CPU figures of that run)
+  --redis-url URL     Redis for the limits' figures (default redis://127.0.0.1:6379 when
+                      it answers): the limiter alone, and a Warden on it at one connection
+  --no-limits         leave out the limits' figures (Warden itself still runs with limits on)
 `
 
 const { values: flags } = parseArgs({
@@ -64,6 +68,8 @@ const { values: flags } = parseArgs({
     quick: { type: 'boolean', default: false },
     'cpu-prof': { type: 'boolean', default: false },
     baseline: { type: 'string' },
+    'redis-url': { type: 'string' },
+    'no-limits': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
   strict: true,
@@ -124,6 +130,36 @@ async function takeProfile(dir) {
   return { file, profile: JSON.parse(text) }
 }
 
+/** The Redis the limits' figures use, or null when none answers. */
+async function redisUrlToUse() {
+  const url = flags['redis-url'] ?? 'redis://127.0.0.1:6379'
+  if (await redisAnswers(url)) return url
+  log(`  no Redis answers at ${url}: the limits' Redis figures are left out`)
+  return null
+}
+
+/** Warden with limits off, and (when Redis answers) Warden counting in Redis. */
+async function startLimitTargets(upstreamUrl) {
+  const started = []
+  const start = async (name, env) => {
+    const dir = path.join(tempDir, name)
+    await mkdir(dir)
+    const warden = await startWarden({ upstreamUrl, tempDir: dir, env })
+    log(`  ${name.padEnd(14)} ${warden.url} (pid ${warden.pid})`)
+    started.push({
+      name,
+      url: warden.url,
+      pid: warden.pid,
+      headers: { authorization: `Bearer ${warden.apiKey}` },
+    })
+  }
+  await start('limits-off', { WARDEN_LIMITS_ENABLED: 'false' })
+  const redisUrl = await redisUrlToUse()
+  // Its keys are named after ids the fresh database made: no clash with other users of Redis.
+  if (redisUrl) await start('redis', { WARDEN_REDIS_URL: redisUrl })
+  return started
+}
+
 async function main() {
   const nodeScript = (file) => [...EXIT_WITH_PARENT, path.join(benchDir, file)]
   try {
@@ -177,6 +213,10 @@ async function main() {
         upstreamUrl: stub.url,
         tempDir: baseDir,
         packageDir: path.resolve(flags.baseline, 'packages/warden'),
+        // A build from before limits has no `warden limits`; one with them gets the same room.
+        roomyLimits: existsSync(
+          path.resolve(flags.baseline, 'packages/warden/dist/cli/commands/limits.js'),
+        ),
       })
       log(`  baseline:      ${baseline.url} (${flags.baseline}, pid ${baseline.pid})`)
       targets.push({
@@ -187,7 +227,11 @@ async function main() {
       })
     }
     targets.push({ name: 'gateway', url: gateway.url, pid: gateway.pid, headers })
-    for (const target of targets) {
+    // The limits' comparisons: the same build with limits off, and on Redis. They run in the
+    // non-streaming and one-connection scenarios only.
+    const limitTargets =
+      flags['no-limits'] || flags['gateway-url'] ? [] : await startLimitTargets(stub.url)
+    for (const target of [...targets, ...limitTargets]) {
       await preflight(target, { model: flags.model, stream: false })
       await preflight(target, { model: flags.model, stream: true })
     }
@@ -232,7 +276,7 @@ async function main() {
     runs.nonStream = await runScenario(
       'non-streaming',
       { connections, stream: false, tool: 'autocannon' },
-      targets,
+      [...targets, ...limitTargets],
       plan,
     )
     runs.stream = await runScenario(
@@ -264,7 +308,7 @@ async function main() {
     runs.oneConnection = await runScenario(
       'one connection',
       { connections: 1, stream: false, tool: 'closed-loop' },
-      targets,
+      [...targets, ...limitTargets],
       plan,
     )
     runs.oneConnection.added = {}
@@ -299,6 +343,15 @@ async function main() {
       }),
       problems: problemsOf(runs),
     }
+    if (limitTargets.length > 0) {
+      const micro = await benchLimiter({ packageDir, redisUrl: await redisUrlToUse(), log })
+      results.limits = evaluateLimits({
+        nonStream: runs.nonStream,
+        oneConnection: runs.oneConnection,
+        micro,
+      })
+      results.goals.push(...results.limits.goals)
+    }
 
     if (gateway.child && flags['cpu-prof']) {
       await stopChild(gateway.child, 10_000)
@@ -318,6 +371,7 @@ async function main() {
     await mkdir(path.dirname(outFile), { recursive: true })
     await writeFile(outFile, `${JSON.stringify(results, null, 2)}\n`)
     process.stdout.write(`\n${formatReport(results)}\n`)
+    if (results.limits) process.stdout.write(`\n${formatLimits(results.limits)}\n`)
     if (results.cpuProfile) process.stdout.write(`\n${formatProfile(results.cpuProfile, runs)}\n`)
     else if (flags['cpu-prof']) process.stdout.write('\n--cpu-prof: no profile was written\n')
     process.stdout.write(

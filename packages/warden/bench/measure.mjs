@@ -224,7 +224,7 @@ export async function runScenario(name, options, targets, plan) {
       Object.fromEntries(targets.map((t) => [t.name, pick(byTarget.get(t.name)[i])])),
     )
     const ratio = (x, y) => (x === null || y === null || y === 0 ? null : x / y)
-    for (const base of ['floor', 'baseline']) {
+    for (const base of ['floor', 'baseline', 'limits-off']) {
       if (!byTarget.has(base) || !byTarget.has('gateway')) continue
       const perRound = out.rounds.map((r) => ({
         rps: ratio(r.gateway.requestsPerSecond, r[base].requestsPerSecond),

@@ -30,6 +30,7 @@ export async function serve(services: Services): Promise<RunningServer> {
     now: services.now,
     organizations: services.organizations,
     apiKeys: services.apiKeys,
+    limitOverrides: services.limitOverrides,
     adminUsers: services.adminUsers,
     auditLog: services.auditLog,
     policyVersions: services.policyVersions,
@@ -43,6 +44,7 @@ export async function serve(services: Services): Promise<RunningServer> {
         database: services.store.dialect,
         usage_queued: usage.queued,
         usage_dropped: usage.dropped,
+        limits: services.limits?.stats() ?? { backend: 'off' },
         memory_mb: {
           rss: mb(memory.rss),
           heap_used: mb(memory.heapUsed),

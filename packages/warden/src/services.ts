@@ -3,6 +3,7 @@ import { createRequestLineWriter } from './logger.js'
 import {
   createAdminUsers,
   createApiKeys,
+  createLimitOverrides,
   createOrganizations,
   createUseCaseApplications,
   createWebhooks,
@@ -17,6 +18,7 @@ import {
   loadSigningKey,
   readCheckpointIndex,
 } from './monitoring/index.js'
+import { createLimits } from './limits/index.js'
 import { createPipeline, endpointStages } from './pipeline/index.js'
 import { createPolicyVersions, loadPolicyFile } from './policy/index.js'
 import { createModelRegistry, createProvider, type Provider } from './providers/index.js'
@@ -32,6 +34,8 @@ export interface ServiceOptions {
    * server). Commands that never call an upstream leave them unread.
    */
   readonly checkSecrets?: boolean
+  /** Build the limiter (the server); commands that serve no request leave it, and Redis, out. */
+  readonly limits?: boolean
 }
 
 /** The composition root: the one place that picks implementations and wires them together. */
@@ -82,6 +86,7 @@ export async function createServices(config: Config, options: ServiceOptions) {
     changes: store.changes,
   })
   const apiKeys = createApiKeys({ db, audit: auditLog, now, changes: store.changes })
+  const limitOverrides = createLimitOverrides({ db, audit: auditLog, changes: store.changes })
   /** Says so when the configured policy file is not what is published: publishing is explicit. */
   async function warnPolicyFileDiffers(file: string): Promise<void> {
     try {
@@ -151,6 +156,24 @@ export async function createServices(config: Config, options: ServiceOptions) {
       .map(([name]) => providers[name] as Provider),
     now,
   })
+  const limits =
+    config.limits.enabled && (options.limits ?? true)
+      ? await createLimits({
+          config: config.limits,
+          now,
+          // One line per change of state, never one per request.
+          onStateChange: (up, err) =>
+            up
+              ? logger.info('limits: Redis is reachable again; limits are shared again')
+              : logger.warn(
+                  { err, mode: config.limits.redisFailure },
+                  config.limits.redisFailure === 'open'
+                    ? 'limits: Redis is unreachable; counting in this process until it is back'
+                    : 'limits: Redis is unreachable; refusing requests (503) until it is back',
+                ),
+          onSettleError: (err) => logger.error({ err }, 'limits: a settlement failed'),
+        })
+      : null
   const pipeline = createPipeline(
     endpointStages({
       audit: auditLog,
@@ -162,6 +185,7 @@ export async function createServices(config: Config, options: ServiceOptions) {
       policy: () => policyVersions.snapshot(),
       now,
       publicUrl: config.server.publicUrl ?? '',
+      limiter: limits?.limiter ?? null,
     }),
     (err) => logger.error({ err }, 'an end-of-request handler failed'),
   )
@@ -176,6 +200,8 @@ export async function createServices(config: Config, options: ServiceOptions) {
     usage,
     organizations,
     apiKeys,
+    limitOverrides,
+    limits,
     adminUsers,
     policyVersions,
     useCaseApplications,
@@ -190,6 +216,7 @@ export async function createServices(config: Config, options: ServiceOptions) {
       await auditLog.close()
       await auditCheckpoints.close()
       await Promise.all(Object.values(providers).map((p) => p.close()))
+      await limits?.close()
       await store.close()
     },
   }

@@ -8,6 +8,7 @@ import {
 } from '../domain/index.js'
 import type { ChangeFeed, Database } from '../store/index.js'
 import { createId, createSecret, hashSecret } from './ids.js'
+import { parseStoredLimits } from './limit-overrides.js'
 
 export const KEY_PREFIX = 'wdn_'
 /** Random bytes in a key: 32 bytes, 256 bits. */
@@ -50,7 +51,8 @@ export interface ApiKeyDeps {
   readonly changes: ChangeFeed
 }
 
-type KeyRow = Database['api_key']
+// Limits are read and written only through `limit-overrides.ts`.
+type KeyRow = Omit<Database['api_key'], 'limits'>
 
 /** A key as the request path needs it, cached by hash. */
 interface CachedKey {
@@ -183,6 +185,7 @@ export function createApiKeys(deps: ApiKeyDeps) {
         const row = await db
           .selectFrom('api_key')
           .innerJoin('application', 'application.id', 'api_key.app_id')
+          .innerJoin('organization', 'organization.id', 'api_key.org_id')
           .select((eb) => [
             'api_key.id',
             'api_key.app_id',
@@ -193,6 +196,9 @@ export function createApiKeys(deps: ApiKeyDeps) {
             'api_key.revoked_at',
             'application.tier',
             'application.status',
+            'api_key.limits as key_limits',
+            'application.limits as app_limits',
+            'organization.limits as org_limits',
             eb
               .selectFrom('policy_acceptance')
               .select((sub) => sub.fn.max('policy_acceptance.version').as('version'))
@@ -217,6 +223,11 @@ export function createApiKeys(deps: ApiKeyDeps) {
             appStatus: toApplicationStatus(row.status),
             acceptedPolicyVersion:
               row.accepted_version === null ? null : Number(row.accepted_version),
+            limits: {
+              key: parseStoredLimits(row.key_limits),
+              app: parseStoredLimits(row.app_limits),
+              org: parseStoredLimits(row.org_limits),
+            },
           },
         }
         if (cache.size >= MAX_CACHED_KEYS) cache.clear()

@@ -25,3 +25,5 @@ export type {
 export { createWebhooks, MAX_ATTEMPTS } from './webhooks.js'
 export type { Webhooks, WebhookEndpoint } from './webhooks.js'
 export { prescreenForm } from './prescreen-form.js'
+export { createLimitOverrides, parseStoredLimits } from './limit-overrides.js'
+export type { LimitOverrideStore } from './limit-overrides.js'

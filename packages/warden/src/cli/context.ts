@@ -58,7 +58,12 @@ export function loadCliConfig(globals: GlobalOptions): Config {
 /** Builds the services; a database that cannot be opened is one line saying what to do. */
 export async function openServices(
   config: Config,
-  options: { readonly logger: Logger; readonly migrate?: boolean; readonly checkSecrets?: boolean },
+  options: {
+    readonly logger: Logger
+    readonly migrate?: boolean
+    readonly checkSecrets?: boolean
+    readonly limits?: boolean
+  },
 ): Promise<Services> {
   try {
     return await createServices(config, options)
@@ -84,7 +89,11 @@ export async function withServices<T>(
     process.stderr.write(`warden: no database at ${file}; creating a new one\n`)
   }
   const logger = createLogger({ level: 'warn' }, process.stderr)
-  const services = await openServices(config, { logger, migrate: options.migrate ?? true })
+  const services = await openServices(config, {
+    logger,
+    migrate: options.migrate ?? true,
+    limits: false,
+  })
   try {
     return await run(services)
   } finally {

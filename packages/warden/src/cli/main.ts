@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander'
 import { isWardenError } from '../domain/index.js'
 import { registerAdminCommands } from './commands/admin.js'
 import { registerKeyCommands } from './commands/key.js'
+import { registerLimitCommands } from './commands/limits.js'
 import { registerOrgCommands } from './commands/org.js'
 import { registerPolicyCommands } from './commands/policy.js'
 import { registerUserCommands } from './commands/user.js'
@@ -47,6 +48,7 @@ export function createProgram(onServing: () => void = () => undefined): Command 
   registerAdminCommands(program, cli)
   registerOrgCommands(program, cli)
   registerKeyCommands(program, cli)
+  registerLimitCommands(program, cli)
   registerPolicyCommands(program, cli)
   registerUserCommands(program, cli)
   return program

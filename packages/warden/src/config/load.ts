@@ -35,6 +35,9 @@ export const ENV_KEYS: Readonly<Record<string, readonly string[]>> = {
   WARDEN_LOG_LEVEL: ['log', 'level'],
   WARDEN_PUBLIC_URL: ['server', 'publicUrl'],
   WARDEN_POLICY_FILE: ['policy', 'file'],
+  WARDEN_LIMITS_ENABLED: ['limits', 'enabled'],
+  WARDEN_REDIS_URL: ['limits', 'redisUrl'],
+  WARDEN_REDIS_FAILURE: ['limits', 'redisFailure'],
 }
 
 /**

@@ -6,6 +6,11 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 /** A TCP port; 0 picks a free one. */
 const port = z.coerce.number().int().min(0).max(65535)
 const positiveInt = z.coerce.number().int().positive()
+/** A boolean, also as the text `true` or `false` (environment variables). */
+const flag = z.preprocess(
+  (value) => (value === 'true' ? true : value === 'false' ? false : value),
+  z.boolean(),
+)
 
 /** What the config needs to know about one provider kind: its name and its own settings. */
 export interface ProviderKindSchema {
@@ -166,6 +171,27 @@ export function configSchema(kinds: ProviderKindSchemas) {
           batchSize: positiveInt.max(1900).default(100),
           /** Events beyond this many waiting are dropped, and counted. */
           maxQueue: positiveInt.default(100_000),
+        })
+        .strict()
+        .prefault({}),
+      limits: z
+        .object({
+          /** Hold requests to their tiers' and overrides' limits; off, nothing is counted. */
+          enabled: flag.default(true),
+          /** `redis://…`: counters shared by every replica; empty: in this process. (secret) */
+          redisUrl: secretString(
+            z.string().regex(/^(|rediss?:\/\/.+)$/, 'must be empty or redis://…'),
+          ).prefault(''),
+          /** While Redis is unreachable: `closed` answers 503, `open` counts in this process. */
+          redisFailure: z.enum(['closed', 'open']).default('open'),
+          /** A Redis command not answered by then counts as Redis being unreachable. */
+          redisTimeoutMs: positiveInt.default(250),
+          /** Prepended to every Redis key. */
+          redisPrefix: z.string().max(100).default('warden:limits:'),
+          /** A concurrency slot whose release never came (a replica died) frees after this. */
+          slotLeaseMs: positiveInt.default(600_000),
+          /** Completion tokens reserved for a request without `max_tokens`, unless its tier says. */
+          defaultMaxTokens: positiveInt.default(1024),
         })
         .strict()
         .prefault({}),

@@ -7,7 +7,8 @@ describe('the one error table', () => {
       const spec = ERRORS[code]
       expect(spec.status, code).toBeGreaterThanOrEqual(400)
       expect(spec.status, code).toBeLessThan(600)
-      expect(spec.type, code).toMatch(/_error$/)
+      // OpenAI's own limit refusals say which budget: `requests`, `tokens`, `insufficient_quota`.
+      expect(spec.type, code).toMatch(/_error$|^requests$|^insufficient_quota$/)
     }
   })
 
@@ -48,5 +49,15 @@ describe('the one error table', () => {
       },
     })
     expect(new WardenError('not_found', 'x').headers).toBeNull()
+  })
+
+  it('lets a limit refusal say which budget refused it, as OpenAI does', () => {
+    const error = new WardenError('rate_limit_exceeded', 'over', { type: 'tokens' })
+    expect(error.toBody().error).toMatchObject({ type: 'tokens', code: 'rate_limit_exceeded' })
+    expect(error.status).toBe(429)
+    expect(new WardenError('rate_limit_exceeded', 'over').toBody().error.type).toBe('requests')
+    expect(new WardenError('insufficient_quota', 'over').toBody().error.type).toBe(
+      'insufficient_quota',
+    )
   })
 })

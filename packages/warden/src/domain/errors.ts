@@ -10,6 +10,10 @@ export type ErrorType =
   | 'server_error'
   | 'timeout_error'
   | 'rate_limit_error'
+  // OpenAI's own rate-limit types: which budget refused the request.
+  | 'requests'
+  | 'tokens'
+  | 'insufficient_quota'
 
 /** Everything Warden knows about one error code, in one row. */
 export interface ErrorSpec {
@@ -51,6 +55,9 @@ export const ERRORS = {
   unauthorized: spec(401, 'authentication_error', 'refused'),
   forbidden: spec(403, 'permission_error', 'refused'),
   conflict: spec(409, 'invalid_request_error', 'client_error'),
+  // Warden's own limits (not the upstream's): the body's type says requests or tokens.
+  rate_limit_exceeded: spec(429, 'requests', 'refused'),
+  insufficient_quota: spec(429, 'insufficient_quota', 'refused'),
   upstream_error: spec(502, 'api_error', 'upstream_error'),
   upstream_rejected: spec(400, 'invalid_request_error', 'upstream_error'),
   upstream_rate_limited: spec(429, 'rate_limit_error', 'upstream_error'),
@@ -86,6 +93,8 @@ export class WardenError extends Error {
   readonly headers: Readonly<Record<string, string>> | null
   /** The usage-policy clause behind a refusal (`tier.sandbox`, `prohibited.spam`), if any. */
   readonly clause: string | null
+  /** The body's `type` when it is not the code's usual one (`tokens` for a token limit). */
+  readonly type: ErrorType
 
   constructor(
     readonly code: ErrorCode,
@@ -95,12 +104,14 @@ export class WardenError extends Error {
       cause?: unknown
       headers?: Readonly<Record<string, string>>
       clause?: string | null
+      type?: ErrorType
     } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
     this.param = options.param ?? null
     this.headers = options.headers ?? null
     this.clause = options.clause ?? null
+    this.type = options.type ?? ERRORS[code].type
   }
 
   /** The HTTP status this error is sent with. */
@@ -113,7 +124,7 @@ export class WardenError extends Error {
     return {
       error: {
         message: this.message,
-        type: ERRORS[this.code].type,
+        type: this.type,
         code: this.code,
         param: this.param,
       },

@@ -77,7 +77,35 @@ export interface Principal {
   readonly appStatus: ApplicationStatus
   /** The newest usage-policy version the organization accepted, or null. */
   readonly acceptedPolicyVersion: number | null
+  /** Limits set on the key, its application and its organization, read with the key. */
+  readonly limits: LevelOverrides
 }
+
+export const LIMIT_NAMES = [
+  'requests_per_minute',
+  'tokens_per_minute',
+  'tokens_per_day',
+  'concurrent_requests',
+] as const
+/** One of the four limits a tier, an application, a key or an organization can have. */
+export type LimitName = (typeof LIMIT_NAMES)[number]
+/** Some of the four limits; a missing one is not limited at that level. */
+export type LimitValues = Readonly<Partial<Record<LimitName, number>>>
+
+/** Limits an operator set on one key, application or organization. */
+export interface LimitOverrides {
+  /** For every model. On an application these replace the tier's values one by one. */
+  readonly limits?: LimitValues
+  /** For the models a pattern matches (`*` is any run of characters), counted apart. */
+  readonly models?: Readonly<Record<string, LimitValues>>
+}
+
+export const LIMIT_LEVELS = ['key', 'app', 'org'] as const
+/** Where a limit applies: one key, one application, or a whole organization. */
+export type LimitLevel = (typeof LIMIT_LEVELS)[number]
+
+/** The overrides of each level a request passes; null where none are set. */
+export type LevelOverrides = Readonly<Record<LimitLevel, LimitOverrides | null>>
 
 export const APPLICATION_STATUSES = ['active', 'suspended', 'revoked'] as const
 /** An application's standing: suspended and revoked applications' keys are refused. */

@@ -10,6 +10,7 @@ import { decodeJsonBody } from './json-body.js'
 import { gateRequests } from './request-gate.js'
 import { logNotFound, logRequestsOutsidePipeline } from './request-log.js'
 import { registerAdminRoutes, type AdminRouteDeps } from './routes/admin/admin-routes.js'
+import { registerLimitRoutes, type LimitRouteDeps } from './routes/admin/limit-routes.js'
 import { registerOpenAiRoutes, type OpenAiRouteDeps } from './routes/openai/openai-routes.js'
 import { registerPolicyPages, type PolicyPageDeps } from './routes/public/policy-pages.js'
 import { registerPortalRoutes, type PortalRouteDeps } from './routes/portal/portal-routes.js'
@@ -17,7 +18,13 @@ import { registerReviewRoutes, type ReviewRouteDeps } from './routes/admin/revie
 import { registerReviewPages } from './routes/review/review-pages.js'
 
 export interface HttpAppDeps
-  extends OpenAiRouteDeps, AdminRouteDeps, PolicyPageDeps, PortalRouteDeps, ReviewRouteDeps {
+  extends
+    OpenAiRouteDeps,
+    AdminRouteDeps,
+    LimitRouteDeps,
+    PolicyPageDeps,
+    PortalRouteDeps,
+    ReviewRouteDeps {
   readonly logger: Logger
   readonly bodyLimitBytes: number
   readonly trustProxy: boolean
@@ -111,6 +118,7 @@ export function createHttpApp(deps: HttpAppDeps): FastifyInstance {
   )
   registerOpenAiRoutes(app, deps)
   registerAdminRoutes(app, deps)
+  registerLimitRoutes(app, deps)
   registerReviewRoutes(app, deps)
   registerPortalRoutes(app, deps)
   registerPolicyPages(app, deps)

@@ -4,6 +4,7 @@ import {
   embeddingRequestSchema,
 } from './openai-requests.js'
 import type { AuditSink, Principal, UsageSink } from '../domain/index.js'
+import type { Limiter } from '../limits/index.js'
 import type { PolicySnapshot } from '../policy/index.js'
 import { responsesRequestSchema, type ModelRegistry } from '../providers/index.js'
 import { audit } from './audit.js'
@@ -13,8 +14,10 @@ import { authorizeModel } from './authorize-model.js'
 import { callUpstream } from './call-upstream.js'
 import { listModels } from './list-models.js'
 import { logRequest, type RequestLogLine } from './log-request.js'
-import { meterTokens } from './meter-tokens.js'
+import { meterTokens, type TokenMeter } from './meter-tokens.js'
 import type { EndpointStages } from './pipeline.js'
+import type { Stage } from './stage.js'
+import { rateLimit } from './rate-limit.js'
 import { readRequest } from './read-request.js'
 import { recordUsage } from './record-usage.js'
 import { chatMeter, completionMeter, embeddingMeter, responsesMeter } from './token-meters.js'
@@ -32,6 +35,8 @@ export interface PipelineDeps {
   readonly now: () => number
   /** The server's public address without a trailing slash, or '' for links as paths. */
   readonly publicUrl: string
+  /** Holds requests to their limits; null when `limits.enabled` is off. */
+  readonly limiter: Limiter | null
 }
 
 /**
@@ -41,6 +46,10 @@ export interface PipelineDeps {
  */
 export function endpointStages(deps: PipelineDeps): EndpointStages {
   const settled = [audit(deps), recordUsage(deps), logRequest(deps)] as const
+  const { limiter } = deps
+  // With limits off the stage is left out, not skipped per request.
+  const limit = <Body>(meter: TokenMeter<Body>): Array<Stage<Body>> =>
+    limiter === null ? [] : [rateLimit({ limiter, policy: deps.policy }, meter)]
   return {
     chat: [
       ...settled,
@@ -48,6 +57,7 @@ export function endpointStages(deps: PipelineDeps): EndpointStages {
       authorizeApp(deps),
       readRequest(chatCompletionRequestSchema),
       authorizeModel(deps),
+      ...limit(chatMeter),
       meterTokens(chatMeter),
       callUpstream(chatCall),
     ],
@@ -57,6 +67,7 @@ export function endpointStages(deps: PipelineDeps): EndpointStages {
       authorizeApp(deps),
       readRequest(completionRequestSchema),
       authorizeModel(deps),
+      ...limit(completionMeter),
       meterTokens(completionMeter),
       callUpstream(completionCall),
     ],
@@ -66,6 +77,7 @@ export function endpointStages(deps: PipelineDeps): EndpointStages {
       authorizeApp(deps),
       readRequest(embeddingRequestSchema),
       authorizeModel(deps),
+      ...limit(embeddingMeter),
       meterTokens(embeddingMeter),
       callUpstream(embeddingCall),
     ],
@@ -76,6 +88,7 @@ export function endpointStages(deps: PipelineDeps): EndpointStages {
       authorizeApp(deps),
       readRequest(responsesRequestSchema),
       authorizeModel(deps),
+      ...limit(responsesMeter),
       meterTokens(responsesMeter),
       callUpstream(responsesCall),
     ],

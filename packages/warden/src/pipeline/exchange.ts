@@ -66,6 +66,8 @@ export interface Exchange<Body = unknown> {
   upstreamMs: number
   /** When the upstream call began (monotonic ms), once it has. */
   upstreamStartedAt?: number
+  /** Headers every answer to this request carries, refusals included (`x-ratelimit-*`). */
+  responseHeaders: Readonly<Record<string, string>> | null
   /** End-of-request handlers registered by the stages the request passed; see `onSettle`. */
   readonly settlers: SettleHandler[]
 }
@@ -99,6 +101,7 @@ export function createExchange(init: ExchangeInit): Exchange {
     usage: { promptTokens: 0, completionTokens: 0, source: 'none' },
     upstreamMs: 0,
     upstreamStartedAt: undefined,
+    responseHeaders: null,
     settlers: [],
   }
 }

@@ -1,4 +1,5 @@
 import type { JsonObject } from '../domain/index.js'
+import type { TokenizerFamily } from './count-tokens.js'
 import type { Exchange } from './exchange.js'
 import { tapStream, type Stage } from './stage.js'
 
@@ -10,8 +11,10 @@ export interface ReportedTokens {
 
 /** How one endpoint's answers carry usage and text; see `token-meters.ts`. */
 export interface TokenMeter<Body> {
-  /** Counts the prompt's tokens, for an upstream that reports no usage. */
-  countPrompt(body: Body): Promise<number>
+  /** Counts the prompt's tokens (for the limits, and for an upstream that reports no usage). */
+  countPrompt(body: Body, family?: TokenizerFamily): Promise<number>
+  /** The completion tokens the request allows itself (`max_tokens` and kin, times `n`), if set. */
+  maxTokens(body: Body): number | null
   /** Counts generated text with the same tokenizer. */
   countText(text: string): Promise<number>
   /** The usage an answer or a stream chunk reports, if it holds one. */
@@ -37,7 +40,7 @@ async function counted<Body>(
   text: string,
 ): Promise<Exchange['usage']> {
   const [promptTokens, completionTokens] = await Promise.all([
-    meter.countPrompt(body),
+    meter.countPrompt(body, 'o200k'),
     meter.countText(text),
   ])
   return { promptTokens, completionTokens, source: 'counted' }

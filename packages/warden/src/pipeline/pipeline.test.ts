@@ -31,6 +31,7 @@ const principal: Principal = {
   tier: null,
   appStatus: 'active',
   acceptedPolicyVersion: null,
+  limits: { key: null, app: null, org: null },
 }
 
 const policy = createPolicySnapshot(
@@ -38,7 +39,7 @@ const policy = createPolicySnapshot(
   parsePolicy(readFileSync(DEFAULT_POLICY_FILE, 'utf8')).document,
   { version: 1, deadline: 0 },
 )
-const policyDeps = { policy: () => policy, now: Date.now, publicUrl: '' }
+const policyDeps = { policy: () => policy, now: Date.now, publicUrl: '', limiter: null }
 
 function setup() {
   const provider: FakeProvider = createFakeProvider()

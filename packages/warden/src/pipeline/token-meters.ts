@@ -5,7 +5,12 @@ import type {
   JsonObject,
 } from '../domain/index.js'
 import { responseUsage, type ResponsesRequest } from '../providers/index.js'
-import { countChatPromptTokens, countTextTokens, textOf } from './count-tokens.js'
+import {
+  countChatPromptTokens,
+  countTextTokens,
+  textOf,
+  type TokenizerFamily,
+} from './count-tokens.js'
 import type { ReportedTokens, TokenMeter } from './meter-tokens.js'
 
 /** `usage` in the chat / completions / embeddings shape. */
@@ -49,12 +54,24 @@ function hidesUsageChunk(
   )
 }
 
+/** The fields of `choices` requests that bound the completion. */
+interface ChoicesRequest {
+  readonly stream_options?: { readonly include_usage?: unknown } | null
+  readonly max_tokens?: number | null
+  readonly max_completion_tokens?: number | null
+  readonly n?: number | null
+}
+
 /** A meter for the endpoints that answer with `choices` (chat and legacy completions). */
-function choicesMeter<
-  Body extends { readonly stream_options?: { readonly include_usage?: unknown } | null },
->(countPrompt: (body: Body) => Promise<number>): TokenMeter<Body> {
+function choicesMeter<Body extends ChoicesRequest>(
+  countPrompt: (body: Body, family?: TokenizerFamily) => Promise<number>,
+): TokenMeter<Body> {
   return {
     countPrompt,
+    maxTokens: (body) => {
+      const max = body.max_completion_tokens ?? body.max_tokens
+      return max == null ? null : max * (body.n ?? 1)
+    },
     countText: countTextTokens,
     reported: reportedUsage,
     generated: choicesText,
@@ -62,16 +79,17 @@ function choicesMeter<
   }
 }
 
-export const chatMeter = choicesMeter<ChatCompletionRequest>((body) =>
-  countChatPromptTokens(body.messages),
+export const chatMeter = choicesMeter<ChatCompletionRequest>((body, family) =>
+  countChatPromptTokens(body.messages, family),
 )
 
-export const completionMeter = choicesMeter<CompletionRequest>((body) =>
-  countTextTokens(body.prompt),
+export const completionMeter = choicesMeter<CompletionRequest>((body, family) =>
+  countTextTokens(body.prompt, family),
 )
 
 export const embeddingMeter: TokenMeter<EmbeddingRequest> = {
-  countPrompt: (body) => countTextTokens(body.input),
+  countPrompt: (body, family) => countTextTokens(body.input, family),
+  maxTokens: () => 0,
   countText: () => Promise.resolve(0),
   reported: reportedUsage,
   generated: () => '',
@@ -112,7 +130,8 @@ function responsesText(value: JsonObject): string {
 }
 
 export const responsesMeter: TokenMeter<ResponsesRequest> = {
-  countPrompt: (body) => countTextTokens(responsesInputText(body)),
+  countPrompt: (body, family) => countTextTokens(responsesInputText(body), family),
+  maxTokens: (body) => body.max_output_tokens ?? null,
   countText: countTextTokens,
   reported: (value) => {
     const usage = responseUsage(value)

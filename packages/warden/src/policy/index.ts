@@ -3,6 +3,7 @@ export {
   clausesOf,
   defaultTierOf,
   tierAllowsModel,
+  modelMatches,
   CLAUSE_SECTIONS,
   CONTENT_ACTIONS,
 } from './policy-document.js'

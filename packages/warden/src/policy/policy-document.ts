@@ -84,6 +84,12 @@ const categorySchema = z.strictObject({
 
 const limit = z.number().int().positive().max(1e12)
 
+const modelPattern = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[^\s]+$/, 'no spaces')
+
 const tierSchema = z.strictObject({
   ...clauseFields,
   /** The tier of every new application; exactly one tier has it. */
@@ -94,17 +100,22 @@ const tierSchema = z.strictObject({
     tokens_per_day: limit,
     concurrent_requests: limit,
   }),
-  /** Public model ids the tier may use; `*` matches any run of characters (`gpt-4o*`, `*`). */
-  models: z
-    .array(
-      z
-        .string()
-        .min(1)
-        .max(200)
-        .regex(/^[^\s]+$/, 'no spaces'),
+  /** Tighter limits for the models a pattern matches, counted apart from the tier's own. */
+  model_limits: z
+    .record(
+      modelPattern,
+      z.strictObject({
+        requests_per_minute: limit.optional(),
+        tokens_per_minute: limit.optional(),
+        tokens_per_day: limit.optional(),
+        concurrent_requests: limit.optional(),
+      }),
     )
-    .min(1)
-    .max(200),
+    .optional(),
+  /** Completion tokens reserved for a request that sets no `max_tokens`. */
+  default_max_tokens: limit.optional(),
+  /** Public model ids the tier may use; `*` matches any run of characters (`gpt-4o*`, `*`). */
+  models: z.array(modelPattern).min(1).max(200),
 })
 
 const retentionSchema = z.strictObject({
@@ -253,6 +264,16 @@ export function clausesOf(doc: PolicyDocument): Clause[] {
         `${t.limits.tokens_per_minute} tokens a minute`,
         `${t.limits.tokens_per_day} tokens a day`,
         `${t.limits.concurrent_requests} requests at once`,
+        ...Object.entries(t.model_limits ?? {}).map(
+          ([pattern, limits]) =>
+            `For ${pattern}: ` +
+            Object.entries(limits)
+              .map(([name, value]) => `${value} ${name.replaceAll('_', ' ')}`)
+              .join(', '),
+        ),
+        ...(t.default_max_tokens === undefined
+          ? []
+          : [`${t.default_max_tokens} completion tokens reserved when a request sets none`]),
         `Models: ${t.models.join(', ')}`,
       ]),
     ),
@@ -280,10 +301,11 @@ export function defaultTierOf(doc: PolicyDocument): PolicyTier {
 
 /** Whether `model` matches one of a tier's patterns (`*` matches any run of characters). */
 export function tierAllowsModel(tier: PolicyTier, model: string): boolean {
-  return tier.models.some((pattern) => globMatches(pattern, model))
+  return tier.models.some((pattern) => modelMatches(pattern, model))
 }
 
-function globMatches(pattern: string, text: string): boolean {
+/** Whether `model` matches `pattern` (`*` matches any run of characters). */
+export function modelMatches(pattern: string, text: string): boolean {
   if (!pattern.includes('*')) return pattern === text
   const parts = pattern.split('*')
   const first = parts[0] ?? ''

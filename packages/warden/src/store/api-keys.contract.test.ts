@@ -83,6 +83,7 @@ describe.each(testDatabaseKinds(process.env.WARDEN_TEST_DATABASE_URL))(
           expires_at: null,
           revoked_at: null,
           created_at: fx.clock.now(),
+          limits: null,
         },
       ])
       expect(key.startsWith(info.prefix)).toBe(true)
@@ -114,6 +115,7 @@ describe.each(testDatabaseKinds(process.env.WARDEN_TEST_DATABASE_URL))(
         tier: null,
         appStatus: 'active',
         acceptedPolicyVersion: null,
+        limits: { key: null, app: null, org: null },
       })
       expect(await keys.resolveKey(open.key)).toMatchObject({
         keyId: open.info.id,

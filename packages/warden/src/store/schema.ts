@@ -22,6 +22,8 @@ export interface OrganizationTable {
   id: string
   name: string
   created_at: number
+  /** JSON `{limits, models}` an operator set (see `LimitOverrides`); null for none. */
+  limits: Generated<string | null>
 }
 
 export interface ApplicationTable {
@@ -33,6 +35,8 @@ export interface ApplicationTable {
   tier: string | null
   /** `active`, `suspended` or `revoked`: whether the application's keys may be used at all. */
   status: Generated<string>
+  /** JSON `{limits, models}` an operator set (see `LimitOverrides`); null for none. */
+  limits: Generated<string | null>
 }
 
 export interface ApiKeyTable {
@@ -49,6 +53,8 @@ export interface ApiKeyTable {
   expires_at: number | null
   revoked_at: number | null
   created_at: number
+  /** JSON `{limits, models}` an operator set (see `LimitOverrides`); null for none. */
+  limits: Generated<string | null>
 }
 
 export interface AdminUserTable {

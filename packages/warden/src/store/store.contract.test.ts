@@ -28,7 +28,12 @@ describe.each(testDatabaseKinds(process.env.WARDEN_TEST_DATABASE_URL))(
       it('creates every table on an empty database, with the audit head at genesis', async () => {
         await expect(fx.store.db.selectFrom('organization').selectAll().execute()).rejects.toThrow()
 
-        expect(await fx.store.migrate()).toEqual(['001-core', '002-policy', '003-review'])
+        expect(await fx.store.migrate()).toEqual([
+          '001-core',
+          '002-policy',
+          '003-review',
+          '004-limits',
+        ])
 
         for (const table of STORE_TABLES) {
           const { count } = await fx.store.db
@@ -61,7 +66,12 @@ describe.each(testDatabaseKinds(process.env.WARDEN_TEST_DATABASE_URL))(
       it('migrates an empty database while another on the same server is already migrated', async () => {
         const neighbour = await openStoreFixture(kind)
         try {
-          expect(await fx.store.migrate()).toEqual(['001-core', '002-policy', '003-review'])
+          expect(await fx.store.migrate()).toEqual([
+            '001-core',
+            '002-policy',
+            '003-review',
+            '004-limits',
+          ])
           expect(await fx.store.db.selectFrom('audit_head').select('seq').execute()).toEqual([
             { seq: 0 },
           ])
@@ -75,11 +85,21 @@ describe.each(testDatabaseKinds(process.env.WARDEN_TEST_DATABASE_URL))(
 
         const [mine, theirs] = await Promise.all([fx.store.migrate(), other.migrate()])
 
-        expect([...mine, ...theirs].sort()).toEqual(['001-core', '002-policy', '003-review'])
+        expect([...mine, ...theirs].sort()).toEqual([
+          '001-core',
+          '002-policy',
+          '003-review',
+          '004-limits',
+        ])
         const executed = await sql<{
           name: string
         }>`select name from kysely_migration order by name`.execute(fx.store.db)
-        expect(executed.rows.map((r) => r.name)).toEqual(['001-core', '002-policy', '003-review'])
+        expect(executed.rows.map((r) => r.name)).toEqual([
+          '001-core',
+          '002-policy',
+          '003-review',
+          '004-limits',
+        ])
         expect(await fx.store.db.selectFrom('audit_head').select('seq').execute()).toEqual([
           { seq: 0 },
         ])

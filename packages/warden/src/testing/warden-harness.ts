@@ -66,6 +66,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     cwd: emptyDir,
     providerKinds,
     values: {
+      // Most suites send many requests on one sandbox key: they opt in to limits by setting them.
+      limits: { enabled: false },
       ...options.values,
       usage: { flushIntervalMs: 50 },
       providers: {

@@ -2,10 +2,12 @@ import type { Migration } from 'kysely'
 import { coreMigration } from './001-core.js'
 import { policyMigration } from './002-policy.js'
 import { reviewMigration } from './003-review.js'
+import { limitsMigration } from './004-limits.js'
 
 /** Every migration, in order; names sort the same way they run. */
 export const migrations: Readonly<Record<string, Migration>> = {
   '001-core': coreMigration,
   '002-policy': policyMigration,
   '003-review': reviewMigration,
+  '004-limits': limitsMigration,
 }

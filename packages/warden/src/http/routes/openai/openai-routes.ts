@@ -53,6 +53,8 @@ export function registerOpenAiRoutes(app: FastifyInstance, deps: OpenAiRouteDeps
       try {
         await deps.pipeline.run(x)
       } catch (error) {
+        // A refusal after the limits were taken still says where the request stands.
+        if (x.responseHeaders !== null) void reply.headers(x.responseHeaders)
         // Answered without reading the upload: the connection cannot be reused.
         if (!bodyRead && given === null && declaresBody(request.raw)) {
           void reply.header('connection', 'close')
@@ -67,7 +69,10 @@ export function registerOpenAiRoutes(app: FastifyInstance, deps: OpenAiRouteDeps
         reply.hijack()
         await writeSse(res, iterator, first, {
           requestId: request.id,
-          headers: { 'x-request-id': request.id },
+          headers:
+            x.responseHeaders === null
+              ? { 'x-request-id': request.id }
+              : { ...x.responseHeaders, 'x-request-id': request.id },
           framing: output.framing ?? 'data',
           onFailure: (failure) => {
             if (failure.code === 'request_cancelled') return
@@ -84,6 +89,7 @@ export function registerOpenAiRoutes(app: FastifyInstance, deps: OpenAiRouteDeps
         })
         return reply
       }
+      if (x.responseHeaders !== null) void reply.headers(x.responseHeaders)
       return reply.header('x-request-id', request.id).send(output?.body ?? {})
     }
 
