@@ -32,6 +32,7 @@ export async function serve(services: Services): Promise<RunningServer> {
     apiKeys: services.apiKeys,
     limitOverrides: services.limitOverrides,
     adminUsers: services.adminUsers,
+    loginThrottle: services.throttles.login,
     auditLog: services.auditLog,
     policyVersions: services.policyVersions,
     useCaseApplications: services.useCaseApplications,

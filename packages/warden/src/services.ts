@@ -19,6 +19,7 @@ import {
   readCheckpointIndex,
 } from './monitoring/index.js'
 import { createLimits } from './limits/index.js'
+import { createThrottles } from './throttles.js'
 import { createPipeline, endpointStages } from './pipeline/index.js'
 import { createPolicyVersions, loadPolicyFile } from './policy/index.js'
 import { createModelRegistry, createProvider, type Provider } from './providers/index.js'
@@ -174,9 +175,17 @@ export async function createServices(config: Config, options: ServiceOptions) {
           onSettleError: (err) => logger.error({ err }, 'limits: a settlement failed'),
         })
       : null
+  const throttles = createThrottles({
+    config: config.throttle,
+    counters: limits?.counters ?? null,
+    audit: auditLog,
+    now,
+    onError: (err) => logger.error({ err }, 'throttle: counting a failure failed'),
+  })
   const pipeline = createPipeline(
     endpointStages({
       audit: auditLog,
+      anonymous: throttles.anonymous,
       usage,
       // One line per request at info: ids, model, status, outcome and time; never content.
       logRequest: createRequestLineWriter(logger),
@@ -202,6 +211,7 @@ export async function createServices(config: Config, options: ServiceOptions) {
     apiKeys,
     limitOverrides,
     limits,
+    throttles,
     adminUsers,
     policyVersions,
     useCaseApplications,
@@ -212,6 +222,7 @@ export async function createServices(config: Config, options: ServiceOptions) {
     /** Flushes usage and audit entries, checkpoints the audit head, closes pools and the database. */
     async close(): Promise<void> {
       await webhooks.close()
+      throttles.close()
       await usage.close()
       await auditLog.close()
       await auditCheckpoints.close()

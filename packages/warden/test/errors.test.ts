@@ -385,6 +385,8 @@ describe('errors come back in the OpenAI shape with the right status', () => {
       body: JSON.stringify(chat),
       headers: { 'content-type': 'application/json', authorization: 'Bearer wdn_nope' },
     })
+    // Unidentified callers are rolled up per address and minute; write the current minute now.
+    h.services.throttles.flush()
     await h.services.auditLog.flush()
     const entries = await h.services.auditLog.list({ limit: 1000 })
     const refusals = entries.filter((e) => e.action === 'request.refused')

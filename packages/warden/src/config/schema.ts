@@ -202,6 +202,24 @@ export function configSchema(kinds: ProviderKindSchemas) {
         })
         .strict()
         .prefault({}),
+      throttle: z
+        .object({
+          /**
+           * Requests with a missing or unknown API key one client address (an IPv6 /64) may
+           * send in a minute; then it waits for the minute's end (429).
+           */
+          anonymousPerMinute: positiveInt.default(120),
+          /** Failed sign-ins from one client address per window; then 429 until its end. */
+          loginPerAddress: positiveInt.default(30),
+          /** Failed sign-ins for one username per window, from anywhere. */
+          loginPerUser: positiveInt.default(10),
+          /** The sign-in throttle's window, in minutes. */
+          loginWindowMinutes: positiveInt.default(15),
+          /** Anonymous refusals are audited as one entry per address and code this often, s. */
+          rollupSeconds: positiveInt.default(60),
+        })
+        .strict()
+        .prefault({}),
       audit: z
         .object({
           /**

@@ -55,6 +55,24 @@ export interface AuditInput {
   readonly details?: Readonly<Record<string, unknown>>
 }
 
+/** A refusal of a caller nobody could identify: a missing, malformed or unknown API key. */
+export interface AnonymousRefusal {
+  /** The client address, IPv6 folded to its /64. */
+  readonly source: string
+  readonly code: string
+  readonly endpoint: string
+}
+
+/**
+ * Where anonymous refusals go instead of one audit entry each: rolled up per source and window,
+ * and counted against the source's address, so a flood of bad keys costs its sender.
+ */
+export interface AnonymousRefusals {
+  refused(refusal: AnonymousRefusal): void
+  /** Milliseconds the source must wait before it is heard again; 0 almost always. */
+  waitFor(source: string): number
+}
+
 /** The append-only audit log as the pipeline and the admin API see it. */
 export interface AuditSink {
   /** Appends in the background; the request does not wait for it. */

@@ -16,6 +16,8 @@ export interface LimitsOptions {
 /** The limiter, its counters' state for health and metrics, and how to close it. */
 export interface Limits {
   readonly limiter: Limiter
+  /** The counters under the limiter (shared through Redis when set), for the throttles. */
+  readonly counters: CounterBackend
   stats(): { readonly backend: CounterBackend['name'] } & Partial<FailoverStats>
   close(): Promise<void>
 }
@@ -58,6 +60,7 @@ export async function createLimits(options: LimitsOptions): Promise<Limits> {
   })
   return {
     limiter,
+    counters: backend,
     stats: () => ({ backend: backend.name, ...failoverStats?.() }),
     close: () => limiter.close(),
   }

@@ -9,3 +9,6 @@ export { createFailoverCounter, FAILURE_MODES } from './counters/failover-counte
 export type { FailureMode, FailoverStats, FailoverOptions } from './counters/failover-counter.js'
 export { createLimits } from './create-limits.js'
 export type { Limits, LimitsOptions } from './create-limits.js'
+export { sourceOf } from './client-source.js'
+export { createFailureThrottle } from './failure-throttle.js'
+export type { FailureThrottle, ThrottleRule, Subjects } from './failure-throttle.js'

@@ -12,3 +12,5 @@ export { auditFilePaths, createAuditCheckpointer } from './audit-checkpointer.js
 export type { AuditCheckpointer } from './audit-checkpointer.js'
 export { loadSigningKey } from './audit-signing-key.js'
 export type { AuditSigningKey } from './audit-signing-key.js'
+export { createRefusalRollup, OTHER_SOURCES } from './refusal-rollup.js'
+export type { RefusalRollup, RefusalRollupOptions } from './refusal-rollup.js'

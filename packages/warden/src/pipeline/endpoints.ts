@@ -3,7 +3,7 @@ import {
   completionRequestSchema,
   embeddingRequestSchema,
 } from './openai-requests.js'
-import type { AuditSink, Principal, UsageSink } from '../domain/index.js'
+import type { AnonymousRefusals, AuditSink, Principal, UsageSink } from '../domain/index.js'
 import type { Limiter } from '../limits/index.js'
 import type { PolicySnapshot } from '../policy/index.js'
 import { responsesRequestSchema, type ModelRegistry } from '../providers/index.js'
@@ -26,6 +26,8 @@ import { chatCall, completionCall, embeddingCall, responsesCall } from './upstre
 /** Everything the stages need, built once by the composition root. */
 export interface PipelineDeps {
   readonly audit: AuditSink
+  /** Refusals of unidentified callers: rolled up, and counted against their address. */
+  readonly anonymous: AnonymousRefusals
   readonly usage: UsageSink
   readonly logRequest: (line: RequestLogLine) => void
   readonly resolveKey: (secret: string | undefined) => Promise<Principal>

@@ -47,6 +47,8 @@ export interface Exchange<Body = unknown> {
   readonly endpoint: Endpoint
   /** The bearer secret the client sent, if any. Never logged. */
   readonly apiKey: string | undefined
+  /** The client's address (the proxy's client when `server.trustProxy`), for throttling. */
+  readonly clientAddress: string
   /** Aborts when the client goes away. */
   readonly signal: AbortSignal
   /**
@@ -75,7 +77,7 @@ export interface Exchange<Body = unknown> {
 /** The fields a route supplies; the rest start empty. */
 export type ExchangeInit = Pick<
   Exchange,
-  'requestId' | 'at' | 'startedAt' | 'endpoint' | 'apiKey' | 'signal' | 'readBody'
+  'requestId' | 'at' | 'startedAt' | 'endpoint' | 'apiKey' | 'clientAddress' | 'signal' | 'readBody'
 >
 
 /**
@@ -91,6 +93,7 @@ export function createExchange(init: ExchangeInit): Exchange {
     startedAt: init.startedAt,
     endpoint: init.endpoint,
     apiKey: init.apiKey,
+    clientAddress: init.clientAddress,
     signal: init.signal,
     readBody: init.readBody,
     body: undefined,

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import {
   WardenError,
+  type AnonymousRefusal,
   type AuditInput,
   type JsonObject,
   type Principal,
@@ -22,6 +23,8 @@ import { createPipeline } from './pipeline.js'
 import { onSettle } from './stage.js'
 
 const KEY = 'wdn_good'
+/** An address the anonymous throttle holds back. */
+const BLOCKED = '198.51.100.66'
 const principal: Principal = {
   keyId: 'key_1',
   keyPrefix: 'wdn_good',
@@ -44,6 +47,7 @@ const policyDeps = { policy: () => policy, now: Date.now, publicUrl: '', limiter
 function setup() {
   const provider: FakeProvider = createFakeProvider()
   const audits: AuditInput[] = []
+  const anonymous: AnonymousRefusal[] = []
   const events: UsageEvent[] = []
   const lines: RequestLogLine[] = []
   const handlerErrors: unknown[] = []
@@ -59,6 +63,10 @@ function setup() {
   const pipeline = createPipeline(
     endpointStages({
       audit: { append: (e) => void audits.push(e), appendNow: () => Promise.resolve() },
+      anonymous: {
+        refused: (r) => void anonymous.push(r),
+        waitFor: (source) => (source === BLOCKED ? 30_000 : 0),
+      },
       usage: { record: (e) => void events.push(e) },
       logRequest: (line) => void lines.push(line),
       resolveKey: (secret) =>
@@ -73,7 +81,7 @@ function setup() {
   let counter = 0
   const exchange = (
     body: unknown,
-    options: { apiKey?: string; endpoint?: Exchange['endpoint'] } = {},
+    options: { apiKey?: string; endpoint?: Exchange['endpoint']; address?: string } = {},
   ) => {
     const controller = new AbortController()
     let reads = 0
@@ -83,6 +91,7 @@ function setup() {
       startedAt: 0,
       endpoint: options.endpoint ?? 'chat',
       apiKey: 'apiKey' in options ? options.apiKey : KEY,
+      clientAddress: options.address ?? '::ffff:203.0.113.9',
       signal: controller.signal,
       readBody: () => {
         reads += 1
@@ -91,7 +100,7 @@ function setup() {
     })
     return { x, controller, reads: () => reads }
   }
-  return { provider, audits, events, lines, handlerErrors, pipeline, exchange }
+  return { provider, audits, anonymous, events, lines, handlerErrors, pipeline, exchange }
 }
 
 const chat = (extra: JsonObject = {}) => ({
@@ -154,13 +163,29 @@ describe('the chat pipeline with a scripted provider', () => {
         model: null,
       }),
     ])
-    expect(s.audits).toEqual([
-      expect.objectContaining({
-        actor: 'anonymous',
-        action: 'request.refused',
-        details: expect.objectContaining({ code: 'invalid_api_key' }) as unknown,
-      }),
+    // Not one audit entry per bad key: the roll-up counts it against the client's address.
+    expect(s.audits).toEqual([])
+    expect(s.anonymous).toEqual([
+      { source: '203.0.113.9', code: 'invalid_api_key', endpoint: 'chat' },
     ])
+  })
+
+  it('makes an address that sent too many bad keys wait, before any key lookup', async () => {
+    const s = setup()
+    const { x, reads } = s.exchange(chat(), { address: BLOCKED })
+    await expect(s.pipeline.run(x)).rejects.toMatchObject({
+      code: 'rate_limit_exceeded',
+      status: 429,
+      headers: { 'retry-after': '30', 'retry-after-ms': '30000' },
+    })
+    expect(reads()).toBe(0)
+    expect(s.provider.calls).toEqual([])
+    expect(s.anonymous).toEqual([])
+    // Another address with a good key is served.
+    const ok = s.exchange(chat(), { address: '2001:db8::1' })
+    s.provider.script({ kind: 'json', body: { id: 'x', choices: [] } })
+    await s.pipeline.run(ok.x)
+    expect(ok.x.principal?.keyId).toBeDefined()
   })
 
   it('refuses a model outside the allow-list (audited) and an unknown one (not audited)', async () => {
@@ -275,6 +300,7 @@ describe('the chat pipeline with a scripted provider', () => {
       {
         ...endpointStages({
           audit: { append: () => undefined, appendNow: () => Promise.resolve() },
+          anonymous: { refused: () => undefined, waitFor: () => 0 },
           usage: { record: () => undefined },
           logRequest: () => undefined,
           resolveKey: () => Promise.resolve(principal),

@@ -55,6 +55,7 @@ function setup() {
     now: Date.now,
     publicUrl: '',
     limiter,
+    anonymous: { refused: () => undefined, waitFor: () => 0 },
   }
   let counter = 0
   const exchange = (body: unknown) => {
@@ -65,6 +66,7 @@ function setup() {
       startedAt: 0,
       endpoint: 'chat',
       apiKey: 'wdn_good',
+      clientAddress: '127.0.0.1',
       signal: controller.signal,
       readBody: () => Promise.resolve(body),
     })

@@ -14,11 +14,19 @@ interface Cell {
 /** Cells idle this long are dropped, so keys that stop calling do not stay in memory. */
 const IDLE_MS = 2 * 86_400_000
 
+export interface MemoryCounterOptions {
+  /** How often idle cells are looked for, ms. */
+  readonly sweepEveryMs?: number
+  /** How long after its window's start a cell is dropped, ms (default two days). */
+  readonly idleMs?: number
+}
+
 /**
  * Counters in this process's memory: the default, and the insurance when Redis is away. One
  * thread runs a reservation from its first check to its last write, so it is atomic as it is.
  */
-export function createMemoryCounter(options: { readonly sweepEveryMs?: number } = {}) {
+export function createMemoryCounter(options: MemoryCounterOptions = {}) {
+  const idleMs = options.idleMs ?? IDLE_MS
   const cells = new Map<string, Cell>()
 
   /** The cell of `counter` for the window `at` falls in; a new window starts at zero. */
@@ -46,7 +54,7 @@ export function createMemoryCounter(options: { readonly sweepEveryMs?: number } 
     if (at - lastSweep < (options.sweepEveryMs ?? 600_000)) return
     lastSweep = at
     for (const [key, cell] of cells) {
-      if (cell.value === 0 || (cell.window !== 0 && at - cell.window > IDLE_MS)) cells.delete(key)
+      if (cell.value === 0 || (cell.window !== 0 && at - cell.window > idleMs)) cells.delete(key)
     }
   }
 

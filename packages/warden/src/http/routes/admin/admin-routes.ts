@@ -22,10 +22,11 @@ import {
 import { WardenError } from '../../../domain/index.js'
 import { parseBody } from '../../../pipeline/index.js'
 import { bearerToken } from '../../bearer.js'
+import { signIn, type SignInDeps } from '../../sign-in.js'
 import type { AuditLog } from '../../../monitoring/index.js'
 import { parsePolicy, PolicyError, type PolicyVersions } from '../../../policy/index.js'
 
-export interface AdminRouteDeps {
+export interface AdminRouteDeps extends SignInDeps {
   readonly organizations: Organizations
   readonly apiKeys: ApiKeys
   readonly adminUsers: AdminUsers
@@ -64,7 +65,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminRouteDeps):
   }
 
   app.post('/api/admin/login', async (request) => {
-    const session = await adminUsers.login(parseBody(loginRequestSchema, request.body))
+    const session = await signIn(deps, request.ip, parseBody(loginRequestSchema, request.body))
     return {
       token: session.token,
       expires_at: toUnixSeconds(session.expiresAt),

@@ -38,6 +38,7 @@ export function registerOpenAiRoutes(app: FastifyInstance, deps: OpenAiRouteDeps
         startedAt: performance.now(),
         endpoint,
         apiKey: bearerToken(request.headers.authorization),
+        clientAddress: request.ip,
         signal: controller.signal,
         readBody:
           given ??

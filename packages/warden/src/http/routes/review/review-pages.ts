@@ -9,8 +9,9 @@ import {
 } from '../../../access/index.js'
 import { WardenError } from '../../../domain/index.js'
 import { html, page, type Html } from '../public/html.js'
+import { signIn, type SignInDeps } from '../../sign-in.js'
 
-export interface ReviewPageDeps {
+export interface ReviewPageDeps extends SignInDeps {
   readonly adminUsers: AdminUsers
   readonly useCaseApplications: UseCaseApplications
 }
@@ -203,7 +204,7 @@ export function registerReviewPages(app: FastifyInstance, deps: ReviewPageDeps):
     scope.post('/review/login', async (request, reply) => {
       const form = (request.body ?? {}) as Record<string, string | undefined>
       try {
-        const session = await adminUsers.login({
+        const session = await signIn(deps, request.ip, {
           username: String(form.username ?? ''),
           password: String(form.password ?? ''),
         })
@@ -221,6 +222,9 @@ export function registerReviewPages(app: FastifyInstance, deps: ReviewPageDeps):
       } catch (error) {
         if (error instanceof WardenError && error.code === 'unauthorized') {
           return send(reply, loginPage('Wrong username or password.'), 401)
+        }
+        if (error instanceof WardenError && error.code === 'rate_limit_exceeded') {
+          return send(reply.headers(error.headers ?? {}), loginPage(error.message), 429)
         }
         throw error
       }
