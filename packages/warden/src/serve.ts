@@ -33,6 +33,7 @@ export async function serve(services: Services): Promise<RunningServer> {
     limitOverrides: services.limitOverrides,
     adminUsers: services.adminUsers,
     loginThrottle: services.throttles.login,
+    limiter: services.limits?.limiter ?? null,
     auditLog: services.auditLog,
     policyVersions: services.policyVersions,
     useCaseApplications: services.useCaseApplications,

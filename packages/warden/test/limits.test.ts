@@ -211,4 +211,62 @@ describe('limits over HTTP', () => {
     const waited = (attempts[2]?.at ?? 0) - refused.at
     expect(waited).toBeGreaterThanOrEqual(refused.retryAfterMs ?? Infinity)
   })
+  it('shows each key, application and the organization what it has used and what is left', async () => {
+    const first = await h.createKey({ org: 'usage-org', app: 'usage-app' })
+    const second = await h.createKey({ org: 'usage-org', app: 'usage-app' })
+    const org = await h.services.organizations.findOrganization('usage-org')
+    const principal = await h.services.apiKeys.resolveKey(first)
+    expect(
+      (
+        await call('PUT', `/api/admin/limits/organizations/${org?.id ?? ''}`, {
+          limits: { requests_per_minute: 100 },
+        })
+      ).status,
+    ).toBe(200)
+    for (const key of [first, first, second]) {
+      expect((await call('POST', '/v1/chat/completions', chat(), key)).status).toBe(200)
+    }
+
+    type Line = { name: string; used: number; remaining: number; limit: number }
+    type View = {
+      organization: { limits: Line[] }
+      applications: Array<{ name: string; tier: string; limits: Line[] }>
+      keys: Array<{ id: string; limits: Line[] }>
+      counters: string
+    }
+    const rpm = (lines: Line[]) => lines.find((l) => l.name === 'requests_per_minute')
+    // Settlements go out after the answers: the requests counted at reservation already.
+    const view = (await call('GET', '/api/admin/usage?org=usage-org')).body as unknown as View
+    expect(view.counters).toBe('memory')
+    expect(rpm(view.organization.limits)).toMatchObject({ limit: 100, used: 3, remaining: 97 })
+    expect(view.applications).toHaveLength(1)
+    expect(view.applications[0]).toMatchObject({ name: 'usage-app', tier: 'sandbox' })
+    expect(rpm(view.applications[0]?.limits ?? [])).toMatchObject({
+      limit: 20,
+      used: 3,
+      remaining: 17,
+    })
+    expect(view.keys.map((k) => k.id)).toContain(principal.keyId)
+    // Keys have no limits of their own here: the tier applies at the application's level.
+    expect(view.keys.every((k) => k.limits.length === 0)).toBe(true)
+
+    // A member sees their own organization's usage, and nobody else's.
+    const invite = await h.services.adminUsers.invite({
+      orgId: org?.id ?? '',
+      role: 'org_developer',
+      username: 'usage-dev',
+      actor: 'test',
+    })
+    const member = (await call('POST', '/api/admin/login', { token: invite.token }, null)).body
+      .token as string
+    const portal = await call('GET', '/api/portal/usage', undefined, member)
+    expect(portal.status).toBe(200)
+    expect(rpm((portal.body as unknown as View).organization.limits)?.used).toBe(3)
+    expect((await call('GET', '/api/admin/usage?org=usage-org', undefined, member)).status).toBe(
+      403,
+    )
+    expect((await call('GET', '/api/admin/usage?org=nowhere')).status).toBe(404)
+    expect((await call('GET', '/api/admin/usage')).status).toBe(400)
+    expect((await call('GET', '/api/portal/usage', undefined, null)).status).toBe(401)
+  })
 })

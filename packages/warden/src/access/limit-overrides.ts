@@ -86,6 +86,45 @@ export function createLimitOverrides(deps: LimitOverrideDeps) {
      * A key's ids, its application's tier and every level's overrides, by key id: what the
      * limiter's usage view (`limiter.usage`) needs without the key's secret. Undefined if none.
      */
+    /**
+     * Every usable key of an organization (of one application, when given) as `subjectOfKey`
+     * gives it, for a usage view of the whole organization. Revoked keys are left out.
+     */
+    async subjectsOf(orgId: string, appId?: string) {
+      let query = db
+        .selectFrom('api_key')
+        .innerJoin('application', 'application.id', 'api_key.app_id')
+        .innerJoin('organization', 'organization.id', 'api_key.org_id')
+        .select([
+          'api_key.id',
+          'api_key.prefix',
+          'api_key.app_id',
+          'api_key.org_id',
+          'application.name as app_name',
+          'application.tier',
+          'api_key.limits as key_limits',
+          'application.limits as app_limits',
+          'organization.limits as org_limits',
+        ])
+        .where('api_key.org_id', '=', orgId)
+        .where('api_key.revoked_at', 'is', null)
+      if (appId !== undefined) query = query.where('api_key.app_id', '=', appId)
+      const rows = await query.orderBy('api_key.created_at').limit(1_000).execute()
+      return rows.map((row) => ({
+        keyId: row.id,
+        keyPrefix: row.prefix,
+        appId: row.app_id,
+        appName: row.app_name,
+        orgId: row.org_id,
+        tier: row.tier,
+        limits: {
+          key: parseStoredLimits(row.key_limits),
+          app: parseStoredLimits(row.app_limits),
+          org: parseStoredLimits(row.org_limits),
+        },
+      }))
+    },
+
     async subjectOfKey(keyId: string) {
       const row = await db
         .selectFrom('api_key')

@@ -81,7 +81,11 @@ export async function openServices(
 export async function withServices<T>(
   globals: GlobalOptions,
   run: (services: Services) => Promise<T>,
-  options: { readonly migrate?: boolean } = {},
+  options: {
+    readonly migrate?: boolean
+    /** Whether the command reads the limits' counters (only `warden usage` does). */
+    readonly limits?: boolean
+  } = {},
 ): Promise<T> {
   const config = loadCliConfig(globals)
   const file = sqliteFileOf(config.database)
@@ -92,7 +96,7 @@ export async function withServices<T>(
   const services = await openServices(config, {
     logger,
     migrate: options.migrate ?? true,
-    limits: false,
+    limits: options.limits ?? false,
   })
   try {
     return await run(services)

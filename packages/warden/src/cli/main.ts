@@ -4,6 +4,7 @@ import { isWardenError } from '../domain/index.js'
 import { registerAdminCommands } from './commands/admin.js'
 import { registerKeyCommands } from './commands/key.js'
 import { registerLimitCommands } from './commands/limits.js'
+import { registerUsageCommand } from './commands/usage.js'
 import { registerOrgCommands } from './commands/org.js'
 import { registerPolicyCommands } from './commands/policy.js'
 import { registerUserCommands } from './commands/user.js'
@@ -49,6 +50,7 @@ export function createProgram(onServing: () => void = () => undefined): Command 
   registerOrgCommands(program, cli)
   registerKeyCommands(program, cli)
   registerLimitCommands(program, cli)
+  registerUsageCommand(program, cli)
   registerPolicyCommands(program, cli)
   registerUserCommands(program, cli)
   return program

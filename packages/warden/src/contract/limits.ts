@@ -50,3 +50,35 @@ export const LIMIT_LEVEL_PATHS = {
 } as const satisfies Readonly<Record<string, LimitLevel>>
 /** A level's name in an admin API path. */
 export type LimitLevelPath = keyof typeof LIMIT_LEVEL_PATHS
+
+/** One limit in a usage view: how much of it is used in the current window and what is left. */
+export interface UsageLineDto {
+  readonly name:
+    'requests_per_minute' | 'tokens_per_minute' | 'tokens_per_day' | 'concurrent_requests'
+  /** The model pattern of a per-model limit; null for one that counts every model. */
+  readonly model: string | null
+  readonly limit: number
+  readonly used: number
+  readonly remaining: number
+  /** When the window starts over, Unix seconds; null for concurrency. */
+  readonly resets_at: number | null
+}
+
+/** `GET /api/admin/usage?org=…` and `GET /api/portal/usage`: live consumption and budget. */
+export interface UsageViewDto {
+  readonly organization: { readonly id: string; readonly limits: readonly UsageLineDto[] }
+  readonly applications: ReadonlyArray<{
+    readonly id: string
+    readonly name: string
+    readonly tier: string
+    readonly limits: readonly UsageLineDto[]
+  }>
+  readonly keys: ReadonlyArray<{
+    readonly id: string
+    readonly prefix: string
+    readonly app_id: string
+    readonly limits: readonly UsageLineDto[]
+  }>
+  /** Where the counters live: `memory` (this server's process) or `redis` (every replica's). */
+  readonly counters: 'memory' | 'redis'
+}

@@ -16,6 +16,7 @@ import { registerPolicyPages, type PolicyPageDeps } from './routes/public/policy
 import { registerPortalRoutes, type PortalRouteDeps } from './routes/portal/portal-routes.js'
 import { registerReviewRoutes, type ReviewRouteDeps } from './routes/admin/review-routes.js'
 import { registerReviewPages } from './routes/review/review-pages.js'
+import { registerUsageRoutes, type UsageRouteDeps } from './routes/usage-routes.js'
 
 export interface HttpAppDeps
   extends
@@ -24,7 +25,8 @@ export interface HttpAppDeps
     LimitRouteDeps,
     PolicyPageDeps,
     PortalRouteDeps,
-    ReviewRouteDeps {
+    ReviewRouteDeps,
+    UsageRouteDeps {
   readonly logger: Logger
   readonly bodyLimitBytes: number
   readonly trustProxy: boolean
@@ -123,6 +125,7 @@ export function createHttpApp(deps: HttpAppDeps): FastifyInstance {
   registerPortalRoutes(app, deps)
   registerPolicyPages(app, deps)
   registerReviewPages(app, deps)
+  registerUsageRoutes(app, deps)
   return app
 }
 

@@ -10,5 +10,7 @@ export type { FailureMode, FailoverStats, FailoverOptions } from './counters/fai
 export { createLimits } from './create-limits.js'
 export type { Limits, LimitsOptions } from './create-limits.js'
 export { sourceOf } from './client-source.js'
+export { usageView, usageViewJson } from './usage-view.js'
+export type { UsageView, UsageLine, UsageSubject } from './usage-view.js'
 export { createFailureThrottle } from './failure-throttle.js'
 export type { FailureThrottle, ThrottleRule, Subjects } from './failure-throttle.js'
