@@ -81,79 +81,60 @@ export function createLimitOverrides(deps: LimitOverrideDeps) {
     return stored
   }
 
+  /** Keys with what the limits need of them, their application and organization. */
+  const subjectRows = () =>
+    db
+      .selectFrom('api_key')
+      .innerJoin('application', 'application.id', 'api_key.app_id')
+      .innerJoin('organization', 'organization.id', 'api_key.org_id')
+      .select([
+        'api_key.id',
+        'api_key.prefix',
+        'api_key.app_id',
+        'api_key.org_id',
+        'application.name as app_name',
+        'application.tier',
+        'api_key.limits as key_limits',
+        'application.limits as app_limits',
+        'organization.limits as org_limits',
+      ])
+
+  type SubjectRow = Awaited<ReturnType<ReturnType<typeof subjectRows>['executeTakeFirstOrThrow']>>
+  const toSubject = (row: SubjectRow) => ({
+    keyId: row.id,
+    keyPrefix: row.prefix,
+    appId: row.app_id,
+    appName: row.app_name,
+    orgId: row.org_id,
+    tier: row.tier,
+    limits: {
+      key: parseStoredLimits(row.key_limits),
+      app: parseStoredLimits(row.app_limits),
+      org: parseStoredLimits(row.org_limits),
+    },
+  })
+
   return {
-    /**
-     * A key's ids, its application's tier and every level's overrides, by key id: what the
-     * limiter's usage view (`limiter.usage`) needs without the key's secret. Undefined if none.
-     */
     /**
      * Every usable key of an organization (of one application, when given) as `subjectOfKey`
      * gives it, for a usage view of the whole organization. Revoked keys are left out.
      */
     async subjectsOf(orgId: string, appId?: string) {
-      let query = db
-        .selectFrom('api_key')
-        .innerJoin('application', 'application.id', 'api_key.app_id')
-        .innerJoin('organization', 'organization.id', 'api_key.org_id')
-        .select([
-          'api_key.id',
-          'api_key.prefix',
-          'api_key.app_id',
-          'api_key.org_id',
-          'application.name as app_name',
-          'application.tier',
-          'api_key.limits as key_limits',
-          'application.limits as app_limits',
-          'organization.limits as org_limits',
-        ])
+      let query = subjectRows()
         .where('api_key.org_id', '=', orgId)
         .where('api_key.revoked_at', 'is', null)
       if (appId !== undefined) query = query.where('api_key.app_id', '=', appId)
       const rows = await query.orderBy('api_key.created_at').limit(1_000).execute()
-      return rows.map((row) => ({
-        keyId: row.id,
-        keyPrefix: row.prefix,
-        appId: row.app_id,
-        appName: row.app_name,
-        orgId: row.org_id,
-        tier: row.tier,
-        limits: {
-          key: parseStoredLimits(row.key_limits),
-          app: parseStoredLimits(row.app_limits),
-          org: parseStoredLimits(row.org_limits),
-        },
-      }))
+      return rows.map(toSubject)
     },
 
+    /**
+     * A key's ids, its application's tier and every level's overrides, by key id: what the
+     * limiter's usage view (`limiter.usage`) needs without the key's secret. Undefined if none.
+     */
     async subjectOfKey(keyId: string) {
-      const row = await db
-        .selectFrom('api_key')
-        .innerJoin('application', 'application.id', 'api_key.app_id')
-        .innerJoin('organization', 'organization.id', 'api_key.org_id')
-        .select([
-          'api_key.id',
-          'api_key.app_id',
-          'api_key.org_id',
-          'application.tier',
-          'api_key.limits as key_limits',
-          'application.limits as app_limits',
-          'organization.limits as org_limits',
-        ])
-        .where('api_key.id', '=', keyId)
-        .executeTakeFirst()
-      return (
-        row && {
-          keyId: row.id,
-          appId: row.app_id,
-          orgId: row.org_id,
-          tier: row.tier,
-          limits: {
-            key: parseStoredLimits(row.key_limits),
-            app: parseStoredLimits(row.app_limits),
-            org: parseStoredLimits(row.org_limits),
-          },
-        }
-      )
+      const row = await subjectRows().where('api_key.id', '=', keyId).executeTakeFirst()
+      return row && toSubject(row)
     },
 
     /** The overrides of one key, application or organization; null when none are set. */

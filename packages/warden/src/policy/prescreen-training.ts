@@ -92,19 +92,27 @@ function encodeAll(examples: readonly TrainingExample[], vocabulary: readonly st
 
 const prohibitedIn = (p: readonly number[]) => 1 - (p[0] ?? 0)
 
+/** The vocabulary of `examples` and the weights fitted on them. */
+function fitOn(examples: readonly TrainingExample[], options: TrainingOptions) {
+  const classes = ['none', ...options.classes]
+  const vocabulary = vocabularyOf(examples, options.minExamples)
+  const fitted = fit(
+    encodeAll(examples, vocabulary),
+    examples.map((e) => targetOf(e, classes)),
+    vocabulary.length,
+    options,
+    classes.length,
+  )
+  return { vocabulary, fitted }
+}
+
 /** Out-of-fold probabilities that each example is prohibited, from `folds` fits. */
 function outOfFold(examples: readonly TrainingExample[], options: TrainingOptions): number[] {
-  const classes = ['none', ...options.classes]
   const scores = new Array<number>(examples.length).fill(0)
   for (let fold = 0; fold < options.folds; fold += 1) {
-    const train = examples.filter((_, i) => i % options.folds !== fold)
-    const vocabulary = vocabularyOf(train, options.minExamples)
-    const fitted = fit(
-      encodeAll(train, vocabulary),
-      train.map((e) => targetOf(e, classes)),
-      vocabulary.length,
+    const { vocabulary, fitted } = fitOn(
+      examples.filter((_, i) => i % options.folds !== fold),
       options,
-      classes.length,
     )
     const index = new Map(vocabulary.map((f, i) => [f, i]))
     examples.forEach((e, i) => {
@@ -158,14 +166,7 @@ export function trainLearnedModel(
       .filter((e) => e.calibrate !== false)
       .map((e) => wordsIn(applicationFeatures(e.app))),
   )
-  const vocabulary = vocabularyOf(examples, options.minExamples)
-  const fitted = fit(
-    encodeAll(examples, vocabulary),
-    examples.map((e) => targetOf(e, classes)),
-    vocabulary.length,
-    options,
-    classes.length,
-  )
+  const { vocabulary, fitted } = fitOn(examples, options)
   return {
     format: 1,
     classes,
