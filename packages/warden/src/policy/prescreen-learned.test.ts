@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process'
 import { mkdtemp, readFile } from 'node:fs/promises'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
@@ -119,11 +119,16 @@ describe('training the learned layer', () => {
     expect(found[0]?.words).toContain('bought')
   })
 
-  it('ships the weights that train.mjs makes from the labeled set', async () => {
-    const out = path.join(await mkdtemp(path.join(tmpdir(), 'warden-train-')), 'weights.json')
-    const script = new URL('../../prescreen/train.mjs', import.meta.url).pathname
-    await promisify(execFile)(process.execPath, [script, '--out', out], { timeout: 120_000 })
-    const shipped = await readFile(DEFAULT_LEARNED_MODEL_FILE, 'utf8')
-    expect(await readFile(out, 'utf8')).toBe(shipped)
-  }, 120_000)
+  // It reads the public everyday requests beside the checkout (../shared/data), which CI has.
+  it.runIf(existsSync(new URL('../../../../../shared/data/moderation', import.meta.url)))(
+    'ships the weights that train.mjs makes from the labeled set',
+    async () => {
+      const out = path.join(await mkdtemp(path.join(tmpdir(), 'warden-train-')), 'weights.json')
+      const script = new URL('../../prescreen/train.mjs', import.meta.url).pathname
+      await promisify(execFile)(process.execPath, [script, '--out', out], { timeout: 120_000 })
+      const shipped = await readFile(DEFAULT_LEARNED_MODEL_FILE, 'utf8')
+      expect(await readFile(out, 'utf8')).toBe(shipped)
+    },
+    120_000,
+  )
 })
