@@ -33,8 +33,13 @@ export interface Throttles {
 
 export function createThrottles(deps: ThrottleDeps): Throttles {
   const { config, now } = deps
-  // Throttle cells last minutes, not the limiter's days: idle ones go within the hour.
-  const counters = deps.counters ?? createMemoryCounter({ idleMs: 3_600_000, sweepEveryMs: 60_000 })
+  // Shared through Redis when the limits are; otherwise counters of their own, whose cells go
+  // within the hour (the limiter's in-process cells last days, fine for keys, not for every
+  // username an attacker tries).
+  const counters =
+    deps.counters?.name === 'redis'
+      ? deps.counters
+      : createMemoryCounter({ idleMs: 3_600_000, sweepEveryMs: 60_000 })
   const rollup = createRefusalRollup({
     audit: deps.audit,
     windowMs: config.rollupSeconds * 1_000,
