@@ -1,6 +1,6 @@
 import type { AdminUsers } from '../access/index.js'
 import { WardenError } from '../domain/index.js'
-import { sourceOf, type FailureThrottle } from '../limits/index.js'
+import { retryAfterHeaders, sourceOf, type FailureThrottle } from '../limits/index.js'
 
 /** What signing in needs: the people, and the throttle of failed attempts. */
 export interface SignInDeps {
@@ -41,11 +41,6 @@ function tooManyAttempts(waitMs: number): WardenError {
   return new WardenError(
     'rate_limit_exceeded',
     `Too many failed sign-ins. Try again in ${seconds} s.`,
-    {
-      headers: {
-        'retry-after': String(seconds),
-        'retry-after-ms': String(Math.max(1, Math.ceil(waitMs))),
-      },
-    },
+    { headers: retryAfterHeaders(waitMs) },
   )
 }

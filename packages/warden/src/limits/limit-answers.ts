@@ -38,6 +38,14 @@ function tightest(
   return best
 }
 
+/** `Retry-After` (whole seconds, at least 1) and `retry-after-ms`, as every 429 carries them. */
+export function retryAfterHeaders(waitMs: number): Record<string, string> {
+  return {
+    'retry-after': String(Math.max(1, Math.ceil(waitMs / 1_000))),
+    'retry-after-ms': String(Math.max(1, Math.ceil(waitMs))),
+  }
+}
+
 /**
  * The `x-ratelimit-*` headers OpenAI clients read, for the tightest requests counter and the
  * tightest tokens counter; `used(i)` is what counter i holds after this request.
@@ -116,8 +124,7 @@ export function refusal(
   const requested = amounts[chosen] as number
   const headers = {
     ...rateLimitHeaders(plan, (i) => before[i] as number, at),
-    'retry-after': String(Math.max(1, Math.ceil(wait / 1_000))),
-    'retry-after-ms': String(Math.max(1, Math.ceil(wait))),
+    ...retryAfterHeaders(wait),
   }
   const numbers = `Limit ${counter.limit}, Used ${used}, Requested ${requested}.`
   const where = `${LIMIT_TEXT[counter.name]} on ${placeOf(counter)}`

@@ -1,5 +1,5 @@
 import { WardenError, type AnonymousRefusals, type Principal } from '../domain/index.js'
-import { sourceOf } from '../limits/index.js'
+import { retryAfterHeaders, sourceOf } from '../limits/index.js'
 import type { Stage } from './stage.js'
 
 /**
@@ -24,11 +24,6 @@ function tooManyBadKeys(waitMs: number): WardenError {
   return new WardenError(
     'rate_limit_exceeded',
     `Too many requests with a missing or invalid API key from this address. Try again in ${seconds} s.`,
-    {
-      headers: {
-        'retry-after': String(seconds),
-        'retry-after-ms': String(Math.max(1, Math.ceil(waitMs))),
-      },
-    },
+    { headers: retryAfterHeaders(waitMs) },
   )
 }
