@@ -16,7 +16,6 @@ import { registerPolicyPages, type PolicyPageDeps } from './routes/public/policy
 import { registerPortalRoutes, type PortalRouteDeps } from './routes/portal/portal-routes.js'
 import { registerReviewRoutes, type ReviewRouteDeps } from './routes/admin/review-routes.js'
 import { registerReviewPages } from './routes/review/review-pages.js'
-import { registerUsageRoutes, type UsageRouteDeps } from './routes/usage-routes.js'
 
 export interface HttpAppDeps
   extends
@@ -25,8 +24,7 @@ export interface HttpAppDeps
     LimitRouteDeps,
     PolicyPageDeps,
     PortalRouteDeps,
-    ReviewRouteDeps,
-    UsageRouteDeps {
+    ReviewRouteDeps {
   readonly logger: Logger
   readonly bodyLimitBytes: number
   readonly trustProxy: boolean
@@ -125,7 +123,6 @@ export function createHttpApp(deps: HttpAppDeps): FastifyInstance {
   registerPortalRoutes(app, deps)
   registerPolicyPages(app, deps)
   registerReviewPages(app, deps)
-  registerUsageRoutes(app, deps)
   return app
 }
 

@@ -9,8 +9,9 @@ import {
 import { WardenError, type LimitLevel } from '../../../domain/index.js'
 import { parseBody } from '../../../pipeline/index.js'
 import { bearerToken } from '../../bearer.js'
+import { usageOf, type UsageViewDeps } from '../usage-view.js'
 
-export interface LimitRouteDeps {
+export interface LimitRouteDeps extends UsageViewDeps {
   readonly adminUsers: AdminUsers
   readonly limitOverrides: LimitOverrideStore
 }
@@ -64,5 +65,18 @@ export function registerLimitRoutes(app: FastifyInstance, deps: LimitRouteDeps):
     const { id } = request.params
     await limitOverrides.clear(level, id, `admin:${user.id}`)
     return { level, id, overrides: null }
+  })
+
+  app.get<{ Querystring: { org?: string; app?: string } }>('/api/admin/usage', async (request) => {
+    await requireAdmin(request)
+    const ref = request.query.org
+    if (typeof ref !== 'string' || ref === '') {
+      throw new WardenError('invalid_request_error', 'Name the organization: ?org=<name or id>.', {
+        param: 'org',
+      })
+    }
+    const org = await deps.organizations.findOrganization(ref)
+    if (!org) throw new WardenError('not_found', `No organization "${ref}".`, { param: 'org' })
+    return usageOf(deps, org.id, request.query.app)
   })
 }

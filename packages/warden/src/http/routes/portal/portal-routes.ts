@@ -30,8 +30,9 @@ import { WardenError } from '../../../domain/index.js'
 import { parseBody } from '../../../pipeline/index.js'
 import { acceptanceIsCurrent, type PolicyVersions } from '../../../policy/index.js'
 import { bearerToken } from '../../bearer.js'
+import { usageOf, type UsageViewDeps } from '../usage-view.js'
 
-export interface PortalRouteDeps {
+export interface PortalRouteDeps extends UsageViewDeps {
   readonly organizations: Organizations
   readonly apiKeys: ApiKeys
   readonly adminUsers: AdminUsers
@@ -117,6 +118,11 @@ export function registerPortalRoutes(app: FastifyInstance, deps: PortalRouteDeps
     const { version } = parseBody(acceptPolicyRequestSchema, request.body ?? {})
     const accepted = await policyVersions.accept(member.orgId, `member:${member.user.id}`, version)
     return reply.code(201).send(toPolicyAcceptanceDto(accepted))
+  })
+
+  app.get<{ Querystring: { app?: string } }>('/api/portal/usage', async (request) => {
+    const member = await requireMember(request)
+    return usageOf(deps, member.orgId, request.query.app)
   })
 
   app.get('/api/portal/members', async (request) => {
