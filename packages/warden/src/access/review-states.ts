@@ -1,4 +1,4 @@
-import type { UseCaseForm } from '../contract/index.js'
+import type { StoredPrescreen, UseCaseForm } from '../contract/index.js'
 import { WardenError } from '../domain/index.js'
 import type { PolicyDocument } from '../policy/index.js'
 import type { Database } from '../store/index.js'
@@ -20,16 +20,8 @@ export const REVIEW_STATES = [
 export type ReviewState = (typeof REVIEW_STATES)[number]
 
 /** What the pre-screen says about a form: the outcome and the clauses it touched. */
-export interface PrescreenResult {
+export interface PrescreenResult extends StoredPrescreen {
   readonly outcome: 'prohibited' | 'high_scrutiny' | 'low_risk'
-  readonly clauses: ReadonlyArray<{ readonly id: string; readonly why: string }>
-  /** For a high-scrutiny outcome: the mitigations its domains require, and what shows each. */
-  readonly mitigations?: ReadonlyArray<{
-    readonly id: string
-    readonly title: string
-    readonly required_by: readonly string[]
-    readonly evidence: string | null
-  }>
 }
 
 /** Who acts on an application: a member of its organization, or the gateway's staff. */

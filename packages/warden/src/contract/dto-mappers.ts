@@ -1,4 +1,4 @@
-import type { UseCaseApplicationDto, UseCaseForm } from './portal.js'
+import type { StoredPrescreen, UseCaseApplicationDto, UseCaseForm } from './portal.js'
 import type {
   ApiKeyDto,
   ApplicationDto,
@@ -150,16 +150,7 @@ export interface UseCaseApplicationRecord {
   readonly appId: string
   readonly state: string
   readonly form: UseCaseForm
-  readonly prescreen: {
-    readonly outcome: string
-    readonly clauses: ReadonlyArray<{ readonly id: string; readonly why: string }>
-    readonly mitigations?: ReadonlyArray<{
-      readonly id: string
-      readonly title: string
-      readonly required_by: readonly string[]
-      readonly evidence: string | null
-    }>
-  } | null
+  readonly prescreen: StoredPrescreen | null
   readonly tier: string | null
   readonly conditions: string | null
   readonly appealed: boolean

@@ -71,23 +71,30 @@ export interface PrescreenClauseDto {
   readonly why: string
 }
 
+/** A mitigation a high-scrutiny domain requires, and what in the form shows it (null: nothing). */
+export interface MitigationCheckDto {
+  readonly id: string
+  readonly title: string
+  readonly required_by: readonly string[]
+  readonly evidence: string | null
+}
+
+/** What the pre-screen said of a submitted form, as it is stored with the application. */
+export interface StoredPrescreen {
+  readonly outcome: string
+  readonly clauses: readonly PrescreenClauseDto[]
+  /** For a high-scrutiny outcome; absent from records stored before mitigations were kept. */
+  readonly mitigations?: readonly MitigationCheckDto[]
+}
+
 export interface UseCaseApplicationDto {
   readonly id: string
   readonly org_id: string
   readonly app_id: string
   readonly state: string
   readonly form: UseCaseForm
-  readonly prescreen: {
-    readonly outcome: string
-    readonly clauses: readonly PrescreenClauseDto[]
-    /** For a high-scrutiny outcome: the mitigations required, and what in the form shows each. */
-    readonly mitigations: ReadonlyArray<{
-      readonly id: string
-      readonly title: string
-      readonly required_by: readonly string[]
-      readonly evidence: string | null
-    }>
-  } | null
+  /** `mitigations` is always there: for a high-scrutiny outcome, the ones its domains require. */
+  readonly prescreen: Required<StoredPrescreen> | null
   readonly tier: string | null
   readonly conditions: string | null
   readonly appealed: boolean
