@@ -3,6 +3,7 @@ import type { AnonymousRefusals, AuditSink } from './domain/index.js'
 import {
   createFailureThrottle,
   createMemoryCounter,
+  sourceOf,
   type CounterBackend,
   type FailureThrottle,
 } from './limits/index.js'
@@ -70,7 +71,9 @@ export function createThrottles(deps: ThrottleDeps): Throttles {
           badKeys.failed({ address: refusal.source }).catch(deps.onError)
         }
       },
-      waitFor: (source) => badKeys.blockedFor({ address: source }),
+      // Every request asks; only while some address is held back is its source worked out.
+      waitFor: (clientAddress) =>
+        badKeys.blocksAny() ? badKeys.blockedFor({ address: sourceOf(clientAddress) }) : 0,
     },
     login,
     flush: () => rollup.flush(true),

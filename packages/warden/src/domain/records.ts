@@ -69,8 +69,8 @@ export interface AnonymousRefusal {
  */
 export interface AnonymousRefusals {
   refused(refusal: AnonymousRefusal): void
-  /** Milliseconds the source must wait before it is heard again; 0 almost always. */
-  waitFor(source: string): number
+  /** Milliseconds a client address must wait before it is heard again; 0 almost always. */
+  waitFor(clientAddress: string): number
 }
 
 /** The append-only audit log as the pipeline and the admin API see it. */

@@ -47,10 +47,12 @@ describe.each(backends)('the failure throttle (%s counters)', (_name, open) => {
     const throttle = make()
     const alice = { address: '203.0.113.7', user: 'alice' }
     for (let i = 1; i <= 2; i += 1) expect(await throttle.failed(alice)).toBe(0)
+    expect(throttle.blocksAny()).toBe(false)
     expect(await throttle.check(alice)).toBe(0)
     // The third failure reaches the user's limit: wait until the minute is over.
     expect(await throttle.failed(alice)).toBe(55_000)
     expect(throttle.blockedFor(alice)).toBe(55_000)
+    expect(throttle.blocksAny()).toBe(true)
     expect(await throttle.check(alice)).toBe(55_000)
     // Another user from the same address is not blocked until the address's own limit.
     const bob = { address: '203.0.113.7', user: 'bob' }

@@ -32,6 +32,8 @@ export interface FailureThrottleOptions {
  * rare paths (signing in) where one replica must not allow what another has blocked.
  */
 export interface FailureThrottle {
+  /** Whether any subject is blocked in this process: when not, nothing needs looking up. */
+  blocksAny(): boolean
   /** Milliseconds the attempt must wait, from this process's memory alone; 0 when none. */
   blockedFor(subjects: Subjects): number
   /** Milliseconds the attempt must wait, asking the shared counters as well; 0 when none. */
@@ -93,6 +95,7 @@ export function createFailureThrottle(options: FailureThrottleOptions): FailureT
   }
 
   return {
+    blocksAny: () => blocked.size > 0,
     blockedFor,
 
     async check(subjects) {

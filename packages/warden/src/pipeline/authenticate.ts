@@ -1,5 +1,5 @@
 import { WardenError, type AnonymousRefusals, type Principal } from '../domain/index.js'
-import { retryAfterHeaders, sourceOf } from '../limits/index.js'
+import { retryAfterHeaders } from '../limits/index.js'
 import type { Stage } from './stage.js'
 
 /**
@@ -12,7 +12,7 @@ export function authenticate(deps: {
   readonly anonymous: AnonymousRefusals
 }): Stage {
   return async (x, next) => {
-    const wait = deps.anonymous.waitFor(sourceOf(x.clientAddress))
+    const wait = deps.anonymous.waitFor(x.clientAddress)
     if (wait > 0) throw tooManyBadKeys(wait)
     x.principal = await deps.resolveKey(x.apiKey)
     await next()

@@ -65,7 +65,7 @@ function setup() {
       audit: { append: (e) => void audits.push(e), appendNow: () => Promise.resolve() },
       anonymous: {
         refused: (r) => void anonymous.push(r),
-        waitFor: (source) => (source === BLOCKED ? 30_000 : 0),
+        waitFor: (address) => (address === BLOCKED ? 30_000 : 0),
       },
       usage: { record: (e) => void events.push(e) },
       logRequest: (line) => void lines.push(line),
