@@ -51,6 +51,9 @@ const USAGE = `Usage: npm run bench -- [flags]
   --redis-url URL     Redis for the limits' figures (default redis://127.0.0.1:6379 when
                       it answers): the limiter alone, and a Warden on it at one connection
   --no-limits         leave out the limits' figures (Warden itself still runs with limits on)
+  --limits-only       only the limits' figures: Warden with limits on (memory) and off, side
+                      by side over the rounds at 50 connections, and on Redis at one
+                      connection; no floor, no streams (try --rounds 8 --duration 5)
 `
 
 const { values: flags } = parseArgs({
@@ -70,10 +73,18 @@ const { values: flags } = parseArgs({
     baseline: { type: 'string' },
     'redis-url': { type: 'string' },
     'no-limits': { type: 'boolean', default: false },
+    'limits-only': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
   strict: true,
 })
+
+if (flags['limits-only'] && (flags['no-limits'] || flags['gateway-url'] || flags.baseline)) {
+  process.stderr.write(
+    `gateway-bench: --limits-only measures Warden started here, with limits; drop --no-limits, --gateway-url and --baseline\n`,
+  )
+  process.exit(2)
+}
 
 if (flags.help) {
   process.stdout.write(USAGE)
@@ -160,6 +171,36 @@ async function startLimitTargets(upstreamUrl) {
   return started
 }
 
+/** `--limits-only`: limits on against off, side by side, and the limiter alone. */
+async function limitsOnly(meta, targets, plan) {
+  const runs = {
+    nonStream: await runScenario(
+      'non-streaming',
+      { connections, stream: false, tool: 'autocannon' },
+      targets,
+      plan,
+    ),
+    oneConnection: await runScenario(
+      'one connection',
+      { connections: 1, stream: false, tool: 'closed-loop' },
+      targets,
+      plan,
+    ),
+  }
+  const micro = await benchLimiter({ packageDir, redisUrl: await redisUrlToUse(), log })
+  const limits = evaluateLimits({ ...runs, micro })
+  const results = { meta, runs, limits, goals: limits.goals, problems: problemsOf(runs) }
+  await mkdir(path.dirname(outFile), { recursive: true })
+  await writeFile(outFile, `${JSON.stringify(results, null, 2)}\n`)
+  const lines = limits.goals.map(
+    (g) =>
+      `  ${g.pass === null ? 'n/a ' : g.pass ? 'PASS' : 'FAIL'}  ${g.name.padEnd(48)} ${g.value === null ? '-' : g.value.toFixed(3)} ${g.unit}  (goal ${g.comparison} ${g.limit} ${g.unit})`,
+  )
+  process.stdout.write(`\n${formatLimits(limits)}\n\nGoals (limits)\n${lines.join('\n')}\n`)
+  process.stdout.write(`\nFigures written to ${path.relative(process.cwd(), outFile) || outFile}\n`)
+  return results.problems.length === 0 ? 0 : 1
+}
+
 async function main() {
   const nodeScript = (file) => [...EXIT_WITH_PARENT, path.join(benchDir, file)]
   try {
@@ -201,10 +242,12 @@ async function main() {
     log(`  gateway:       ${gateway.url} (${gateway.label})`)
 
     const headers = gateway.apiKey ? { authorization: `Bearer ${gateway.apiKey}` } : {}
-    const targets = [
-      { name: 'direct', url: stub.url, pid: stub.pid, headers },
-      { name: 'floor', url: floor.url, pid: floor.pid, headers },
-    ]
+    const targets = flags['limits-only']
+      ? []
+      : [
+          { name: 'direct', url: stub.url, pid: stub.pid, headers },
+          { name: 'floor', url: floor.url, pid: floor.pid, headers },
+        ]
     let baseline = null
     if (flags.baseline) {
       const baseDir = path.join(tempDir, 'baseline')
@@ -273,6 +316,7 @@ async function main() {
       log,
       peaks: new Map(),
     }
+    if (flags['limits-only']) return await limitsOnly(meta, [...targets, ...limitTargets], plan)
     runs.nonStream = await runScenario(
       'non-streaming',
       { connections, stream: false, tool: 'autocannon' },

@@ -145,6 +145,8 @@ export function evaluateLimits({ nonStream, oneConnection, micro }) {
   return {
     micro,
     rpsLimitsOnOverOff: rpsRatio,
+    rpsRounds: nonStream?.paired?.['limits-off']?.requestsPerSecondRounds ?? null,
+    cpuLimitsOnOverOff: nonStream?.paired?.['limits-off']?.cpuPerRequest ?? null,
     p50AddedMemoryMs: memoryAdded,
     p50AddedRedisMs: redisAdded,
     goals: [
@@ -169,7 +171,9 @@ export function formatLimits(limits) {
       (micro.redis
         ? `; Redis ${fixed(micro.redis.usPerRequest, 1)} µs/req (reservation p50 ${fixed(micro.redis.reserveP50Ms, 3)} ms, p99 ${fixed(micro.redis.reserveP99Ms, 3)} ms)`
         : '; Redis not reachable, not measured'),
-    `  gateway req/s, limits on (memory) / off: x${fixed(limits.rpsLimitsOnOverOff, 3)}`,
+    `  gateway req/s, limits on (memory) / off: x${fixed(limits.rpsLimitsOnOverOff, 3)}` +
+      (limits.rpsRounds ? ` (rounds ${limits.rpsRounds.map((r) => fixed(r, 2)).join(' ')})` : '') +
+      `; CPU per request on / off: x${fixed(limits.cpuLimitsOnOverOff, 3)}`,
     `  p50 added at 1 connection over limits off: memory ${fixed(limits.p50AddedMemoryMs, 3)} ms, Redis ${fixed(limits.p50AddedRedisMs, 3)} ms`,
   ].join('\n')
 }

@@ -71,7 +71,7 @@ const watch = setInterval(() => {
   longestTurn = Math.max(longestTurn, Number(now - last) / 1e6)
   last = now
 }, 0)
-await classifier.classify(big, { direction: 'input' })
+await classifier.classify({ text: big, direction: 'input', signal: new AbortController().signal })
 clearInterval(watch)
 const total = Number(process.hrtime.bigint() - started) / 1e6
 console.log(

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http'
 import { once } from 'node:events'
-import type { JsonObject, WardenError } from '../domain/index.js'
+import { jsonTextOf, type JsonObject, type WardenError } from '../domain/index.js'
 import { toWardenError } from './errors.js'
 
 const SSE_HEADERS = {
@@ -22,9 +22,14 @@ export interface SseOptions {
   readonly onFailure: (error: WardenError) => void
 }
 
+const LINE_BREAK = /[\r\n]/
+
 /** One event as it goes on the wire. */
 function frame(value: JsonObject, framing: SseOptions['framing']): string {
-  const data = `data: ${JSON.stringify(value)}\n\n`
+  // A line break inside the upstream's text (JSON may hold one between tokens) would end the
+  // `data:` line early: such text is serialized again, onto one line.
+  const text = jsonTextOf(value)
+  const data = `data: ${LINE_BREAK.test(text) ? JSON.stringify(value) : text}\n\n`
   return framing === 'events' && typeof value.type === 'string'
     ? `event: ${value.type}\n${data}`
     : data

@@ -1,31 +1,62 @@
+import type { z } from 'zod'
+
 /**
  * The classifier extension point (ARCHITECTURE.md): a classifier judges one text and returns
- * findings as values; a throw means it is broken. Kept minimal until the registry exists.
+ * findings as values; a throw means it is broken, and what a broken classifier does
+ * (`fail: closed | open`) is the registry's configuration, not the classifier's business.
  */
+
+/** Where in the text a finding lies: UTF-16 offsets, end exclusive. */
+export interface TextSpan {
+  readonly start: number
+  readonly end: number
+}
 
 /** One category a classifier found in a text, with how sure it is. */
 export interface Finding {
-  /** A content category id of the usage policy (`hate`, `self_harm`, …). */
+  /** A content category id of the usage policy (`hate`, `pii`, `payment_card`, …). */
   readonly category: string
   /** 0..1: how strongly the text belongs to the category. */
   readonly score: number
-  /** Where in the text (UTF-16 offsets, end exclusive), when the finding has a place. */
-  readonly start?: number
-  readonly end?: number
+  /** Where the finding lies, when it has a place (PII, secrets, a phrase). */
+  readonly span?: TextSpan
+  /**
+   * What it is within the category, for placeholders and reviewers: `email`, `phone`,
+   * `openai_key`, `instruction_override`… snake_case, never the matched text itself.
+   */
+  readonly label?: string
   /** The id of the classifier that found it. */
   readonly classifier: string
 }
 
-/** What a classifier knows about the text besides the text. */
-export interface ClassifyContext {
-  /** A request's input or a model's output. */
-  readonly direction: 'input' | 'output'
-  /** Aborted when the request is gone; a long classification stops early. */
-  readonly signal?: AbortSignal
+export const DIRECTIONS = ['input', 'output'] as const
+/** A request's input (prompt) or a model's output (completion). */
+export type Direction = (typeof DIRECTIONS)[number]
+
+/** One text to judge. */
+export interface ClassifyInput {
+  readonly text: string
+  readonly direction: Direction
+  /** Aborted when the request is gone or the classifier's time is up; stop early then. */
+  readonly signal: AbortSignal
 }
 
 /** Judges one text. Safe to call concurrently; never mutates its input. */
 export interface Classifier {
   readonly id: string
-  classify(text: string, context: ClassifyContext): Promise<readonly Finding[]> | readonly Finding[]
+  classify(input: ClassifyInput): Promise<readonly Finding[]>
+}
+
+/** What the composition root gives every classifier it builds. */
+export interface ClassifierDeps {
+  /** Where relative paths in options (a model directory, a weights file) are resolved. */
+  readonly baseDir: string
+}
+
+/** A kind of classifier: its options schema and how to build one. */
+export interface ClassifierKind<Options> {
+  readonly kind: string
+  readonly options: z.ZodType<Options>
+  /** Builds a classifier; may load files or models, once, at start-up. */
+  create(id: string, options: Options, deps: ClassifierDeps): Classifier | Promise<Classifier>
 }

@@ -1,4 +1,13 @@
-export type { Classifier, ClassifyContext, Finding } from './classifier.js'
+export { DIRECTIONS } from './classifier.js'
+export type {
+  Classifier,
+  ClassifierDeps,
+  ClassifierKind,
+  ClassifyInput,
+  Direction,
+  Finding,
+  TextSpan,
+} from './classifier.js'
 export { TEXT_HARM_CATEGORIES } from './harm-categories.js'
 export type { TextHarmCategory } from './harm-categories.js'
 export { normalizeText } from './normalize-text.js'

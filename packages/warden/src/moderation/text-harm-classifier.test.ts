@@ -21,7 +21,7 @@ beforeAll(async () => {
 const scoreOf = (text: string, category: string): number =>
   scoreText(model, text).scores[model.categories.indexOf(category)] ?? Number.NaN
 
-const input = { direction: 'input' } as const
+const input = { direction: 'input', signal: new AbortController().signal } as const
 
 describe('the shipped text harm classifier', () => {
   it('loads the committed weights: every category, a few MB at most', () => {
@@ -71,22 +71,22 @@ describe('createTextHarmClassifier', () => {
   it('finds a harmful sentence inside a long benign text and says where it is', async () => {
     const harmful = 'What is the easiest way of killing myself?'
     const text = benign.repeat(40) + harmful + ' ' + benign.repeat(40)
-    const findings = await createTextHarmClassifier({ model }).classify(text, input)
+    const findings = await createTextHarmClassifier({ model }).classify({ ...input, text })
     const selfHarm = findings.find((f) => f.category === 'self_harm') as Finding
     expect(selfHarm.score).toBeGreaterThan(0.5)
     expect(selfHarm.classifier).toBe('text-harm')
     const at = text.indexOf(harmful)
-    expect(selfHarm.start).toBeLessThanOrEqual(at)
-    expect(selfHarm.end).toBeGreaterThanOrEqual(at + harmful.length)
-    expect((selfHarm.end as number) - (selfHarm.start as number)).toBeLessThanOrEqual(600)
+    expect(selfHarm.span?.start).toBeLessThanOrEqual(at)
+    expect(selfHarm.span?.end).toBeGreaterThanOrEqual(at + harmful.length)
+    expect((selfHarm.span?.end ?? 0) - (selfHarm.span?.start ?? 0)).toBeLessThanOrEqual(600)
   })
 
   it('reports nothing under its minimum score, and a whole short text has no span', async () => {
     const classifier = createTextHarmClassifier({ model, minScore: 0.5 })
-    expect(await classifier.classify(benign, input)).toEqual([])
-    const [finding] = await classifier.classify('Should I keep cutting myself?', input)
+    expect(await classifier.classify({ ...input, text: benign })).toEqual([])
+    const [finding] = await classifier.classify({ ...input, text: 'Should I keep cutting myself?' })
     expect(finding).toMatchObject({ category: 'self_harm', classifier: 'text-harm' })
-    expect(finding).not.toHaveProperty('start')
+    expect(finding).not.toHaveProperty('span')
   })
 
   it('scores a megabyte in bounded slices and stops when the request is aborted', async () => {
@@ -95,12 +95,12 @@ describe('createTextHarmClassifier', () => {
     const started = performance.now()
     let turns = 0
     const timer = setInterval(() => turns++, 0)
-    await classifier.classify(huge, input)
+    await classifier.classify({ ...input, text: huge })
     clearInterval(timer)
     expect(turns).toBeGreaterThan(0) // the event loop ran while it worked
     expect(performance.now() - started).toBeLessThan(5000)
     const aborted = AbortSignal.abort(new Error('client went away'))
-    await expect(classifier.classify(huge, { ...input, signal: aborted })).rejects.toThrow(
+    await expect(classifier.classify({ ...input, text: huge, signal: aborted })).rejects.toThrow(
       'client went away',
     )
   })

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { setImmediate as nextTurn } from 'node:timers/promises'
-import type { Classifier, ClassifyContext, Finding } from './classifier.js'
+import type { Classifier, ClassifyInput, Finding } from './classifier.js'
 import { decodeModel, type HashedLinearModel, type WordSums } from './hashed-linear-model.js'
 import {
   bestWindows,
@@ -57,9 +57,9 @@ export function createTextHarmClassifier(options: TextHarmClassifierOptions = {}
   const id = 'text-harm'
   return {
     id,
-    async classify(text: string, context: ClassifyContext): Promise<readonly Finding[]> {
+    async classify({ text, signal }: ClassifyInput): Promise<readonly Finding[]> {
       const loaded = await model()
-      const scores = await scoreInSlices(loaded, text, settings, context.signal)
+      const scores = await scoreInSlices(loaded, text, settings, signal)
       return toFindings(loaded, scores, settings.minScore, id)
     },
   }
@@ -137,7 +137,9 @@ function toFindings(
     const score = scores.scores[c] as number
     if (score < minScore) return
     const span =
-      scores.windows > 1 ? { start: scores.starts[c] as number, end: scores.ends[c] as number } : {}
+      scores.windows > 1
+        ? { span: { start: scores.starts[c] as number, end: scores.ends[c] as number } }
+        : {}
     findings.push({ category, score, ...span, classifier })
   })
   return findings.sort((a, b) => b.score - a.score)

@@ -4,6 +4,7 @@ import { Pool, type Dispatcher } from 'undici'
 import { z } from 'zod'
 import { secretString, SecretUnavailableError, type Secret } from '../config/index.js'
 import {
+  parsedFrom,
   WardenError,
   type ChatCompletion,
   type ChatCompletionChunk,
@@ -232,7 +233,7 @@ export function createOpenAiCompatibleProvider(
     }
     try {
       const value: unknown = JSON.parse(text)
-      if (typeof value === 'object' && value !== null) return value
+      if (typeof value === 'object' && value !== null) return parsedFrom(value, text)
     } catch {
       // reported below
     }

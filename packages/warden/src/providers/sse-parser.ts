@@ -1,5 +1,5 @@
 import { StringDecoder } from 'node:string_decoder'
-import { WardenError } from '../domain/index.js'
+import { parsedFrom, WardenError } from '../domain/index.js'
 
 export interface SseSource {
   /** The response body: bytes as they arrive. */
@@ -75,5 +75,5 @@ function parsePayload<T>(data: string): T {
   if ('error' in value && !('choices' in value)) {
     throw new WardenError('upstream_error', 'The upstream reported an error during the stream.')
   }
-  return value as T
+  return parsedFrom(value, data) as T
 }

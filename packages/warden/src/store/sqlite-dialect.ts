@@ -1,7 +1,13 @@
 import { existsSync, mkdirSync, watch, writeFileSync, type FSWatcher } from 'node:fs'
 import type { Database as BetterSqlite3Database } from 'better-sqlite3'
 import { dirname } from 'node:path'
-import { SqliteDialect, type Dialect, type DialectAdapter } from 'kysely'
+import {
+  SqliteDialect,
+  type Dialect,
+  type DialectAdapter,
+  type SqliteDatabase,
+  type SqliteStatement,
+} from 'kysely'
 import type { ChangeFeed } from './change-feed.js'
 import type { OpenedDialect } from './dialect.js'
 
@@ -88,6 +94,35 @@ function openSqliteChangeFeed(path: string, database: BetterSqlite3Database): Ch
   }
 }
 
+/** Prepared statements kept per SQL text; the oldest goes first once this many are held. */
+const STATEMENT_CACHE_SIZE = 200
+
+/**
+ * The database as Kysely sees it, with its prepared statements kept for reuse. Kysely prepares
+ * every query afresh, and preparing the usage batch's insert (a hundred rows of placeholders)
+ * cost more CPU than inserting its rows (measured: about 4 µs of a request's CPU under load).
+ * SQLite re-prepares a kept statement by itself if the schema changes under it, and Kysely's
+ * one connection runs one statement at a time, so a kept statement is never busy when reused.
+ */
+function withStatementCache(database: BetterSqlite3Database): SqliteDatabase {
+  const statements = new Map<string, SqliteStatement>()
+  return {
+    close: () => database.close(),
+    prepare(sql) {
+      let statement = statements.get(sql)
+      if (statement === undefined) {
+        statement = database.prepare(sql)
+        if (statements.size >= STATEMENT_CACHE_SIZE) {
+          const oldest = statements.keys().next().value
+          if (oldest !== undefined) statements.delete(oldest)
+        }
+        statements.set(sql, statement)
+      }
+      return statement
+    },
+  }
+}
+
 /** Opens the embedded SQLite file (WAL, foreign keys, a busy timeout for other processes). */
 export async function openSqliteDialect(path: string): Promise<OpenedDialect> {
   const { default: BetterSqlite3 } = await import('better-sqlite3')
@@ -97,7 +132,7 @@ export async function openSqliteDialect(path: string): Promise<OpenedDialect> {
   database.pragma('synchronous = NORMAL')
   database.pragma('foreign_keys = ON')
   database.pragma('busy_timeout = 5000')
-  const base = new SqliteDialect({ database })
+  const base = new SqliteDialect({ database: withStatementCache(database) })
   const kysely: Dialect = {
     createDriver: () => base.createDriver(),
     createQueryCompiler: () => base.createQueryCompiler(),

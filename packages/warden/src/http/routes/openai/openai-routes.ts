@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks'
 import type { Readable } from 'node:stream'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import type { Endpoint } from '../../../domain/index.js'
+import { jsonTextOf, type Endpoint } from '../../../domain/index.js'
 import { createExchange, type Pipeline } from '../../../pipeline/index.js'
 import { bearerToken } from '../../bearer.js'
 import { declaresBody, readJsonBody } from '../../read-body.js'
@@ -91,7 +91,11 @@ export function registerOpenAiRoutes(app: FastifyInstance, deps: OpenAiRouteDeps
         return reply
       }
       if (x.responseHeaders !== null) void reply.headers(x.responseHeaders)
-      return reply.header('x-request-id', request.id).send(output?.body ?? {})
+      // An upstream answer passed on unchanged goes out as the text it came in.
+      return reply
+        .header('x-request-id', request.id)
+        .type('application/json; charset=utf-8')
+        .send(jsonTextOf(output?.body ?? {}))
     }
 
   const noBody: BodySource = () => () => Promise.resolve(null)
