@@ -14,6 +14,7 @@ import {
   auditFilePaths,
   createAuditCheckpointer,
   createAuditLog,
+  createContentFindingRecorder,
   createUsageRecorder,
   loadSigningKey,
   readCheckpointIndex,
@@ -22,6 +23,12 @@ import { createLimits } from './limits/index.js'
 import { createThrottles } from './throttles.js'
 import { createPipeline, endpointStages } from './pipeline/index.js'
 import { createPolicyVersions, loadPolicyFile } from './policy/index.js'
+import {
+  classifierKinds,
+  createClassifierSet,
+  createContentFilter,
+  createRedactor,
+} from './moderation/index.js'
 import { createModelRegistry, createProvider, type Provider } from './providers/index.js'
 import { openStore } from './store/index.js'
 
@@ -78,6 +85,14 @@ export async function createServices(config: Config, options: ServiceOptions) {
     ...config.usage,
     onError: (err, batchSize) => logger.error({ err, batchSize }, 'usage write failed; will retry'),
     onDrop: (dropped) => logger.warn({ dropped }, 'usage events dropped: the write queue was full'),
+  })
+  const findings = createContentFindingRecorder({
+    store,
+    ...config.usage,
+    onError: (err, batchSize) =>
+      logger.error({ err, batchSize }, 'content finding write failed; will retry'),
+    onDrop: (dropped) =>
+      logger.warn({ dropped }, 'content findings dropped: the write queue was full'),
   })
   const organizations = createOrganizations({
     db,
@@ -182,6 +197,18 @@ export async function createServices(config: Config, options: ServiceOptions) {
     now,
     onError: (err) => logger.error({ err }, 'throttle: counting a failure failed'),
   })
+  const classifiers = config.moderation.enabled
+    ? await createClassifierSet(config.moderation.classifiers, classifierKinds, {
+        baseDir: config.moderation.baseDir,
+      })
+    : null
+  const contentFilter =
+    classifiers &&
+    createContentFilter({
+      classifiers,
+      policy: () => policyVersions.snapshot(),
+      maxChars: config.moderation.maxChars,
+    })
   const pipeline = createPipeline(
     endpointStages({
       audit: auditLog,
@@ -195,6 +222,9 @@ export async function createServices(config: Config, options: ServiceOptions) {
       now,
       publicUrl: config.server.publicUrl ?? '',
       limiter: limits?.limiter ?? null,
+      findings,
+      contentFilter,
+      createRedactor,
     }),
     (err) => logger.error({ err }, 'an end-of-request handler failed'),
   )
@@ -207,6 +237,8 @@ export async function createServices(config: Config, options: ServiceOptions) {
     auditLog,
     auditCheckpoints,
     usage,
+    findings,
+    contentFilter,
     organizations,
     apiKeys,
     limitOverrides,
@@ -224,6 +256,8 @@ export async function createServices(config: Config, options: ServiceOptions) {
       await webhooks.close()
       throttles.close()
       await usage.close()
+      await findings.close()
+      await classifiers?.close()
       await auditLog.close()
       await auditCheckpoints.close()
       await Promise.all(Object.values(providers).map((p) => p.close()))

@@ -1,5 +1,6 @@
 export { configSchema, LOG_LEVELS } from './schema.js'
 export type {
+  ClassifierEntry,
   Config,
   ModelConfig,
   ProviderConfig,

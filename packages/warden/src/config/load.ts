@@ -36,6 +36,7 @@ export const ENV_KEYS: Readonly<Record<string, readonly string[]>> = {
   WARDEN_PUBLIC_URL: ['server', 'publicUrl'],
   WARDEN_POLICY_FILE: ['policy', 'file'],
   WARDEN_LIMITS_ENABLED: ['limits', 'enabled'],
+  WARDEN_MODERATION_ENABLED: ['moderation', 'enabled'],
   WARDEN_REDIS_URL: ['limits', 'redisUrl'],
   WARDEN_REDIS_FAILURE: ['limits', 'redisFailure'],
 }
@@ -69,6 +70,7 @@ export function loadConfig(input: LoadConfigInput): Config {
   if (config.policy.file !== undefined && !isAbsolute(config.policy.file)) {
     config.policy.file = resolve(baseDir ?? cwd, config.policy.file)
   }
+  config.moderation.baseDir = resolve(baseDir ?? cwd, config.moderation.baseDir)
   bindSecrets(config, { env, baseDir: baseDir ?? cwd })
   return deepFreeze(config)
 }

@@ -53,6 +53,42 @@ function providerSchema(kinds: ProviderKindSchemas): z.ZodType<ProviderConfig> {
   )
 }
 
+/** One classifier of the content filter: which kind, its options, and how it may fail. */
+const classifierEntrySchema = z
+  .object({
+    /** Names the classifier in findings, logs and metrics. */
+    id: z.string().regex(/^[a-z0-9_-]{1,40}$/, 'lowercase letters, digits, - and _'),
+    /** A kind of the registry in `moderation/` (`text-harm`, `pii`, `secrets`, …). */
+    kind: z.string().min(1).max(40),
+    /** The kind's own settings. */
+    options: z.record(z.string(), z.unknown()).default({}),
+    /** Which texts it reads: prompts (`input`), answers (`output`), or both. */
+    directions: z
+      .array(z.enum(['input', 'output']))
+      .min(1)
+      .default(['input', 'output']),
+    /** Time it has per text; past it, it counts as failed. */
+    timeoutMs: positiveInt.max(60_000).default(1_000),
+    /** A failed classifier (an error, a timeout): `closed` blocks the text, `open` serves it. */
+    fail: z.enum(['open', 'closed']).default('open'),
+    /**
+     * The strongest action its findings may lead to, whatever the policy says: a classifier
+     * that errs often enough should flag for review, never block on its own.
+     */
+    maxAction: z.enum(['allow', 'flag', 'redact', 'block']).default('block'),
+  })
+  .strict()
+
+/** The classifiers of a default install: all local, none needs a network. */
+const DEFAULT_CLASSIFIERS: Array<z.input<typeof classifierEntrySchema>> = [
+  // The trained model flags a fifth of benign prompts that sound harmful (its model card):
+  // it feeds review, and blocks nothing on its own.
+  { id: 'text-harm', kind: 'text-harm', maxAction: 'flag' },
+]
+
+/** One configured classifier, with its defaults applied. */
+export type ClassifierEntry = z.infer<typeof classifierEntrySchema>
+
 export const modelSchema = z
   .object({
     /** The public id clients send as `model`. */
@@ -192,6 +228,22 @@ export function configSchema(kinds: ProviderKindSchemas) {
           slotLeaseMs: positiveInt.default(600_000),
           /** Completion tokens reserved for a request without `max_tokens`, unless its tier says. */
           defaultMaxTokens: positiveInt.default(1024),
+        })
+        .strict()
+        .prefault({}),
+      moderation: z
+        .object({
+          /** Run the content filter on prompts and answers; off, nothing is classified. */
+          enabled: flag.default(true),
+          /**
+           * The classifiers every prompt and answer passes, in parallel. Each entry's `options`
+           * are checked by its kind's own schema when Warden starts.
+           */
+          classifiers: z.array(classifierEntrySchema).max(32).prefault(DEFAULT_CLASSIFIERS),
+          /** Longest text classified per request and direction; the rest is cut off, and said so. */
+          maxChars: positiveInt.max(10_000_000).default(1_000_000),
+          /** Where relative paths in classifiers' options lie; empty: the config file's folder. */
+          baseDir: z.string().default(''),
         })
         .strict()
         .prefault({}),

@@ -55,6 +55,8 @@ export const ERRORS = {
   unauthorized: spec(401, 'authentication_error', 'refused'),
   forbidden: spec(403, 'permission_error', 'refused'),
   conflict: spec(409, 'invalid_request_error', 'client_error'),
+  // The content filter's block: OpenAI answers a prompt it will not serve the same way.
+  content_policy_violation: spec(400, 'invalid_request_error', 'refused', true),
   // Warden's own limits (not the upstream's): the body's type says requests or tokens.
   rate_limit_exceeded: spec(429, 'requests', 'refused'),
   insufficient_quota: spec(429, 'insufficient_quota', 'refused'),

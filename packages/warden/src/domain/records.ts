@@ -11,7 +11,14 @@ export const REQUEST_OUTCOMES = [
 /** How one request ended, as usage and metrics count it. */
 export type RequestOutcome = (typeof REQUEST_OUTCOMES)[number]
 
-export const ENDPOINTS = ['chat', 'completions', 'embeddings', 'models', 'responses'] as const
+export const ENDPOINTS = [
+  'chat',
+  'completions',
+  'embeddings',
+  'models',
+  'responses',
+  'moderations',
+] as const
 /** Which OpenAI-compatible endpoint a request used. */
 export type Endpoint = (typeof ENDPOINTS)[number]
 
@@ -36,6 +43,37 @@ export interface UsageEvent {
   readonly errorCode: string | null
   /** The usage-policy clause a refusal cites, so reports can count refusals by clause. */
   readonly clause: string | null
+}
+
+/**
+ * One thing the content filter found in a request or an answer, as stored: never the text,
+ * only where it lay and what was done. A classifier that failed is one too, its category
+ * `classifier_failure` and its label the reason.
+ */
+export interface ContentFindingEvent {
+  readonly requestId: string
+  readonly at: number
+  readonly endpoint: Endpoint
+  readonly keyId: string | null
+  readonly appId: string | null
+  readonly orgId: string | null
+  readonly direction: 'input' | 'output'
+  readonly category: string
+  readonly label: string | null
+  readonly score: number
+  /** What the filter did: allow (below the threshold), flag, redact or block. */
+  readonly action: 'allow' | 'flag' | 'redact' | 'block'
+  readonly clause: string | null
+  readonly classifier: string
+  /** Which text of the request (a message, a prompt) and where in it, when known. */
+  readonly textIndex: number | null
+  readonly spanStart: number | null
+  readonly spanEnd: number | null
+}
+
+/** Where content findings go; never blocks, never throws. */
+export interface ContentFindingSink {
+  record(events: readonly ContentFindingEvent[]): void
 }
 
 /** Where usage events go; never blocks, never throws. */

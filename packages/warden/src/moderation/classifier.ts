@@ -45,6 +45,8 @@ export interface ClassifyInput {
 export interface Classifier {
   readonly id: string
   classify(input: ClassifyInput): Promise<readonly Finding[]>
+  /** Lets go of what it holds (a model session, a connection pool), where it holds any. */
+  close?(): Promise<void>
 }
 
 /** What the composition root gives every classifier it builds. */

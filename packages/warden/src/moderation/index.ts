@@ -28,6 +28,7 @@ export {
 } from './hashed-linear-model.js'
 export type { HashedLinearModel, WordSums } from './hashed-linear-model.js'
 export {
+  textHarmClassifierKind,
   createTextHarmClassifier,
   loadHashedLinearModel,
   scoreText,
@@ -37,3 +38,19 @@ export {
 export type { TextHarmClassifierOptions } from './text-harm-classifier.js'
 export { bestWindows, chunksOf, sumChunks } from './window-scores.js'
 export type { ChunkSums, Span, WindowScores } from './window-scores.js'
+export { createClassifierSet, ClassifierConfigError } from './classifier-set.js'
+export type {
+  CappedFinding,
+  Classified,
+  ClassifierFailure,
+  ClassifierKinds,
+  ClassifierSet,
+} from './classifier-set.js'
+export { decide, strongerAction } from './content-decision.js'
+export type { ContentVerdict, DecidedFinding } from './content-decision.js'
+export { createContentFilter, redactTexts } from './content-filter.js'
+export type { ContentFilter, PlacedFinding, Redactor, TextsVerdict } from './content-filter.js'
+export { classifierKinds } from './classifier-kinds.js'
+export { createRedactor } from './redaction.js'
+export { OPENAI_CATEGORIES, toModerationResult } from './openai-categories.js'
+export type { ModerationResult, OpenAiCategory } from './openai-categories.js'

@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises'
+import { isAbsolute, resolve } from 'node:path'
+import { z } from 'zod'
 import { setImmediate as nextTurn } from 'node:timers/promises'
-import type { Classifier, ClassifyInput, Finding } from './classifier.js'
+import type { Classifier, ClassifierKind, ClassifyInput, Finding } from './classifier.js'
 import { decodeModel, type HashedLinearModel, type WordSums } from './hashed-linear-model.js'
 import {
   bestWindows,
@@ -15,6 +17,8 @@ import {
 export const TEXT_HARM_MODEL_FILE = new URL('../../classifier/text-harm-model.bin', import.meta.url)
 
 export interface TextHarmClassifierOptions {
+  /** Names the classifier in its findings (default `text-harm`). */
+  readonly id?: string
   /** The weights file (default: the shipped one). */
   readonly modelFile?: URL | string
   /** A model already in memory, instead of a file. */
@@ -41,6 +45,32 @@ export const TEXT_HARM_DEFAULTS: Readonly<Settings> = {
   sliceChars: 16 * 1024,
 }
 
+const textHarmOptions = z
+  .object({
+    /** Another weights file (made by `npm run train:classifier`), relative to the config. */
+    model_file: z.string().min(1).optional(),
+    /** Findings below this score are not reported. */
+    min_score: z.number().min(0).max(1).default(TEXT_HARM_DEFAULTS.minScore),
+  })
+  .strict()
+
+/** The trained text classifier as a kind of the registry (`kind: text-harm`). */
+export const textHarmClassifierKind: ClassifierKind<z.infer<typeof textHarmOptions>> = {
+  kind: 'text-harm',
+  options: textHarmOptions,
+  async create(id, options, deps) {
+    const file = options.model_file
+    const model = await loadHashedLinearModel(
+      file === undefined
+        ? TEXT_HARM_MODEL_FILE
+        : isAbsolute(file)
+          ? file
+          : resolve(deps.baseDir, file),
+    )
+    return createTextHarmClassifier({ id, model, minScore: options.min_score })
+  },
+}
+
 /**
  * The trained offline text classifier: hashed word and character n-grams, one linear model per
  * harm category (`docs/model-card-text-classifier.md`). The weights are read once, on first use.
@@ -54,7 +84,7 @@ export function createTextHarmClassifier(options: TextHarmClassifierOptions = {}
     (loading ??= options.model
       ? Promise.resolve(options.model)
       : loadHashedLinearModel(options.modelFile ?? TEXT_HARM_MODEL_FILE))
-  const id = 'text-harm'
+  const id = options.id ?? 'text-harm'
   return {
     id,
     async classify({ text, signal }: ClassifyInput): Promise<readonly Finding[]> {

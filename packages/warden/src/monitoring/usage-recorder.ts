@@ -22,7 +22,7 @@ export interface UsageRecorder extends UsageSink {
  * A client-supplied string as a column value: no NUL (PostgreSQL refuses it in text, and one
  * bad row would fail the whole batch) and no more than 256 characters.
  */
-function text(value: string | null): string | null {
+export function columnText(value: string | null): string | null {
   // eslint-disable-next-line no-control-regex
   return value === null ? null : value.replace(/\u0000/g, '').slice(0, 256)
 }
@@ -50,7 +50,7 @@ export function createUsageRecorder(options: UsageRecorderOptions): UsageRecorde
           key_id: e.keyId,
           app_id: e.appId,
           org_id: e.orgId,
-          model: text(e.model),
+          model: columnText(e.model),
           stream: e.stream ? 1 : 0,
           prompt_tokens: count(e.promptTokens),
           completion_tokens: count(e.completionTokens),
@@ -59,8 +59,8 @@ export function createUsageRecorder(options: UsageRecorderOptions): UsageRecorde
           upstream_ms: e.upstreamMs,
           status: e.status,
           outcome: e.outcome,
-          error_code: text(e.errorCode),
-          clause: text(e.clause),
+          error_code: columnText(e.errorCode),
+          clause: columnText(e.clause),
         })),
       ),
   })

@@ -2,9 +2,17 @@ import {
   chatCompletionRequestSchema,
   completionRequestSchema,
   embeddingRequestSchema,
+  moderationRequestSchema,
 } from './openai-requests.js'
-import type { AnonymousRefusals, AuditSink, Principal, UsageSink } from '../domain/index.js'
+import type {
+  AnonymousRefusals,
+  AuditSink,
+  ContentFindingSink,
+  Principal,
+  UsageSink,
+} from '../domain/index.js'
 import type { Limiter } from '../limits/index.js'
+import type { ContentFilter, Redactor } from '../moderation/index.js'
 import type { PolicySnapshot } from '../policy/index.js'
 import { responsesRequestSchema, type ModelRegistry } from '../providers/index.js'
 import { audit } from './audit.js'
@@ -12,13 +20,23 @@ import { authenticate } from './authenticate.js'
 import { authorizeApp } from './authorize-app.js'
 import { authorizeModel } from './authorize-model.js'
 import { callUpstream } from './call-upstream.js'
+import { filterInput } from './filter-input.js'
+import { moderate } from './moderate.js'
 import { listModels } from './list-models.js'
 import { logRequest, type RequestLogLine } from './log-request.js'
 import { meterTokens, type TokenMeter } from './meter-tokens.js'
 import type { EndpointStages } from './pipeline.js'
 import type { Stage } from './stage.js'
 import { rateLimit } from './rate-limit.js'
+import {
+  chatTexts,
+  completionTexts,
+  embeddingTexts,
+  responsesTexts,
+  type PromptTextsOf,
+} from './prompt-texts.js'
 import { readRequest } from './read-request.js'
+import { recordFindings } from './record-findings.js'
 import { recordUsage } from './record-usage.js'
 import { chatMeter, completionMeter, embeddingMeter, responsesMeter } from './token-meters.js'
 import { chatCall, completionCall, embeddingCall, responsesCall } from './upstream-calls.js'
@@ -39,6 +57,11 @@ export interface PipelineDeps {
   readonly publicUrl: string
   /** Holds requests to their limits; null when `limits.enabled` is off. */
   readonly limiter: Limiter | null
+  /** Where the content filter's findings are stored. */
+  readonly findings: ContentFindingSink
+  /** Judges prompts and answers; null when `moderation.enabled` is off. */
+  readonly contentFilter: ContentFilter | null
+  readonly createRedactor: () => Redactor
 }
 
 /**
@@ -47,11 +70,16 @@ export interface PipelineDeps {
  * the key is known; the upstream call is innermost.
  */
 export function endpointStages(deps: PipelineDeps): EndpointStages {
-  const settled = [audit(deps), recordUsage(deps), logRequest(deps)] as const
+  const settled = [audit(deps), recordUsage(deps), recordFindings(deps), logRequest(deps)] as const
   const { limiter } = deps
   // With limits off the stage is left out, not skipped per request.
   const limit = <Body>(meter: TokenMeter<Body>): Array<Stage<Body>> =>
     limiter === null ? [] : [rateLimit({ limiter, policy: deps.policy }, meter)]
+  const { contentFilter } = deps
+  const filter = <Body>(texts: PromptTextsOf<Body>): Array<Stage<Body>> =>
+    contentFilter === null || !contentFilter.reads('input')
+      ? []
+      : [filterInput({ ...deps, filter: contentFilter }, texts)]
   return {
     chat: [
       ...settled,
@@ -60,6 +88,7 @@ export function endpointStages(deps: PipelineDeps): EndpointStages {
       readRequest(chatCompletionRequestSchema),
       authorizeModel(deps),
       ...limit(chatMeter),
+      ...filter(chatTexts),
       meterTokens(chatMeter),
       callUpstream(chatCall),
     ],
@@ -70,6 +99,7 @@ export function endpointStages(deps: PipelineDeps): EndpointStages {
       readRequest(completionRequestSchema),
       authorizeModel(deps),
       ...limit(completionMeter),
+      ...filter(completionTexts),
       meterTokens(completionMeter),
       callUpstream(completionCall),
     ],
@@ -80,6 +110,7 @@ export function endpointStages(deps: PipelineDeps): EndpointStages {
       readRequest(embeddingRequestSchema),
       authorizeModel(deps),
       ...limit(embeddingMeter),
+      ...filter(embeddingTexts),
       meterTokens(embeddingMeter),
       callUpstream(embeddingCall),
     ],
@@ -91,6 +122,7 @@ export function endpointStages(deps: PipelineDeps): EndpointStages {
       readRequest(responsesRequestSchema),
       authorizeModel(deps),
       ...limit(responsesMeter),
+      ...filter(responsesTexts),
       meterTokens(responsesMeter),
       callUpstream(responsesCall),
     ],

@@ -1,4 +1,5 @@
 import type { Endpoint, ErrorCode, JsonObject, Principal, RequestOutcome } from '../domain/index.js'
+import type { Redactor, TextsVerdict } from '../moderation/index.js'
 import type { ModelRoute } from '../providers/index.js'
 
 /**
@@ -70,6 +71,13 @@ export interface Exchange<Body = unknown> {
   upstreamStartedAt?: number
   /** Headers every answer to this request carries, refusals included (`x-ratelimit-*`). */
   responseHeaders: Readonly<Record<string, string>> | null
+  /** What the content filter made of the request's texts, and of its answer's. */
+  readonly content: Array<{
+    readonly direction: 'input' | 'output'
+    readonly verdict: TextsVerdict
+  }>
+  /** The request's redactor, once a redaction happened: one value keeps one placeholder. */
+  redactor: Redactor | null
   /** End-of-request handlers registered by the stages the request passed; see `onSettle`. */
   readonly settlers: SettleHandler[]
 }
@@ -105,6 +113,8 @@ export function createExchange(init: ExchangeInit): Exchange {
     upstreamMs: 0,
     upstreamStartedAt: undefined,
     responseHeaders: null,
+    content: [],
+    redactor: null,
     settlers: [],
   }
 }

@@ -49,3 +49,22 @@ export const embeddingRequestSchema = z.looseObject({
   encoding_format: z.enum(['float', 'base64']).optional(),
   dimensions: z.number().int().min(1).optional(),
 })
+
+/** One part of a multi-modal moderation input: text is judged, an image is not read. */
+const moderationPart = z.union([
+  z.looseObject({ type: z.literal('text'), text: z.string() }),
+  z.looseObject({ type: z.literal('image_url'), image_url: z.unknown() }),
+])
+
+export const moderationRequestSchema = z.looseObject({
+  /** Any name: Warden answers with its own classifiers, whatever model the client names. */
+  model: z.string().min(1).max(256).optional(),
+  input: z.union([
+    z.string(),
+    z.array(z.string()).min(1).max(2048),
+    z.array(moderationPart).min(1).max(2048),
+  ]),
+})
+
+/** A `/v1/moderations` body. */
+export type ModerationRequest = z.infer<typeof moderationRequestSchema>

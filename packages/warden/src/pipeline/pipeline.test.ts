@@ -1,3 +1,4 @@
+import { createRedactor } from '../moderation/index.js'
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import {
@@ -42,7 +43,15 @@ const policy = createPolicySnapshot(
   parsePolicy(readFileSync(DEFAULT_POLICY_FILE, 'utf8')).document,
   { version: 1, deadline: 0 },
 )
-const policyDeps = { policy: () => policy, now: Date.now, publicUrl: '', limiter: null }
+const policyDeps = {
+  policy: () => policy,
+  now: Date.now,
+  publicUrl: '',
+  limiter: null,
+  findings: { record: () => undefined },
+  contentFilter: null,
+  createRedactor,
+}
 
 function setup() {
   const provider: FakeProvider = createFakeProvider()

@@ -1,3 +1,4 @@
+import { createRedactor } from '../moderation/index.js'
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import type { Principal } from '../domain/index.js'
@@ -56,6 +57,9 @@ function setup() {
     publicUrl: '',
     limiter,
     anonymous: { refused: () => undefined, waitFor: () => 0 },
+    findings: { record: () => undefined },
+    contentFilter: null,
+    createRedactor,
   }
   let counter = 0
   const exchange = (body: unknown) => {

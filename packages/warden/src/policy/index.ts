@@ -14,6 +14,7 @@ export type {
   Clause,
   ClauseSection,
   ContentAction,
+  ContentRule,
 } from './policy-document.js'
 export {
   parsePolicy,

@@ -73,14 +73,28 @@ export const CONTENT_ACTIONS = ['allow', 'flag', 'redact', 'block'] as const
 /** What the content filter does with a finding at or above the threshold. */
 export type ContentAction = (typeof CONTENT_ACTIONS)[number]
 
+const contentRule = z.strictObject({
+  action: z.enum(CONTENT_ACTIONS),
+  threshold: z.number().min(0).max(1),
+})
+
 const categorySchema = z.strictObject({
   ...clauseFields,
-  /** Per tier id: the action and the score at which it applies. */
+  /**
+   * Per tier id: the action and the score at which it applies, to prompts and answers alike,
+   * unless `input` or `output` says otherwise for that direction.
+   */
   actions: z.record(
     slug,
-    z.strictObject({ action: z.enum(CONTENT_ACTIONS), threshold: z.number().min(0).max(1) }),
+    contentRule.extend({
+      input: contentRule.partial().optional(),
+      output: contentRule.partial().optional(),
+    }),
   ),
 })
+
+/** What the content filter does with one category in one tier and direction. */
+export type ContentRule = z.infer<typeof contentRule>
 
 const limit = z.number().int().positive().max(1e12)
 
@@ -252,9 +266,17 @@ export function clausesOf(doc: PolicyDocument): Clause[] {
       clause(
         'category',
         c,
-        Object.entries(c.actions).map(
-          ([tier, a]) => `In ${tier}: ${a.action} at a score of ${a.threshold} or more`,
-        ),
+        Object.entries(c.actions).flatMap(([tier, a]) => [
+          `In ${tier}: ${a.action} at a score of ${a.threshold} or more`,
+          ...(['input', 'output'] as const).flatMap((direction) => {
+            const own = a[direction]
+            return own
+              ? [
+                  `In ${tier}, for ${direction === 'input' ? 'prompts' : 'answers'}: ${own.action ?? a.action} at a score of ${own.threshold ?? a.threshold} or more`,
+                ]
+              : []
+          }),
+        ]),
       ),
     ),
     ...doc.tiers.map((t) =>

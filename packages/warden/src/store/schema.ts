@@ -8,6 +8,7 @@ export interface Database {
   admin_user: AdminUserTable
   admin_session: AdminSessionTable
   usage_event: UsageEventTable
+  content_finding: ContentFindingTable
   audit_entry: AuditEntryTable
   audit_head: AuditHeadTable
   policy_version: PolicyVersionTable
@@ -95,6 +96,25 @@ export interface UsageEventTable {
   outcome: string
   error_code: string | null
   clause: string | null
+}
+
+export interface ContentFindingTable {
+  request_id: string
+  at: number
+  endpoint: string
+  key_id: string | null
+  app_id: string | null
+  org_id: string | null
+  direction: string
+  category: string
+  label: string | null
+  score: number
+  action: string
+  clause: string | null
+  classifier: string
+  text_index: number | null
+  span_start: number | null
+  span_end: number | null
 }
 
 export interface AuditEntryTable {

@@ -11,6 +11,7 @@ const TABLES: Record<keyof Database, true> = {
   admin_user: true,
   admin_session: true,
   usage_event: true,
+  content_finding: true,
   audit_entry: true,
   audit_head: true,
   policy_version: true,

@@ -3,6 +3,7 @@ import { coreMigration } from './001-core.js'
 import { policyMigration } from './002-policy.js'
 import { reviewMigration } from './003-review.js'
 import { limitsMigration } from './004-limits.js'
+import { moderationMigration } from './005-moderation.js'
 
 /** Every migration, in order; names sort the same way they run. */
 export const migrations: Readonly<Record<string, Migration>> = {
@@ -10,4 +11,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '002-policy': policyMigration,
   '003-review': reviewMigration,
   '004-limits': limitsMigration,
+  '005-moderation': moderationMigration,
 }

@@ -1,0 +1,176 @@
+import type { ClassifierEntry } from '../config/index.js'
+import type { ContentAction } from '../policy/index.js'
+import type {
+  Classifier,
+  ClassifierDeps,
+  ClassifierKind,
+  Direction,
+  Finding,
+} from './classifier.js'
+
+/** A finding, with the strongest action its classifier may lead to. */
+export interface CappedFinding extends Finding {
+  readonly maxAction: ContentAction
+}
+
+/** A classifier that could not judge a text: it threw, or its time ran out. */
+export interface ClassifierFailure {
+  readonly classifier: string
+  readonly reason: 'error' | 'timeout'
+  /** What the configuration says a failure means: `closed` blocks, `open` serves. */
+  readonly fail: 'open' | 'closed'
+  /** For logs and operators; never the text, never a secret. */
+  readonly message: string
+}
+
+/** What every classifier made of one text. */
+export interface Classified {
+  readonly findings: readonly CappedFinding[]
+  readonly failures: readonly ClassifierFailure[]
+}
+
+/** The configured classifiers, run together. */
+export interface ClassifierSet {
+  /** The classifiers' ids, in configuration order. */
+  readonly ids: readonly string[]
+  /** True when some classifier reads texts of `direction`. */
+  reads(direction: Direction): boolean
+  /**
+   * Runs every classifier of `direction` on `text` at once, each within its own time. Never
+   * throws for a classifier's sake: a failure is a value, and `signal` aborting stops them all.
+   */
+  classify(text: string, direction: Direction, signal: AbortSignal): Promise<Classified>
+  /** Classifiers that hold resources (a model, a connection pool) let go of them. */
+  close(): Promise<void>
+}
+
+interface Member {
+  readonly entry: ClassifierEntry
+  readonly classifier: Classifier
+}
+
+/** Classifier kinds by the `kind` a configuration entry names. */
+export type ClassifierKinds = Readonly<Record<string, ClassifierKind<unknown>>>
+
+/** A configuration entry that does not build: names the entry and what is wrong. */
+export class ClassifierConfigError extends Error {
+  override readonly name = 'ClassifierConfigError'
+}
+
+/**
+ * Builds every configured classifier, checking each entry's options with its kind's schema:
+ * a mistake stops start-up with the entry's place (`moderation.classifiers[2].options.x`).
+ */
+export async function createClassifierSet(
+  entries: readonly ClassifierEntry[],
+  kinds: ClassifierKinds,
+  deps: ClassifierDeps,
+): Promise<ClassifierSet> {
+  const members: Member[] = []
+  const seen = new Set<string>()
+  for (const [index, entry] of entries.entries()) {
+    const place = `moderation.classifiers[${index}]`
+    if (seen.has(entry.id)) throw new ClassifierConfigError(`${place}.id: "${entry.id}" twice`)
+    seen.add(entry.id)
+    const kind = Object.hasOwn(kinds, entry.kind) ? kinds[entry.kind] : undefined
+    if (kind === undefined) {
+      throw new ClassifierConfigError(
+        `${place}.kind: unknown kind "${entry.kind}"; known kinds: ${Object.keys(kinds).join(', ')}`,
+      )
+    }
+    const parsed = kind.options.safeParse(entry.options)
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]
+      const path = ['options', ...(issue?.path ?? [])].join('.')
+      throw new ClassifierConfigError(`${place}.${path}: ${issue?.message ?? 'invalid'}`)
+    }
+    try {
+      members.push({ entry, classifier: await kind.create(entry.id, parsed.data, deps) })
+    } catch (error) {
+      throw new ClassifierConfigError(`${place}: ${(error as Error).message}`, { cause: error })
+    }
+  }
+  const byDirection = {
+    input: members.filter((m) => m.entry.directions.includes('input')),
+    output: members.filter((m) => m.entry.directions.includes('output')),
+  }
+
+  return {
+    ids: members.map((m) => m.entry.id),
+    reads: (direction) => byDirection[direction].length > 0,
+    async classify(text, direction, signal) {
+      const running = byDirection[direction]
+      if (running.length === 0) return { findings: [], failures: [] }
+      // One controller for the run: it stops whatever is still working once all are judged or
+      // out of time, and when the request goes away.
+      const controller = new AbortController()
+      const stop = () => controller.abort(signal.reason)
+      if (signal.aborted) stop()
+      else signal.addEventListener('abort', stop, { once: true })
+      try {
+        const outcomes = await Promise.all(
+          running.map((m) => judge(m, text, direction, controller.signal)),
+        )
+        if (signal.aborted) throw signal.reason
+        const findings: CappedFinding[] = []
+        const failures: ClassifierFailure[] = []
+        for (const outcome of outcomes) {
+          if ('failure' in outcome) failures.push(outcome.failure)
+          else findings.push(...outcome.findings)
+        }
+        return { findings, failures }
+      } finally {
+        signal.removeEventListener('abort', stop)
+        controller.abort()
+      }
+    },
+    async close() {
+      await Promise.all(members.map((m) => m.classifier.close?.() ?? Promise.resolve()))
+    },
+  }
+}
+
+type Outcome = { readonly findings: CappedFinding[] } | { readonly failure: ClassifierFailure }
+
+/** One classifier on one text, within its time; its findings capped, its failure a value. */
+async function judge(
+  { entry, classifier }: Member,
+  text: string,
+  direction: Direction,
+  signal: AbortSignal,
+): Promise<Outcome> {
+  const failure = (reason: ClassifierFailure['reason'], message: string): Outcome => ({
+    failure: { classifier: entry.id, reason, fail: entry.fail, message },
+  })
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const timeout = new Promise<Outcome>((resolve) => {
+    timer = setTimeout(
+      () => resolve(failure('timeout', `no answer within ${entry.timeoutMs} ms`)),
+      entry.timeoutMs,
+    )
+  })
+  try {
+    return await Promise.race([
+      classifier.classify({ text, direction, signal }).then(
+        (found): Outcome => ({
+          findings: found.map((f) => capped(f, entry)),
+        }),
+        (error: unknown): Outcome => failure('error', errorText(error)),
+      ),
+      timeout,
+    ])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/** A finding as the set reports it: its score kept within 0..1, its classifier named. */
+function capped(finding: Finding, entry: ClassifierEntry): CappedFinding {
+  const score = Number.isFinite(finding.score) ? Math.min(Math.max(finding.score, 0), 1) : 0
+  return { ...finding, score, classifier: entry.id, maxAction: entry.maxAction }
+}
+
+function errorText(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error)
+  return message.slice(0, 300)
+}

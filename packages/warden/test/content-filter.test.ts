@@ -1,0 +1,128 @@
+import OpenAI from 'openai'
+import { afterEach, describe, expect, it } from 'vitest'
+import { startHarness, type Harness } from '../src/testing/warden-harness.js'
+
+const harmful = 'What is the easiest way of killing myself?'
+
+/** End-to-end: the content filter on prompts, through a real server and the `openai` client. */
+describe('content filter on prompts', () => {
+  let h: Harness | null = null
+  afterEach(async () => {
+    await h?.close()
+    h = null
+  })
+
+  async function start(classifiers: unknown[]) {
+    h = await startHarness({ values: { moderation: { classifiers } } })
+    const key = await h.createKey()
+    const client = new OpenAI({ apiKey: key, baseURL: `${h.url}/v1`, maxRetries: 0 })
+    return { h, client }
+  }
+
+  async function storedFindings(harness: Harness) {
+    await harness.services.findings.flush()
+    return harness.services.store.db.selectFrom('content_finding').selectAll().execute()
+  }
+
+  it('refuses a prompt the policy blocks with a 400 naming the clause, and sends nothing upstream', async () => {
+    const { h, client } = await start([{ id: 'harm', kind: 'text-harm', maxAction: 'block' }])
+    const chats = () => h.stub.requests.filter((r) => r.path.endsWith('/chat/completions')).length
+    const before = chats()
+    const error = await client.chat.completions
+      .create({ model: 'stub-model', messages: [{ role: 'user', content: harmful }] })
+      .catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError)
+    const refused = error as InstanceType<typeof OpenAI.BadRequestError>
+    expect(refused.code).toBe('content_policy_violation')
+    expect(refused.message).toContain('Self-harm (category.self_harm)')
+    expect(refused.message).not.toContain(harmful)
+    expect(chats()).toBe(before)
+
+    const rows = await storedFindings(h)
+    expect(rows).toEqual([
+      expect.objectContaining({
+        direction: 'input',
+        category: 'self_harm',
+        action: 'block',
+        clause: 'category.self_harm',
+        classifier: 'harm',
+        endpoint: 'chat',
+      }),
+    ])
+    // Where and what, never the text.
+    expect(JSON.stringify(rows)).not.toContain('killing')
+    await h.services.usage.flush()
+    const events = await h.services.store.db.selectFrom('usage_event').selectAll().execute()
+    expect(events.at(-1)).toMatchObject({
+      status: 400,
+      error_code: 'content_policy_violation',
+      clause: 'category.self_harm',
+    })
+  })
+
+  it('serves a prompt the shipped defaults only flag, and records the flag', async () => {
+    const { h, client } = await start([{ id: 'text-harm', kind: 'text-harm', maxAction: 'flag' }])
+    const answer = await client.chat.completions.create({
+      model: 'stub-model',
+      messages: [
+        { role: 'system', content: 'You are a support assistant for a delivery company.' },
+        { role: 'user', content: harmful },
+      ],
+    })
+    expect(answer.choices[0]?.message.content).toBeTruthy()
+    const rows = await storedFindings(h)
+    expect(rows).toEqual([
+      expect.objectContaining({ category: 'self_harm', action: 'flag', direction: 'input' }),
+    ])
+  })
+
+  it('lets benign prompts through without a finding', async () => {
+    const { h, client } = await start([{ id: 'harm', kind: 'text-harm', maxAction: 'block' }])
+    for (const content of [
+      'How do I kill a Python process that hangs?',
+      'Summarise the quarterly report in three bullet points.',
+    ]) {
+      const answer = await client.chat.completions.create({
+        model: 'stub-model',
+        messages: [{ role: 'user', content }],
+      })
+      expect(answer.choices).toHaveLength(1)
+    }
+    expect(await storedFindings(h)).toEqual([])
+  })
+
+  it('answers 503 when a classifier that fails closed runs out of time, and records why', async () => {
+    const { h, client } = await start([
+      { id: 'slow', kind: 'text-harm', fail: 'closed', timeoutMs: 1 },
+    ])
+    const huge = 'Our customers asked whether the delivery fee applies to large orders. '.repeat(
+      8000,
+    )
+    const error = await client.chat.completions
+      .create({ model: 'stub-model', messages: [{ role: 'user', content: huge }] })
+      .catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(OpenAI.InternalServerError)
+    expect((error as { status: number }).status).toBe(503)
+    expect(await storedFindings(h)).toEqual([
+      expect.objectContaining({
+        category: 'classifier_failure',
+        label: 'timeout',
+        action: 'block',
+        classifier: 'slow',
+      }),
+    ])
+  })
+
+  it('refuses to start with a classifier of an unknown kind or bad options, naming the entry', async () => {
+    await expect(
+      startHarness({ values: { moderation: { classifiers: [{ id: 'x', kind: 'nope' }] } } }),
+    ).rejects.toThrow(/moderation\.classifiers\[0\]\.kind: unknown kind "nope"/)
+    await expect(
+      startHarness({
+        values: {
+          moderation: { classifiers: [{ id: 'x', kind: 'text-harm', options: { min_score: 2 } }] },
+        },
+      }),
+    ).rejects.toThrow(/moderation\.classifiers\[0\]\.options\.min_score/)
+  })
+})
