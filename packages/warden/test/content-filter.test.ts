@@ -125,4 +125,39 @@ describe('content filter on prompts', () => {
       }),
     ).rejects.toThrow(/moderation\.classifiers\[0\]\.options\.min_score/)
   })
+
+  it("answers /v1/moderations in OpenAI's schema, one result per input, for the official client", async () => {
+    const { h, client } = await start([{ id: 'text-harm', kind: 'text-harm', maxAction: 'flag' }])
+    const answer = await client.moderations.create({
+      model: 'omni-moderation-latest',
+      input: [harmful, 'How do I kill a Python process that hangs?'],
+    })
+    expect(answer.model).toBe('omni-moderation-latest')
+    expect(answer.id).toMatch(/^modr-/)
+    expect(answer.results).toHaveLength(2)
+    const [first, second] = answer.results
+    expect(first?.flagged).toBe(true)
+    expect(first?.categories['self-harm']).toBe(true)
+    expect(first?.category_scores['self-harm']).toBeGreaterThan(0.5)
+    expect(first?.category_applied_input_types['self-harm']).toEqual(['text'])
+    expect(Object.keys(first?.category_scores ?? {})).toContain('harassment/threatening')
+    expect(second?.flagged).toBe(false)
+    expect(Object.values(second?.categories ?? {})).not.toContain(true)
+
+    const bad = await fetch(`${h.url}/v1/moderations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${client.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ input: [] }),
+    })
+    expect(bad.status).toBe(400)
+    expect(((await bad.json()) as { error: { param: string } }).error.param).toBe('input')
+
+    await h.services.usage.flush()
+    const events = await h.services.store.db
+      .selectFrom('usage_event')
+      .selectAll()
+      .where('endpoint', '=', 'moderations')
+      .execute()
+    expect(events.map((e) => e.status).sort()).toEqual([200, 400])
+  })
 })

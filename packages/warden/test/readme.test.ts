@@ -216,6 +216,20 @@ describe('the README', () => {
           expect(created.app_id).toMatch(/^app_/)
           createdKey = created.key
         }
+      } else if (/^echo "[^"]*" \| npx warden classify( |$)/.test(command)) {
+        // A text piped into the CLI, as shown.
+        const out = await run(
+          'bash',
+          ['-c', command.replace('npx warden', `"${process.execPath}" "${bin}"`)],
+          {
+            cwd,
+            env: { PATH: process.env.PATH, WARDEN_SQLITE_PATH: h.config.database.sqlitePath },
+          },
+        )
+        expect(out.status, `${command}\n${out.stderr}`).toBe(0)
+        if (command.includes('--json')) {
+          expect(JSON.parse(out.stdout)).toHaveProperty('action')
+        } else expect(out.stdout).toMatch(/^(allow|flag|redact|block)/)
       } else if (command.startsWith('export WARDEN_API_KEY=')) {
         // The key the README's own `key create` printed, exported as shown.
         expect(createdKey, 'the README creates a key before exporting it').toBeDefined()

@@ -5,6 +5,7 @@ import { registerAdminCommands } from './commands/admin.js'
 import { registerKeyCommands } from './commands/key.js'
 import { registerLimitCommands } from './commands/limits.js'
 import { registerUsageCommand } from './commands/usage.js'
+import { registerClassifyCommand } from './commands/classify.js'
 import { registerOrgCommands } from './commands/org.js'
 import { registerPolicyCommands } from './commands/policy.js'
 import { registerUserCommands } from './commands/user.js'
@@ -51,6 +52,7 @@ export function createProgram(onServing: () => void = () => undefined): Command 
   registerKeyCommands(program, cli)
   registerLimitCommands(program, cli)
   registerUsageCommand(program, cli)
+  registerClassifyCommand(program, cli)
   registerPolicyCommands(program, cli)
   registerUserCommands(program, cli)
   return program

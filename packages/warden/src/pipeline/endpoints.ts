@@ -38,7 +38,13 @@ import {
 import { readRequest } from './read-request.js'
 import { recordFindings } from './record-findings.js'
 import { recordUsage } from './record-usage.js'
-import { chatMeter, completionMeter, embeddingMeter, responsesMeter } from './token-meters.js'
+import {
+  chatMeter,
+  completionMeter,
+  embeddingMeter,
+  moderationMeter,
+  responsesMeter,
+} from './token-meters.js'
 import { chatCall, completionCall, embeddingCall, responsesCall } from './upstream-calls.js'
 
 /** Everything the stages need, built once by the composition root. */
@@ -115,6 +121,14 @@ export function endpointStages(deps: PipelineDeps): EndpointStages {
       callUpstream(embeddingCall),
     ],
     models: [...settled, authenticate(deps), authorizeApp(deps), listModels(deps)],
+    moderations: [
+      ...settled,
+      authenticate(deps),
+      authorizeApp(deps),
+      readRequest(moderationRequestSchema),
+      ...limit(moderationMeter),
+      moderate(deps),
+    ],
     responses: [
       ...settled,
       authenticate(deps),

@@ -19,14 +19,18 @@ export interface RateLimitDeps {
 export function rateLimit<Body>(deps: RateLimitDeps, meter: TokenMeter<Body>): Stage<Body> {
   return async (x, next) => {
     const { principal, body, route } = x
-    if (principal === undefined || body === undefined || route === undefined) {
-      throw new Error('rateLimit runs after authorizeModel')
+    if (principal === undefined || body === undefined) {
+      throw new Error('rateLimit runs after readRequest')
     }
-    const promptTokens = await meter.countPrompt(body, tokenizerFamily(route.upstreamModel))
+    // Without a route (moderations, answered by Warden itself) the endpoint is the model.
+    const promptTokens = await meter.countPrompt(
+      body,
+      route === undefined ? 'estimate' : tokenizerFamily(route.upstreamModel),
+    )
     const lease = await deps.limiter.reserve({
       principal,
       tier: deps.policy().tier(principal.tier),
-      model: route.id,
+      model: route?.id ?? x.endpoint,
       promptTokens,
       maxTokens: meter.maxTokens(body),
       lease: x.requestId,

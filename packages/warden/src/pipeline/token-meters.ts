@@ -12,6 +12,7 @@ import {
   type TokenizerFamily,
 } from './count-tokens.js'
 import type { ReportedTokens, TokenMeter } from './meter-tokens.js'
+import type { ModerationRequest } from './openai-requests.js'
 
 /** `usage` in the chat / completions / embeddings shape. */
 function reportedUsage(value: JsonObject): ReportedTokens | null {
@@ -138,4 +139,13 @@ export const responsesMeter: TokenMeter<ResponsesRequest> = {
     return usage && { promptTokens: usage.input_tokens, completionTokens: usage.output_tokens }
   },
   generated: responsesText,
+}
+
+/** Moderations generate nothing: a request counts, and its input's tokens, estimated. */
+export const moderationMeter: TokenMeter<ModerationRequest> = {
+  countPrompt: (body) => countTextTokens(body.input, 'estimate'),
+  maxTokens: () => 0,
+  countText: () => Promise.resolve(0),
+  reported: () => null,
+  generated: () => '',
 }

@@ -109,6 +109,7 @@ export function registerOpenAiRoutes(app: FastifyInstance, deps: OpenAiRouteDeps
     v1.post('/v1/completions', handle('completions'))
     v1.post('/v1/embeddings', handle('embeddings'))
     v1.post('/v1/responses', handle('responses'))
+    v1.post('/v1/moderations', handle('moderations'))
     v1.get('/v1/models', handle('models', noBody))
     // Model ids may hold slashes (`meta-llama/Llama-3.1-8B-Instruct`), hence the wildcard.
     v1.get<{ Params: { '*': string } }>(
