@@ -152,6 +152,7 @@ describe('the limits stage in the chat pipeline', () => {
         embeddings: [],
         models: [],
         responses: [],
+        moderations: [],
       },
       (error) => {
         throw error
