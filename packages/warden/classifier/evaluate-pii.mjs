@@ -53,7 +53,9 @@ async function measure(title, classifier, cases) {
       if (labeled.length === 0 && found.length > 0) r.fpTexts++
       for (const s of labeled)
         if (!found.some((g) => overlaps(g, s)))
-          misses.push(`  missed ${type}: ${JSON.stringify(c.text.slice(s.start, s.end))} in ${JSON.stringify(c.text.slice(0, 80))}`)
+          misses.push(
+            `  missed ${type}: ${JSON.stringify(c.text.slice(s.start, s.end))} in ${JSON.stringify(c.text.slice(0, 80))}`,
+          )
     }
   }
   const negatives = (type) => cases.filter((c) => !c.spans.some((s) => s.type === type)).length

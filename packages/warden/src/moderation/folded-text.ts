@@ -20,7 +20,7 @@ for (const c of [0x2008, 0x2009, 0x200a, 0x202f, 0x205f, 0x3000]) SPACES.add(c)
 /** Hyphens and dashes that stand for `-` in a grouped number. */
 const DASHES = new Set([0x2010, 0x2011, 0x2012, 0x2013, 0x2014, 0x2015, 0x2212, 0xfe58, 0xfe63])
 /** Characters that need a look: anything outside ASCII. */
-const NON_ASCII = /[^\x00-\x7f]/
+const NON_ASCII = /[\u0080-\uffff]/
 
 /**
  * Folds a text: invisible characters removed; no-break and other spaces to ` `; dashes to `-`;
@@ -28,7 +28,7 @@ const NON_ASCII = /[^\x00-\x7f]/
  * else is kept as it is, so a plain ASCII text comes back untouched and at no cost.
  */
 export function foldText(text: string): FoldedText {
-  if (!NON_ASCII.test(text)) return { text, toOriginal: (span) => span }
+  if (!NON_ASCII.test(text)) return { text, toOriginal: sameSpan }
   // Only changed characters are recorded; between two of them the offset shift is constant.
   const outStarts: number[] = []
   const outEnds: number[] = []
@@ -36,7 +36,7 @@ export function foldText(text: string): FoldedText {
   const origEnds: number[] = []
   let out = ''
   let copiedUpTo = 0
-  for (let i = 0; i < text.length; ) {
+  for (let i = 0; i < text.length;) {
     const code = text.codePointAt(i) ?? 0
     const width = code > 0xffff ? 2 : 1
     if (code < 0x80) {
@@ -56,7 +56,7 @@ export function foldText(text: string): FoldedText {
     }
     i += width
   }
-  if (outStarts.length === 0) return { text, toOriginal: (span) => span }
+  if (outStarts.length === 0) return { text, toOriginal: sameSpan }
   out += text.slice(copiedUpTo)
   /** The index of the last change starting at or before `at`, or -1. */
   const changeAt = (at: number): number => {
@@ -89,6 +89,8 @@ export function foldText(text: string): FoldedText {
   }
   return { text: out, toOriginal: ({ start, end }) => ({ start: startOf(start), end: endOf(end) }) }
 }
+
+const sameSpan = ({ start, end }: TextSpan): TextSpan => ({ start, end })
 
 function foldChar(code: number, char: string): string {
   if (SPACES.has(code)) return ' '

@@ -21,7 +21,10 @@ import { PII_TYPES, type PiiMatch, type PiiType } from './pii-types.js'
 export const piiOptions = z
   .object({
     /** The kinds of personal data to look for (default: all). */
-    types: z.array(z.enum(PII_TYPES)).min(1).default([...PII_TYPES]),
+    types: z
+      .array(z.enum(PII_TYPES))
+      .min(1)
+      .default([...PII_TYPES]),
     /** Regions whose national phone formats count, in the order they are tried. */
     phoneRegions: z
       .array(
@@ -94,4 +97,3 @@ export function createPiiClassifier(id: string, options: Partial<PiiOptions> = {
     },
   }
 }
-

@@ -147,7 +147,8 @@ export const SECRET_RULES: readonly SecretRule[] = [
   },
   {
     label: 'slack_webhook',
-    pattern: /https:\/\/hooks\.slack\.com\/services\/T[A-Z0-9]{6,12}\/B[A-Z0-9]{6,12}\/[A-Za-z0-9]{20,32}/g,
+    pattern:
+      /https:\/\/hooks\.slack\.com\/services\/T[A-Z0-9]{6,12}\/B[A-Z0-9]{6,12}\/[A-Za-z0-9]{20,32}/g,
     score: 1,
     check: randomAfter(/^.*\//),
   },

@@ -8,7 +8,10 @@ import { SECRET_LABELS, SECRET_RULES, type SecretLabel } from './secret-rules.js
 export const secretsOptions = z
   .object({
     /** The kinds of credential to look for (default: all). */
-    labels: z.array(z.enum(SECRET_LABELS)).min(1).default([...SECRET_LABELS]),
+    labels: z
+      .array(z.enum(SECRET_LABELS))
+      .min(1)
+      .default([...SECRET_LABELS]),
   })
   .strict()
 export type SecretsOptions = z.infer<typeof secretsOptions>
@@ -65,7 +68,11 @@ export function createSecretsClassifier(
           if (!rule.check(checked)) continue
           const start = value === undefined ? m.index : m.index + m[0].lastIndexOf(value)
           const end = value === undefined ? m.index + m[0].length : start + value.length
-          matches.push({ ...trimmed(folded.text, start, end), label: rule.label, score: rule.score })
+          matches.push({
+            ...trimmed(folded.text, start, end),
+            label: rule.label,
+            score: rule.score,
+          })
         }
       }
       return withoutOverlaps(matches).map((m) => ({
@@ -107,7 +114,11 @@ function findPrivateKeys(text: string): SecretMatch[] {
     let end = text.indexOf('-----END ', bodyStart)
     if (end < 0 || end - bodyStart > MAX_PEM_CHARS) {
       end = bodyStart
-      while (end < text.length && end - bodyStart < MAX_PEM_CHARS && PEM_BODY_CHAR.test(text.charAt(end)))
+      while (
+        end < text.length &&
+        end - bodyStart < MAX_PEM_CHARS &&
+        PEM_BODY_CHAR.test(text.charAt(end))
+      )
         end++
     } else {
       const close = text.indexOf('-----', end + 9)
@@ -120,4 +131,3 @@ function findPrivateKeys(text: string): SecretMatch[] {
   }
   return found
 }
-
