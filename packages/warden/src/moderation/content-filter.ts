@@ -2,6 +2,7 @@ import type { PolicySnapshot } from '../policy/index.js'
 import type { Direction, TextSpan } from './classifier.js'
 import type { CappedFinding, ClassifierSet } from './classifier-set.js'
 import { decide, type ContentVerdict, type DecidedFinding } from './content-decision.js'
+import type { Redactor } from './redaction.js'
 
 /** A finding placed in one of the texts that were judged together. */
 export interface PlacedFinding extends DecidedFinding {
@@ -14,18 +15,6 @@ export interface TextsVerdict extends Omit<ContentVerdict, 'findings'> {
   readonly findings: readonly PlacedFinding[]
   /** True when the texts were longer than the filter reads, and their end went unjudged. */
   readonly truncated: boolean
-}
-
-/** Replaces the spans of redacted findings in a text; one value, one placeholder per request. */
-export interface Redactor {
-  redact(
-    text: string,
-    findings: ReadonlyArray<{
-      readonly span: TextSpan
-      readonly category: string
-      readonly label?: string
-    }>,
-  ): string
 }
 
 export interface ContentFilterDeps {

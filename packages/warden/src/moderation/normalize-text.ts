@@ -8,6 +8,10 @@
 const INVISIBLE =
   /[\u00ad\u061c\u115f\u1160\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]|\u034f|\u17b4|\u17b5/g
 
+const ONE_INVISIBLE = new RegExp(`^(?:${INVISIBLE.source})$`)
+/** Whether one character is invisible (zero-width, soft hyphen, bidi control): never content. */
+export const isInvisible = (char: string): boolean => ONE_INVISIBLE.test(char)
+
 /** Combining diacritics (after NFD): "café" and "cafe" are one word here. */
 const COMBINING = /[\u0300-\u036f]/g
 

@@ -1,17 +1,25 @@
-import type { TextSpan } from './classifier.js'
-import type { Redactor } from './content-filter.js'
+import type { Finding } from './classifier.js'
+import { withoutOverlaps } from './span-overlaps.js'
+
+/** Replaces what findings point at with typed placeholders, the same value always the same one. */
+export interface Redactor {
+  /**
+   * The text with each finding's span replaced by `[LABEL_n]` (`[EMAIL_1]`, `[OPENAI_KEY_2]`;
+   * the category when a finding has no label). Where spans overlap, the longest wins. Findings
+   * without a span, or with one outside the text, are left out.
+   */
+  redact(text: string, findings: readonly Finding[]): string
+}
 
 /**
- * A redactor for one request: each value found becomes a typed placeholder (`[EMAIL_1]`,
- * `[PAYMENT_CARD_2]`), numbered per type, and the same value keeps the same placeholder
- * everywhere in the request (two messages, a prompt and its answer), so the model can still
- * tell two people apart. Where spans overlap, the one that starts first and reaches furthest
- * is replaced whole.
+ * A redactor for one request: it remembers every value it has replaced, so an address that
+ * appears in the system prompt and again in the third message is `[EMAIL_1]` both times, and
+ * the model can still tell two people apart. Numbering is per type, in order of first sight.
+ * Make one per request: the map holds the request's sensitive values until it is dropped.
  */
 export function createRedactor(): Redactor {
   const placeholders = new Map<string, string>()
   const counts = new Map<string, number>()
-
   const placeholderOf = (type: string, value: string): string => {
     const key = `${type}\u0000${value}`
     let placeholder = placeholders.get(key)
@@ -23,36 +31,24 @@ export function createRedactor(): Redactor {
     }
     return placeholder
   }
-
   return {
     redact(text, findings) {
-      const spans = findings
-        .map((f) => ({ span: clamp(f.span, text.length), type: typeOf(f.label ?? f.category) }))
-        .filter((f) => f.span.end > f.span.start)
-        .sort((a, b) => a.span.start - b.span.start || b.span.end - a.span.end)
+      const spans = findings.flatMap((f) =>
+        f.span && f.span.start >= 0 && f.span.end <= text.length && f.span.start < f.span.end
+          ? [{ ...f.span, score: f.span.end - f.span.start, type: typeOf(f) }]
+          : [],
+      )
       let out = ''
-      let at = 0
-      for (const { span, type } of spans) {
-        if (span.start < at) continue // inside one already replaced
-        out += text.slice(at, span.start) + placeholderOf(type, text.slice(span.start, span.end))
-        at = span.end
+      let copied = 0
+      for (const s of withoutOverlaps(spans)) {
+        out += text.slice(copied, s.start) + placeholderOf(s.type, text.slice(s.start, s.end))
+        copied = s.end
       }
-      return out + text.slice(at)
+      return out + text.slice(copied)
     },
   }
 }
 
-function clamp(span: TextSpan, length: number): TextSpan {
-  const start = Math.min(Math.max(0, Math.trunc(span.start)), length)
-  return { start, end: Math.min(Math.max(start, Math.trunc(span.end)), length) }
-}
-
-/** `payment_card` → `PAYMENT_CARD`; anything but letters, digits and `_` dropped. */
-function typeOf(name: string): string {
-  return (
-    name
-      .toUpperCase()
-      .replace(/[^A-Z0-9_]/g, '_')
-      .slice(0, 40) || 'REDACTED'
-  )
-}
+/** `openai_key` → `OPENAI_KEY`; anything but letters, digits and `_` becomes `_`. */
+const typeOf = (finding: Finding): string =>
+  (finding.label ?? finding.category).toUpperCase().replace(/[^A-Z0-9_]/g, '_')
