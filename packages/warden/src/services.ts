@@ -44,6 +44,8 @@ export interface ServiceOptions {
   readonly checkSecrets?: boolean
   /** Build the limiter (the server); commands that serve no request leave it, and Redis, out. */
   readonly limits?: boolean
+  /** Build the classifiers (the server, `warden classify`); other commands leave them out. */
+  readonly moderation?: boolean
 }
 
 /** The composition root: the one place that picks implementations and wires them together. */
@@ -197,11 +199,12 @@ export async function createServices(config: Config, options: ServiceOptions) {
     now,
     onError: (err) => logger.error({ err }, 'throttle: counting a failure failed'),
   })
-  const classifiers = config.moderation.enabled
-    ? await createClassifierSet(config.moderation.classifiers, classifierKinds, {
-        baseDir: config.moderation.baseDir,
-      })
-    : null
+  const classifiers =
+    config.moderation.enabled && (options.moderation ?? true)
+      ? await createClassifierSet(config.moderation.classifiers, classifierKinds, {
+          baseDir: config.moderation.baseDir,
+        })
+      : null
   const contentFilter =
     classifiers &&
     createContentFilter({

@@ -63,6 +63,7 @@ export async function openServices(
     readonly migrate?: boolean
     readonly checkSecrets?: boolean
     readonly limits?: boolean
+    readonly moderation?: boolean
   },
 ): Promise<Services> {
   try {
@@ -85,6 +86,8 @@ export async function withServices<T>(
     readonly migrate?: boolean
     /** Whether the command reads the limits' counters (only `warden usage` does). */
     readonly limits?: boolean
+    /** Whether the command runs the classifiers (only `warden classify` does). */
+    readonly moderation?: boolean
   } = {},
 ): Promise<T> {
   const config = loadCliConfig(globals)
@@ -97,6 +100,7 @@ export async function withServices<T>(
     logger,
     migrate: options.migrate ?? true,
     limits: options.limits ?? false,
+    moderation: options.moderation ?? false,
   })
   try {
     return await run(services)

@@ -84,6 +84,9 @@ const DEFAULT_CLASSIFIERS: Array<z.input<typeof classifierEntrySchema>> = [
   // The trained model flags a fifth of benign prompts that sound harmful (its model card):
   // it feeds review, and blocks nothing on its own.
   { id: 'text-harm', kind: 'text-harm', maxAction: 'flag' },
+  // Validated, not only matched: checksums, number plans, entropy.
+  { id: 'pii', kind: 'pii' },
+  { id: 'secrets', kind: 'secrets' },
 ]
 
 /** One configured classifier, with its defaults applied. */

@@ -21,6 +21,7 @@ describe('the one error table', () => {
         'application_not_approved',
         'application_suspended',
         'policy_acceptance_required',
+        'content_policy_violation',
         'invalid_api_key',
         'missing_api_key',
         'model_not_allowed',

@@ -33,6 +33,7 @@ describe.each(testDatabaseKinds(process.env.WARDEN_TEST_DATABASE_URL))(
           '002-policy',
           '003-review',
           '004-limits',
+          '005-moderation',
         ])
 
         for (const table of STORE_TABLES) {
@@ -71,6 +72,7 @@ describe.each(testDatabaseKinds(process.env.WARDEN_TEST_DATABASE_URL))(
             '002-policy',
             '003-review',
             '004-limits',
+            '005-moderation',
           ])
           expect(await fx.store.db.selectFrom('audit_head').select('seq').execute()).toEqual([
             { seq: 0 },
@@ -90,6 +92,7 @@ describe.each(testDatabaseKinds(process.env.WARDEN_TEST_DATABASE_URL))(
           '002-policy',
           '003-review',
           '004-limits',
+          '005-moderation',
         ])
         const executed = await sql<{
           name: string
@@ -99,6 +102,7 @@ describe.each(testDatabaseKinds(process.env.WARDEN_TEST_DATABASE_URL))(
           '002-policy',
           '003-review',
           '004-limits',
+          '005-moderation',
         ])
         expect(await fx.store.db.selectFrom('audit_head').select('seq').execute()).toEqual([
           { seq: 0 },

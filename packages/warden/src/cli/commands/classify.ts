@@ -22,26 +22,30 @@ export function registerClassifyCommand(program: Command, cli: CliProgram): void
       }
       const direction = opts.direction
       const text = await readStdin()
-      await withServices(cli.globals(), async (s) => {
-        if (s.contentFilter === null) {
-          throw new CliError('the content filter is off (moderation.enabled: false)')
-        }
-        const policy = s.policyVersions.snapshot()
-        const tiers = policy.document.tiers.map((t) => t.id)
-        const tier = opts.tier ?? policy.defaultTier.id
-        if (!tiers.includes(tier)) {
-          throw new CliError(
-            `no tier "${tier}" in the usage policy; its tiers: ${tiers.join(', ')}`,
-          )
-        }
-        const verdict = await s.contentFilter.check([text], {
-          direction,
-          tier,
-          signal: new AbortController().signal,
-        })
-        const wire = toWire(verdict, direction, tier)
-        output(opts.json === true, wire, describe(wire))
-      })
+      await withServices(
+        cli.globals(),
+        async (s) => {
+          if (s.contentFilter === null) {
+            throw new CliError('the content filter is off (moderation.enabled: false)')
+          }
+          const policy = s.policyVersions.snapshot()
+          const tiers = policy.document.tiers.map((t) => t.id)
+          const tier = opts.tier ?? policy.defaultTier.id
+          if (!tiers.includes(tier)) {
+            throw new CliError(
+              `no tier "${tier}" in the usage policy; its tiers: ${tiers.join(', ')}`,
+            )
+          }
+          const verdict = await s.contentFilter.check([text], {
+            direction,
+            tier,
+            signal: new AbortController().signal,
+          })
+          const wire = toWire(verdict, direction, tier)
+          output(opts.json === true, wire, describe(wire))
+        },
+        { moderation: true },
+      )
     })
 }
 
