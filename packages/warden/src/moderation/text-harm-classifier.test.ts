@@ -110,8 +110,10 @@ describe('createTextHarmClassifier', () => {
     const broken = join(dir, 'broken.bin')
     writeFileSync(broken, 'not weights')
     const missing = createTextHarmClassifier({ modelFile: join(dir, 'missing.bin') })
-    await expect(missing.classify('hello', input)).rejects.toThrow(/weights.*missing\.bin/)
+    await expect(missing.classify({ text: 'hello', ...input })).rejects.toThrow(
+      /weights.*missing\.bin/,
+    )
     const bad = createTextHarmClassifier({ modelFile: broken })
-    await expect(bad.classify('hello', input)).rejects.toThrow(/WDNHLM01/)
+    await expect(bad.classify({ text: 'hello', ...input })).rejects.toThrow(/WDNHLM01/)
   })
 })
