@@ -12,6 +12,8 @@ export interface PostJsonInput<T> {
   readonly headers?: Readonly<Record<string, string>>
   /** Sent as `Authorization: Bearer …`; its value never appears in an error. */
   readonly apiKey?: Secret
+  /** Other values to keep out of error messages (secret headers). */
+  readonly secrets?: readonly string[]
   /** Most bytes of answer read; past it the call fails and the connection is dropped. */
   readonly maxResponseBytes: number
   readonly signal: AbortSignal
@@ -34,6 +36,7 @@ export async function postJson<T>(input: PostJsonInput<T>): Promise<T> {
   const { caller, url, signal } = input
   const where = `${url.origin}${url.pathname}`
   const key = input.apiKey?.reveal()
+  const secrets = [...(key === undefined ? [] : [key]), ...(input.secrets ?? [])]
   signal.throwIfAborted()
   let response: Awaited<ReturnType<typeof request>>
   try {
@@ -50,7 +53,9 @@ export async function postJson<T>(input: PostJsonInput<T>): Promise<T> {
     })
   } catch (error) {
     signal.throwIfAborted()
-    throw new Error(`${caller}: cannot reach ${where}: ${messageOf(error, key)}`, { cause: error })
+    throw new Error(`${caller}: cannot reach ${where}: ${messageOf(error, secrets)}`, {
+      cause: error,
+    })
   }
   const declared = Number(response.headers['content-length'])
   if (declared > input.maxResponseBytes) {
@@ -62,11 +67,11 @@ export async function postJson<T>(input: PostJsonInput<T>): Promise<T> {
   const text = await readBounded(response.body, input.maxResponseBytes, signal).catch(
     (error: unknown) => {
       signal.throwIfAborted()
-      throw new Error(`${caller}: ${where}: ${messageOf(error, key)}`, { cause: error })
+      throw new Error(`${caller}: ${where}: ${messageOf(error, secrets)}`, { cause: error })
     },
   )
   if (response.statusCode < 200 || response.statusCode > 299) {
-    const said = quote(text, key)
+    const said = quote(text, secrets)
     throw new Error(`${caller}: ${where} answered ${response.statusCode}${said ? `: ${said}` : ''}`)
   }
   let json: unknown
@@ -114,8 +119,8 @@ async function readBounded(body: Body, maxBytes: number, signal: AbortSignal): P
   return Buffer.concat(chunks).toString('utf8')
 }
 
-/** A short, single-line excerpt of an error answer, with the key cut out should it echo it. */
-function quote(text: string, key: string | undefined): string {
+/** A short, single-line excerpt of an error answer, secrets cut out should it echo them. */
+function quote(text: string, secrets: readonly string[]): string {
   let said = text
   try {
     const parsed = JSON.parse(text) as { error?: { message?: unknown } | string; message?: unknown }
@@ -126,13 +131,15 @@ function quote(text: string, key: string | undefined): string {
   } catch {
     // Not JSON: the raw text, cut short, is still the best hint an operator gets.
   }
-  return redact(said, key).replace(/\s+/g, ' ').trim().slice(0, QUOTED_CHARS)
+  return redact(said, secrets).replace(/\s+/g, ' ').trim().slice(0, QUOTED_CHARS)
 }
 
-function messageOf(error: unknown, key: string | undefined): string {
-  return redact(error instanceof Error ? error.message : String(error), key)
+function messageOf(error: unknown, secrets: readonly string[]): string {
+  return redact(error instanceof Error ? error.message : String(error), secrets)
 }
 
-function redact(text: string, key: string | undefined): string {
-  return key ? text.split(key).join('[redacted]') : text
+function redact(text: string, secrets: readonly string[]): string {
+  let out = text
+  for (const secret of secrets) if (secret !== '') out = out.split(secret).join('[redacted]')
+  return out
 }

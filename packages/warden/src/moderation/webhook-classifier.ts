@@ -96,6 +96,7 @@ export function createWebhookClassifier(id: string, options: WebhookOptions): Cl
         url,
         body,
         headers: { ...extra, ...signatureHeaders(body) },
+        secrets: Object.values(extra),
         maxResponseBytes: options.max_response_bytes,
         signal,
         answer: webhookAnswer,
