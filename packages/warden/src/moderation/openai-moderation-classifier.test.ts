@@ -65,10 +65,12 @@ function optionsWith(raw: Record<string, unknown>, env: Record<string, string> =
   return options
 }
 
-const judge = (options: OpenAiModerationOptions, text: string) =>
-  openAiModerationClassifierKind
-    .create('mod', options, { baseDir: process.cwd() })
-    .classify({ text, direction: 'input', signal: AbortSignal.timeout(5_000) })
+async function judge(options: OpenAiModerationOptions, text: string) {
+  const classifier = await openAiModerationClassifierKind.create('mod', options, {
+    baseDir: process.cwd(),
+  })
+  return classifier.classify({ text, direction: 'input', signal: AbortSignal.timeout(5_000) })
+}
 
 describe('openai-moderation classifier', () => {
   it("reports each policy category at its subcategories' highest score, naming the OpenAI one", async () => {

@@ -78,7 +78,7 @@ describe('webhook classifier', () => {
   })
 
   it('is refused by the endpoint when not signed at all', async () => {
-    const unsigned = webhookClassifierKind.create(
+    const unsigned = await webhookClassifierKind.create(
       'hook',
       webhookClassifierKind.options.parse({ url: `${server.origin}/classify` }),
       { baseDir: process.cwd() },
