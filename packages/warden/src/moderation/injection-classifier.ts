@@ -53,9 +53,7 @@ export function createInjectionClassifier(
       signal.throwIfAborted()
       const folded = fold(text)
       const find = (again: string): Hit[] =>
-        bestOfEach(
-          findInFolded(again).map((hit) => ({ ...hit, score: hit.score * discussed(again, hit) })),
-        ).filter((hit) => hit.score >= options.minScore)
+        bestDamped(again, findInFolded(again)).filter((hit) => hit.score >= options.minScore)
       const damped = placeHits(text, folded, find(folded), find)
       signal.throwIfAborted()
       const decoded = options.decode ? findInDecoded(text, options.maxDecodedChars, signal) : []
@@ -70,7 +68,8 @@ type PlacedHit = Hit & { readonly span: { readonly start: number; readonly end: 
 /** Phrase hits in a folded text: as written, in its letters alone, and under rot13. */
 function findInFolded(folded: string): Hit[] {
   const hits = findPhrases(folded, INJECTION_RULES)
-  const compact = findCompact(folded).filter((c) => !hits.some((h) => overlaps(h, c)))
+  const covered = coverage(folded.length, hits)
+  const compact = findCompact(folded).filter((c) => covered(c.start, c.end) === 0)
   return [...hits, ...compact, ...findRot13(folded)]
 }
 
@@ -232,15 +231,38 @@ function discussed(folded: string, hit: Hit): number {
   return DISCUSSION.test(window) ? 0.4 : 1
 }
 
-/** The best hit of each label, so that only those are placed in the original text. */
-function bestOfEach(hits: readonly Hit[]): Hit[] {
+/**
+ * The best hit of each label once quoted phrases are damped, so that only those are placed in
+ * the original text. Hits are visited best first and the visit stops once no later one can win:
+ * a megabyte of one phrase repeated is not a window read per phrase.
+ */
+function bestDamped(folded: string, hits: readonly Hit[]): Hit[] {
   const best = new Map<InjectionLabel, Hit>()
-  for (const hit of hits)
-    if ((best.get(hit.label)?.score ?? 0) < hit.score) best.set(hit.label, hit)
+  for (const hit of [...hits].sort((a, b) => b.score - a.score)) {
+    const known = best.get(hit.label)
+    if (known && known.score >= hit.score) continue
+    const damped = { ...hit, score: hit.score * discussed(folded, hit) }
+    if (!known || damped.score > known.score) best.set(hit.label, damped)
+  }
   return [...best.values()]
 }
 
-const overlaps = (a: Hit, b: Hit): boolean => a.start < b.end && b.start < a.end
+/** How many units of `[start, end)` the hits cover: a prefix sum, built once for many asks. */
+function coverage(length: number, hits: readonly Hit[]): (start: number, end: number) => number {
+  if (hits.length === 0) return () => 0
+  const marks = new Int32Array(length + 1)
+  for (const hit of hits) {
+    marks[hit.start]! += 1
+    marks[hit.end]! -= 1
+  }
+  const sums = new Int32Array(length + 1)
+  for (let i = 0, depth = 0, total = 0; i < length; i++) {
+    depth += marks[i]!
+    if (depth > 0) total++
+    sums[i + 1] = total
+  }
+  return (start, end) => sums[end]! - sums[start]!
+}
 
 /** One finding per technique: its best hit, when that reaches `minScore`; the best first. */
 function bestPerLabel(hits: readonly PlacedHit[], minScore: number, classifier: string): Finding[] {

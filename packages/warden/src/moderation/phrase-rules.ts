@@ -29,7 +29,12 @@ export interface PhraseRule<Label extends string = string> {
    * is then tried only where one of them stands, instead of at every position of the text.
    */
   readonly starts?: readonly string[]
+  /** The pattern, global, for a text where the start words stand too often to visit each. */
+  readonly scan?: RegExp
 }
+
+/** Past this many places to try, one scan of the text costs less than a match at each. */
+const MOST_PLACES = 2000
 
 /** A rule's hit: where in the folded text, and what it stands for. */
 export interface PhraseHit<Label extends string = string> {
@@ -48,13 +53,11 @@ export function findPhrases<Label extends string>(
   const hits: PhraseHit<Label>[] = []
   for (const rule of rules) {
     if (rule.cues && !rule.cues.every((group) => group.some((cue) => found.has(cue)))) continue
-    const matches = rule.starts
-      ? matchAt(
-          folded,
-          rule.pattern,
-          rule.starts.flatMap((word) => found.get(word) ?? []),
-        )
-      : folded.matchAll(rule.pattern)
+    const places = rule.starts?.flatMap((word) => found.get(word) ?? [])
+    const matches =
+      places && rule.scan && places.length <= MOST_PLACES
+        ? matchAt(folded, rule.pattern, places)
+        : folded.matchAll(rule.scan ?? rule.pattern)
     for (const match of matches) {
       const end = match.index + match[0].length
       hits.push({ label: rule.label, score: rule.score, start: match.index, end })
@@ -268,5 +271,5 @@ export function startingWith<Label extends string>(
   rule: PhraseRule<Label>,
   starts: readonly string[],
 ): PhraseRule<Label> {
-  return { ...rule, starts, pattern: new RegExp(rule.pattern.source, 'y') }
+  return { ...rule, starts, pattern: new RegExp(rule.pattern.source, 'y'), scan: rule.pattern }
 }

@@ -90,7 +90,7 @@ const LIST = new RegExp(
 
 /** Just before a word: it is said to or of a person ("you …", "is a …", "those …"). */
 const AIMED_BEFORE =
-  /\b(?:you|you're|youre|ur|u|your|ya|is|are|was|were|such|he's|she's|they're|theyre|those|these|dirty|filthy|stupid|little|all)\b[^.!?\n]{0,25}$/
+  /\b(?:you|you're|youre|ur|u|your|ya|(?:is|was|are|were) (?:a|an|such|so|the|all)|such|he's|she's|they're|theyre|those|these|dirty|filthy|stupid|little|all)\b[^.!?\n]{0,25}$/
 /** Just after a word: it is said to a person ("fuck you", "… like you"). */
 const AIMED_AFTER = /^[^.!?\n]{0,12}\b(?:you|yourself|yourselves|u|ya)\b/
 
@@ -123,7 +123,8 @@ export function createProfanityClassifier(
     classify: ({ text, signal }: ClassifyInput): Promise<readonly Finding[]> => {
       signal.throwIfAborted()
       const folded = fold(text)
-      const placed = placeHits(text, folded, findWords(folded), findWords)
+      const find = (again: string): Hit[] => bestOfEach(findWords(again), options.minScore)
+      const placed = placeHits(text, folded, find(folded), find)
       const best = new Map<ProfanityLabel, (typeof placed)[number]>()
       for (const hit of placed) {
         if ((best.get(hit.label)?.score ?? 0) < hit.score) best.set(hit.label, hit)
@@ -152,15 +153,29 @@ const SCORES: Readonly<Record<Strength, { readonly alone: number; readonly aimed
 /** Every listed word in a folded text, scored by its strength and whether it is aimed. */
 function findWords(folded: string): Hit[] {
   const hits: Hit[] = []
+  let checked = 0
   for (const match of folded.matchAll(LIST)) {
     const strength = STRENGTHS.find((s) => match.groups?.[s] !== undefined) ?? 'mild'
     const start = match.index
     const end = start + match[0].length
+    // Whether a word is aimed is read for the first few thousand words only: a megabyte of one
+    // word repeated must not cost a window read per word.
     const aimed =
-      AIMED_BEFORE.test(folded.slice(Math.max(0, start - 40), start)) ||
-      AIMED_AFTER.test(folded.slice(end, end + 20))
+      checked++ < MOST_AIMED_CHECKS &&
+      (AIMED_BEFORE.test(folded.slice(Math.max(0, start - 40), start)) ||
+        AIMED_AFTER.test(folded.slice(end, end + 20)))
     const score = aimed ? SCORES[strength].aimed : SCORES[strength].alone
     hits.push({ label: strength === 'slur' ? 'slur' : 'profanity', score, start, end })
   }
   return hits
+}
+
+const MOST_AIMED_CHECKS = 2000
+
+/** The best hit of each label that reaches `minScore`: only those are placed in the original. */
+function bestOfEach(hits: readonly Hit[], minScore: number): Hit[] {
+  const best = new Map<ProfanityLabel, Hit>()
+  for (const hit of hits)
+    if ((best.get(hit.label)?.score ?? 0) < hit.score) best.set(hit.label, hit)
+  return [...best.values()].filter((hit) => hit.score >= minScore)
 }

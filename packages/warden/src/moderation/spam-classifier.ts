@@ -157,7 +157,10 @@ export function createSpamClassifier(
     classify: ({ text, signal }: ClassifyInput): Promise<readonly Finding[]> => {
       signal.throwIfAborted()
       const folded = fold(text)
-      const hits = [...findLinks(text), ...findRepetition(text, folded)]
+      const hits = [...findLinks(text), ...findRepetition(text, folded)].map((hit) => ({
+        ...hit,
+        span: { start: hit.start, end: hit.end },
+      }))
       signal.throwIfAborted()
       const promotion = findPromotion(text, folded).filter((hit) => hit.score >= options.minScore)
       hits.push(...placeHits(text, folded, promotion, (again) => findPromotion(text, again)))
@@ -167,7 +170,7 @@ export function createSpamClassifier(
         .map((hit) => ({
           category: 'spam',
           score: Math.round(hit.score * 1000) / 1000,
-          span: { start: hit.start, end: hit.end },
+          span: hit.span,
           label: hit.label,
           classifier: id,
         }))
@@ -293,7 +296,7 @@ function largest(values: Iterable<number>): number {
  * Each label's score raised by half the strongest other label: a disguised link and a prize
  * claim are weak apart and spam together.
  */
-function corroborated(hits: readonly Hit[]): Hit[] {
+function corroborated<Placed extends Hit>(hits: readonly Placed[]): Placed[] {
   return hits.map((hit) => {
     const other = Math.max(0, ...hits.filter((h) => h.label !== hit.label).map((h) => h.score))
     return { ...hit, score: combine([hit.score, other / 2]) }
