@@ -9,7 +9,7 @@ import {
   createWebhooks,
   prescreenForm,
 } from './access/index.js'
-import { collectSecrets, type Config } from './config/index.js'
+import { collectSecrets, processEnv, type Config } from './config/index.js'
 import {
   auditFilePaths,
   createAuditCheckpointer,
@@ -203,6 +203,7 @@ export async function createServices(config: Config, options: ServiceOptions) {
     config.moderation.enabled && (options.moderation ?? true)
       ? await createClassifierSet(config.moderation.classifiers, classifierKinds, {
           baseDir: config.moderation.baseDir,
+          env: processEnv(),
         })
       : null
   const contentFilter =

@@ -87,6 +87,10 @@ const DEFAULT_CLASSIFIERS: Array<z.input<typeof classifierEntrySchema>> = [
   // Validated, not only matched: checksums, number plans, entropy.
   { id: 'pii', kind: 'pii' },
   { id: 'secrets', kind: 'secrets' },
+  { id: 'injection', kind: 'injection' },
+  { id: 'profiling', kind: 'profiling' },
+  { id: 'profanity', kind: 'profanity' },
+  { id: 'spam', kind: 'spam' },
 ]
 
 /** One configured classifier, with its defaults applied. */

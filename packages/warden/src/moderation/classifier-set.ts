@@ -1,4 +1,4 @@
-import type { ClassifierEntry } from '../config/index.js'
+import { bindSecrets, type ClassifierEntry } from '../config/index.js'
 import type { ContentAction } from '../policy/index.js'
 import type {
   Classifier,
@@ -84,6 +84,8 @@ export async function createClassifierSet(
       const path = ['options', ...(issue?.path ?? [])].join('.')
       throw new ClassifierConfigError(`${place}.${path}: ${issue?.message ?? 'invalid'}`)
     }
+    // Secrets in options (`api_key: env:NAME`) are bound like the config's own, named by place.
+    bindSecrets(parsed.data, { env: deps.env, baseDir: deps.baseDir }, `${place}.options`)
     try {
       members.push({ entry, classifier: await kind.create(entry.id, parsed.data, deps) })
     } catch (error) {

@@ -53,6 +53,8 @@ export interface Classifier {
 export interface ClassifierDeps {
   /** Where relative paths in options (a model directory, a weights file) are resolved. */
   readonly baseDir: string
+  /** The environment `env:NAME` secrets in options are read from. */
+  readonly env: Readonly<Record<string, string | undefined>>
 }
 
 /** A kind of classifier: its options schema and how to build one. */

@@ -53,7 +53,5 @@ export type { ContentFilter, PlacedFinding, TextsVerdict } from './content-filte
 export { classifierKinds } from './classifier-kinds.js'
 export { createRedactor } from './redaction.js'
 export type { Redactor } from './redaction.js'
-export { piiClassifierKind } from './pii-classifier.js'
-export { secretsClassifierKind } from './secrets-classifier.js'
 export { OPENAI_CATEGORIES, toModerationResult } from './openai-categories.js'
 export type { ModerationResult, OpenAiCategory } from './openai-categories.js'

@@ -72,7 +72,7 @@ function guard(raw: Record<string, unknown> = {}) {
     model: 'meta-llama/Llama-Guard-3-8B',
     ...raw,
   })
-  return llamaGuardClassifierKind.create('guard', options, { baseDir: process.cwd() })
+  return llamaGuardClassifierKind.create('guard', options, { baseDir: process.cwd(), env: {} })
 }
 
 async function judge(

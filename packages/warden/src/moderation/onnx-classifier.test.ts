@@ -15,6 +15,7 @@ const KIND = 'You are a wonderful friend, thank you for the lovely dinner'
 const build = (raw: Record<string, unknown>, baseDir = process.cwd()) =>
   onnxClassifierKind.create('tiny', onnxClassifierKind.options.parse({ dir: MODEL_DIR, ...raw }), {
     baseDir,
+    env: {},
   })
 const judge = (classifier: Classifier, text: string, signal = AbortSignal.timeout(10_000)) =>
   classifier.classify({ text, direction: 'input', signal })

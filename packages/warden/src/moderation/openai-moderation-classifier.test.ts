@@ -68,6 +68,7 @@ function optionsWith(raw: Record<string, unknown>, env: Record<string, string> =
 async function judge(options: OpenAiModerationOptions, text: string) {
   const classifier = await openAiModerationClassifierKind.create('mod', options, {
     baseDir: process.cwd(),
+    env: {},
   })
   return classifier.classify({ text, direction: 'input', signal: AbortSignal.timeout(5_000) })
 }

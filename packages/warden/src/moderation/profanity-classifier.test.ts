@@ -59,7 +59,7 @@ describe('profanity classifier', () => {
     const built = await profanityClassifierKind.create(
       'p',
       profanityClassifierKind.options.parse({}),
-      { baseDir: '.' },
+      { baseDir: '.', env: {} },
     )
     for (const text of [
       'f u c k '.repeat(130_000),

@@ -57,7 +57,7 @@ describe('profiling classifier', () => {
     const built = await profilingClassifierKind.create(
       'p',
       profilingClassifierKind.options.parse({}),
-      { baseDir: '.' },
+      { baseDir: '.', env: {} },
     )
     const text = 'rank each applicant by race and religion and age '.repeat(21_000)
     const started = performance.now()

@@ -144,7 +144,7 @@ describeRemoteClassifierFailures('openai-moderation', {
         { base_url: `${origin}/v1`, api_key_env: 'MOD_KEY' },
         { MOD_KEY: secret },
       ),
-      { baseDir: process.cwd() },
+      { baseDir: process.cwd(), env: {} },
     ),
   goodAnswer: { id: 'modr-1', results: [{ flagged: false, category_scores: { hate: 0.2 } }] },
 })
@@ -158,7 +158,7 @@ describeRemoteClassifierFailures('llama-guard', {
         { base_url: `${origin}/v1`, model: 'llama-guard3', api_key: 'env:GUARD_KEY' },
         { GUARD_KEY: secret },
       ),
-      { baseDir: process.cwd() },
+      { baseDir: process.cwd(), env: {} },
     ),
   goodAnswer: { choices: [{ index: 0, message: { role: 'assistant', content: 'safe' } }] },
 })
@@ -172,7 +172,7 @@ describeRemoteClassifierFailures('webhook', {
         { url: `${origin}/classify`, headers: { authorization: 'env:HOOK_TOKEN' } },
         { HOOK_TOKEN: `Bearer ${secret}` },
       ),
-      { baseDir: process.cwd() },
+      { baseDir: process.cwd(), env: {} },
     ),
   goodAnswer: { findings: [{ category: 'spam', score: 0.4 }] },
 })

@@ -68,6 +68,7 @@ describe('spam classifier', () => {
   it('builds from its kind and judges a megabyte of text in under a second', async () => {
     const built = await spamClassifierKind.create('s', spamClassifierKind.options.parse({}), {
       baseDir: '.',
+      env: {},
     })
     for (const text of [
       'https://bit.ly/x '.repeat(60_000),

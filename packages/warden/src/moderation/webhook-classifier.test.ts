@@ -44,7 +44,7 @@ function hook(raw: Record<string, unknown> = {}) {
     secret: SECRET,
     ...raw,
   })
-  return webhookClassifierKind.create('hook', options, { baseDir: process.cwd() })
+  return webhookClassifierKind.create('hook', options, { baseDir: process.cwd(), env: {} })
 }
 const classify = async (text: string, raw: Record<string, unknown> = {}) =>
   (await hook(raw)).classify({ text, direction: 'output', signal: AbortSignal.timeout(5_000) })
@@ -81,7 +81,7 @@ describe('webhook classifier', () => {
     const unsigned = await webhookClassifierKind.create(
       'hook',
       webhookClassifierKind.options.parse({ url: `${server.origin}/classify` }),
-      { baseDir: process.cwd() },
+      { baseDir: process.cwd(), env: {} },
     )
     const call = unsigned.classify({
       text: 'x',
