@@ -60,6 +60,12 @@ export interface ClassifierDeps {
 /** A kind of classifier: its options schema and how to build one. */
 export interface ClassifierKind<Options> {
   readonly kind: string
+  /**
+   * Calls out over the network: each call gets a signal of its own, aborted when its time is
+   * up, so a slow server does not keep a connection busy for an answer nobody waits for.
+   * Local classifiers share the request's signal, which costs nothing per call.
+   */
+  readonly remote?: boolean
   readonly options: z.ZodType<Options>
   /** Builds a classifier; may load files or models, once, at start-up. */
   create(id: string, options: Options, deps: ClassifierDeps): Classifier | Promise<Classifier>

@@ -119,6 +119,7 @@ export type LlamaGuardOptions = z.output<typeof llamaGuardOptions>
 /** `kind: llama-guard`: Llama Guard 3 or 4 behind any OpenAI-compatible server. */
 export const llamaGuardClassifierKind: ClassifierKind<LlamaGuardOptions> = {
   kind: 'llama-guard',
+  remote: true,
   options: llamaGuardOptions,
   create: (id, options) => createLlamaGuardClassifier(id, options),
 }

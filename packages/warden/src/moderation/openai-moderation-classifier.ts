@@ -85,6 +85,7 @@ export type OpenAiModerationOptions = z.output<typeof openAiModerationOptions>
 /** `kind: openai-moderation`: any server that speaks OpenAI's `POST /v1/moderations`. */
 export const openAiModerationClassifierKind: ClassifierKind<OpenAiModerationOptions> = {
   kind: 'openai-moderation',
+  remote: true,
   options: openAiModerationOptions,
   create: (id, options) => createOpenAiModerationClassifier(id, options),
 }

@@ -33,6 +33,7 @@ export type WebhookOptions = z.output<typeof webhookOptions>
 /** `kind: webhook`: a classifier of your own behind an HTTP endpoint. */
 export const webhookClassifierKind: ClassifierKind<WebhookOptions> = {
   kind: 'webhook',
+  remote: true,
   options: webhookOptions,
   create: (id, options) => createWebhookClassifier(id, options),
 }
