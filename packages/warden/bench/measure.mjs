@@ -231,22 +231,29 @@ export async function runScenario(name, options, targets, plan) {
       Object.fromEntries(targets.map((t) => [t.name, pick(byTarget.get(t.name)[i])])),
     )
     const ratio = (x, y) => (x === null || y === null || y === 0 ? null : x / y)
-    for (const base of ['floor', 'baseline', 'limits-off']) {
-      if (!byTarget.has(base) || !byTarget.has('gateway')) continue
+    const pairs = [
+      ['gateway', 'floor'],
+      ['gateway', 'baseline'],
+      ['gateway', 'limits-off'],
+      ['limits-on', 'limits-off'],
+    ]
+    for (const [subject, base] of pairs) {
+      if (!byTarget.has(base) || !byTarget.has(subject)) continue
       const perRound = out.rounds.map((r) => ({
-        rps: ratio(r.gateway.requestsPerSecond, r[base].requestsPerSecond),
-        cpu: ratio(r.gateway.cpuMsPerRequest, r[base].cpuMsPerRequest),
+        rps: ratio(r[subject].requestsPerSecond, r[base].requestsPerSecond),
+        cpu: ratio(r[subject].cpuMsPerRequest, r[base].cpuMsPerRequest),
       }))
       const paired = {
         requestsPerSecond: median(perRound.map((r) => r.rps)),
         requestsPerSecondRounds: perRound.map((r) => r.rps),
         cpuPerRequest: median(perRound.map((r) => r.cpu)),
-        gatewayCpuMsPerRequest: median(out.rounds.map((r) => r.gateway.cpuMsPerRequest)),
+        gatewayCpuMsPerRequest: median(out.rounds.map((r) => r[subject].cpuMsPerRequest)),
         baseCpuMsPerRequest: median(out.rounds.map((r) => r[base].cpuMsPerRequest)),
       }
-      out.paired = { ...out.paired, [base]: paired }
+      const key = subject === 'gateway' ? base : `${subject}/${base}`
+      out.paired = { ...out.paired, [key]: paired }
       log(
-        `  gateway/${base} req/s by round: ${perRound.map((r) => r.rps?.toFixed(2)).join(' ')} ` +
+        `  ${subject}/${base} req/s by round: ${perRound.map((r) => r.rps?.toFixed(2)).join(' ')} ` +
           `-> median x${paired.requestsPerSecond?.toFixed(2)}; CPU/req median x${paired.cpuPerRequest?.toFixed(2)}`,
       )
     }
