@@ -1,23 +1,13 @@
 import type { ContentVerdict } from './content-decision.js'
+import {
+  OPENAI_MODERATION_CATEGORIES,
+  type OpenAiModerationCategory,
+} from './openai-moderation-classifier.js'
 
 /** OpenAI's moderation categories (`omni-moderation`), as `/v1/moderations` names them. */
-export const OPENAI_CATEGORIES = [
-  'harassment',
-  'harassment/threatening',
-  'hate',
-  'hate/threatening',
-  'illicit',
-  'illicit/violent',
-  'self-harm',
-  'self-harm/intent',
-  'self-harm/instructions',
-  'sexual',
-  'sexual/minors',
-  'violence',
-  'violence/graphic',
-] as const
+export const OPENAI_CATEGORIES = OPENAI_MODERATION_CATEGORIES
 /** One of OpenAI's moderation categories. */
-export type OpenAiCategory = (typeof OPENAI_CATEGORIES)[number]
+export type OpenAiCategory = OpenAiModerationCategory
 
 /**
  * Warden's policy categories under OpenAI's names. A finding whose `label` is itself an OpenAI
