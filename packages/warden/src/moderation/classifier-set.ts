@@ -192,7 +192,7 @@ function runAll(
         })
       } catch (error) {
         // A classifier that throws before it returns a promise is as broken as one that rejects.
-        judged = Promise.reject(error as Error)
+        judged = Promise.reject(error instanceof Error ? error : new Error(String(error)))
       }
       judged.then(
         (found) => settle(i, { findings: found.map((f) => capped(f, m.entry)) }),
