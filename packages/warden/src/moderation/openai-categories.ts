@@ -1,5 +1,6 @@
 import type { ContentVerdict } from './content-decision.js'
 import {
+  OPENAI_CATEGORIES_OF_POLICY,
   OPENAI_MODERATION_CATEGORIES,
   type OpenAiModerationCategory,
 } from './openai-moderation-classifier.js'
@@ -10,21 +11,16 @@ export const OPENAI_CATEGORIES = OPENAI_MODERATION_CATEGORIES
 export type OpenAiCategory = OpenAiModerationCategory
 
 /**
- * Warden's policy categories under OpenAI's names. A finding whose `label` is itself an OpenAI
- * name of the same family (`harassment/threatening` from a classifier that speaks OpenAI's
- * schema) counts under that name too. Categories OpenAI has no name for (personal data,
- * secrets, prompt injection, spam) are judged by the policy all the same; the answer's
- * `flagged` says so, its category maps cannot.
+ * The OpenAI names a policy category answers for, parent first: the reverse of the table the
+ * `openai-moderation` classifier reads answers with, plus `weapons`, which OpenAI counts as
+ * violent illicit content. Categories OpenAI has no name for (personal data, secrets, prompt
+ * injection, spam) are judged by the policy all the same: the answer's `flagged` says so, its
+ * category maps cannot.
  */
-const OPENAI_NAME: Readonly<Record<string, OpenAiCategory>> = {
-  harassment: 'harassment',
-  hate: 'hate',
-  illicit: 'illicit',
-  weapons: 'illicit/violent',
-  self_harm: 'self-harm',
-  sexual: 'sexual',
-  sexual_minors: 'sexual/minors',
-  violence: 'violence',
+function openAiNamesOf(category: string): readonly OpenAiCategory[] {
+  return category === 'weapons'
+    ? ['illicit/violent']
+    : (OPENAI_CATEGORIES_OF_POLICY[category] ?? [])
 }
 
 /** One entry of `results` of a `/v1/moderations` answer. */
@@ -34,9 +30,6 @@ export interface ModerationResult {
   category_scores: Record<OpenAiCategory, number>
   category_applied_input_types: Record<OpenAiCategory, Array<'text' | 'image'>>
 }
-
-const isOpenAiCategory = (name: string): name is OpenAiCategory =>
-  (OPENAI_CATEGORIES as readonly string[]).includes(name)
 
 /**
  * A verdict of the content filter as OpenAI's moderation result: the highest score per
@@ -53,15 +46,12 @@ export function toModerationResult(verdict: ContentVerdict): ModerationResult {
     boolean
   >
   for (const finding of verdict.findings) {
-    const name = OPENAI_NAME[finding.category]
-    if (name === undefined) continue
-    const names =
-      finding.label !== undefined &&
-      isOpenAiCategory(finding.label) &&
-      finding.label.startsWith(name.split('/')[0] as string)
-        ? [name, finding.label]
-        : [name]
-    for (const n of names) {
+    const known = openAiNamesOf(finding.category)
+    const parent = known[0]
+    if (parent === undefined) continue
+    // A finding whose label is one of them (`harassment/threatening`) names the exact one too.
+    const label = known.find((name) => name === finding.label)
+    for (const n of label === undefined || label === parent ? [parent] : [parent, label]) {
       scores[n] = Math.max(scores[n], finding.score)
       if (finding.action !== 'allow') flags[n] = true
     }
