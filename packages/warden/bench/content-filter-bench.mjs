@@ -3,27 +3,11 @@
 // 16 KB one. Run after `npm run build`: node packages/warden/bench/content-filter-bench.mjs
 import { performance } from 'node:perf_hooks'
 import { classifierKinds, createClassifierSet } from '../dist/moderation/index.js'
+import { prose } from './measure.mjs'
 
 const LOCAL = ['text-harm', 'pii', 'secrets', 'injection', 'profiling', 'profanity', 'spam']
 const deps = { baseDir: process.cwd(), env: {} }
 const signal = new AbortController().signal
-
-// Ordinary prose of a support conversation, varied so no repetition rule fires.
-const sentences = [
-  'The parcel arrived two days late and the box was damaged in one corner.',
-  'Could you check whether the refund for order 4471 has been issued yet?',
-  'Our team would like a summary of the feedback we received last quarter.',
-  'Please list the three most common complaints and suggest one fix for each.',
-  'The support agent answered quickly, but the tracking page never updated.',
-  'I moved last month, so the invoice should go to my new office address.',
-  'Translate the following paragraph into Spanish, keeping the formal tone.',
-  'Which of these delivery options is cheapest for a package of four kilos?',
-]
-function prose(chars) {
-  let text = ''
-  for (let i = 0; text.length < chars; i++) text += `${sentences[i % sentences.length]} `
-  return text.slice(0, chars)
-}
 
 async function time(run, iterations) {
   for (let i = 0; i < Math.min(200, iterations); i++) await run()

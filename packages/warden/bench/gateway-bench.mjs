@@ -17,7 +17,15 @@ import {
   stopChild,
 } from './children.mjs'
 import { summarizeCpuProfile } from './cpu-profile.mjs'
-import { memoryOf, preflight, problemsOf, responsesBody, runScenario } from './measure.mjs'
+import {
+  memoryOf,
+  preflight,
+  problemsOf,
+  prose,
+  responsesBody,
+  runScenario,
+  usePrompt,
+} from './measure.mjs'
 import { CLK_TCK } from './process-stats.mjs'
 import { evaluateGoals, formatProfile, formatReport, ratiosOf } from './report.mjs'
 import { benchLimiter, evaluateLimits, formatLimits, redisAnswers } from './limiter-bench.mjs'
@@ -51,6 +59,8 @@ const USAGE = `Usage: npm run bench -- [flags]
   --redis-url URL     Redis for the limits' figures (default redis://127.0.0.1:6379 when
                       it answers): the limiter alone, and a Warden on it at one connection
   --no-limits         leave out the limits' figures (Warden itself still runs with limits on)
+  --prompt-bytes N    send a prompt of N characters of everyday prose instead of "Say hello"
+                      (the content filter's goal is stated for 1 KB prompts: --prompt-bytes 1024)
   --limits-only       only the limits' figures: Warden with limits on (memory) and off, side
                       by side over the rounds at 50 connections, and on Redis at one
                       connection; no floor, no streams (try --rounds 8 --duration 5)
@@ -74,6 +84,7 @@ const { values: flags } = parseArgs({
     'redis-url': { type: 'string' },
     'no-limits': { type: 'boolean', default: false },
     'limits-only': { type: 'boolean', default: false },
+    'prompt-bytes': { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
   strict: true,
@@ -100,6 +111,8 @@ function positive(name, text) {
   return value
 }
 
+if (flags['prompt-bytes'])
+  usePrompt(prose(Math.round(positive('prompt-bytes', flags['prompt-bytes']))))
 const durationS = positive('duration', flags.duration ?? (flags.quick ? '2' : '10'))
 const warmupS = positive('warmup', flags.warmup ?? (flags.quick ? '0.5' : '2'))
 const connections = Math.round(positive('connections', flags.connections))

@@ -5,16 +5,42 @@ import autocannon from 'autocannon'
 import { createLoad } from './load.mjs'
 import { readCpuMs, readMachineBusyMs, readMemoryMb, resetPeakRss } from './process-stats.mjs'
 
+// Ordinary prose of a support conversation, varied so that no repetition rule fires.
+const SENTENCES = [
+  'The parcel arrived two days late and the box was damaged in one corner.',
+  'Could you check whether the refund for order 4471 has been issued yet?',
+  'Our team would like a summary of the feedback we received last quarter.',
+  'Please list the three most common complaints and suggest one fix for each.',
+  'The support agent answered quickly, but the tracking page never updated.',
+  'I moved last month, so the invoice should go to my new office address.',
+  'Translate the following paragraph into Spanish, keeping the formal tone.',
+  'Which of these delivery options is cheapest for a package of four kilos?',
+]
+
+/** A prompt of `chars` characters of everyday prose. */
+export function prose(chars) {
+  let text = ''
+  for (let i = 0; text.length < chars; i++) text += `${SENTENCES[i % SENTENCES.length]} `
+  return text.slice(0, chars)
+}
+
+let prompt = 'Say hello'
+
+/** Sets the prompt every run sends (`--prompt-bytes`): a short one by default. */
+export function usePrompt(text) {
+  prompt = text
+}
+
 /** The Responses API request of the `responses` runs. */
 export function responsesBody(model, stream) {
-  return { model, input: 'Say hello', ...(stream ? { stream: true } : {}) }
+  return { model, input: prompt, ...(stream ? { stream: true } : {}) }
 }
 
 /** The request every chat run sends. */
 export function chatBody(model, stream) {
   return {
     model,
-    messages: [{ role: 'user', content: 'Say hello' }],
+    messages: [{ role: 'user', content: prompt }],
     ...(stream ? { stream: true } : {}),
   }
 }
