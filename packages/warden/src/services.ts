@@ -228,6 +228,7 @@ export async function createServices(config: Config, options: ServiceOptions) {
       limiter: limits?.limiter ?? null,
       findings,
       contentFilter,
+      outputWindow: config.moderation.stream,
       createRedactor,
     }),
     (err) => logger.error({ err }, 'an end-of-request handler failed'),

@@ -288,7 +288,9 @@ describe('errors come back in the OpenAI shape with the right status', () => {
   })
 
   it('cancels the upstream call when the client goes away mid-stream', async () => {
-    h.stub.enqueue({ kind: 'reply', content: 'a b c d e f g h i j k l m n o p', chunkDelayMs: 40 })
+    // Long enough that the output filter's hold-back window releases words well before its end.
+    const words = 'a b c d e f g h i j k l m n o p '.repeat(20).trim()
+    h.stub.enqueue({ kind: 'reply', content: words, chunkDelayMs: 5 })
     const abortedBefore = h.stub.aborted
     const controller = new AbortController()
     const stream = await client.chat.completions.create(
@@ -302,7 +304,7 @@ describe('errors come back in the OpenAI shape with the right status', () => {
         controller.abort()
       }
     })().catch(() => undefined)
-    expect(received).toBeLessThan(3)
+    expect(received).toBeLessThan(100)
     await expect.poll(() => h.stub.aborted, { timeout: 2_000 }).toBe(abortedBefore + 1)
     await h.services.usage.flush()
     await expect

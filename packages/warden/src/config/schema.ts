@@ -251,6 +251,23 @@ export function configSchema(kinds: ProviderKindSchemas) {
           maxChars: positiveInt.max(10_000_000).default(1_000_000),
           /** Where relative paths in classifiers' options lie; empty: the config file's folder. */
           baseDir: z.string().default(''),
+          /**
+           * How a streamed answer is checked as it streams: no character goes out before a
+           * check has read it, with this much after it.
+           */
+          stream: z
+            .object({
+              /** Characters held back behind the checked text, so a value split across chunks is read whole. */
+              holdBackChars: z.number().int().min(0).max(65_536).default(64),
+              /** New characters gathered before the next check. */
+              checkEveryChars: positiveInt.max(65_536).default(96),
+              /** Characters already checked that each check reads again, as context. */
+              contextChars: z.number().int().min(0).max(65_536).default(128),
+              /** The longest run without white space held before it is sent (checked). */
+              maxHoldChars: positiveInt.max(1_048_576).default(4096),
+            })
+            .strict()
+            .prefault({}),
         })
         .strict()
         .prefault({}),

@@ -9,6 +9,8 @@ export interface Redactor {
    * without a span, or with one outside the text, are left out.
    */
   redact(text: string, findings: readonly Finding[]): string
+  /** The placeholder of one value that `finding` found, the one `redact` would write. */
+  placeholder(finding: Finding, value: string): string
 }
 
 /**
@@ -46,6 +48,7 @@ export function createRedactor(): Redactor {
       }
       return out + text.slice(copied)
     },
+    placeholder: (finding, value) => placeholderOf(typeOf(finding), value),
   }
 }
 

@@ -12,7 +12,7 @@ import type {
   UsageSink,
 } from '../domain/index.js'
 import type { Limiter } from '../limits/index.js'
-import type { ContentFilter, Redactor } from '../moderation/index.js'
+import type { ContentFilter, OutputWindowOptions, Redactor } from '../moderation/index.js'
 import type { PolicySnapshot } from '../policy/index.js'
 import { responsesRequestSchema, type ModelRegistry } from '../providers/index.js'
 import { audit } from './audit.js'
@@ -21,6 +21,8 @@ import { authorizeApp } from './authorize-app.js'
 import { authorizeModel } from './authorize-model.js'
 import { callUpstream } from './call-upstream.js'
 import { filterInput } from './filter-input.js'
+import { filterOutput } from './filter-output.js'
+import { chatOutput, completionOutput, type OutputTextsOf } from './output-texts.js'
 import { moderate } from './moderate.js'
 import { listModels } from './list-models.js'
 import { logRequest, type RequestLogLine } from './log-request.js'
@@ -67,6 +69,8 @@ export interface PipelineDeps {
   readonly findings: ContentFindingSink
   /** Judges prompts and answers; null when `moderation.enabled` is off. */
   readonly contentFilter: ContentFilter | null
+  /** How streamed answers are checked as they stream. */
+  readonly outputWindow: OutputWindowOptions
   readonly createRedactor: () => Redactor
 }
 
@@ -86,6 +90,11 @@ export function endpointStages(deps: PipelineDeps): EndpointStages {
     contentFilter === null || !contentFilter.reads('input')
       ? []
       : [filterInput({ ...deps, filter: contentFilter }, texts)]
+  // Outside the token meter, which counts what the upstream generated, sent or not.
+  const filterOut = <Body>(outputs: OutputTextsOf): Array<Stage<Body>> =>
+    contentFilter === null || !contentFilter.reads('output')
+      ? []
+      : [filterOutput({ ...deps, filter: contentFilter, window: deps.outputWindow }, outputs)]
   return {
     chat: [
       ...settled,
@@ -95,6 +104,7 @@ export function endpointStages(deps: PipelineDeps): EndpointStages {
       authorizeModel(deps),
       ...limit(chatMeter),
       ...filter(chatTexts),
+      ...filterOut(chatOutput),
       meterTokens(chatMeter),
       callUpstream(chatCall),
     ],
@@ -106,6 +116,7 @@ export function endpointStages(deps: PipelineDeps): EndpointStages {
       authorizeModel(deps),
       ...limit(completionMeter),
       ...filter(completionTexts),
+      ...filterOut(completionOutput),
       meterTokens(completionMeter),
       callUpstream(completionCall),
     ],

@@ -2,6 +2,7 @@ import { WardenError } from '../domain/index.js'
 import {
   redactTexts,
   type ContentFilter,
+  type Direction,
   type Redactor,
   type TextsVerdict,
 } from '../moderation/index.js'
@@ -36,7 +37,7 @@ export function filterInput<Body>(deps: FilterDeps, textsOf: PromptTextsOf<Body>
         signal: x.signal,
       })
       x.content.push({ direction: 'input', verdict })
-      if (verdict.action === 'block') throw refusal(verdict, deps.policy())
+      if (verdict.action === 'block') throw refusal(verdict, deps.policy(), 'input')
       if (verdict.action === 'redact') {
         x.redactor ??= deps.createRedactor()
         x.body = withTexts(body, found, redactTexts(found.texts, verdict, x.redactor))
@@ -46,14 +47,22 @@ export function filterInput<Body>(deps: FilterDeps, textsOf: PromptTextsOf<Body>
   }
 }
 
-/** The refusal of a blocked request: the clause and its title, never the text or the score. */
-export function refusal(verdict: TextsVerdict, policy: PolicySnapshot): WardenError {
+/**
+ * The refusal of a blocked request or answer: the clause and its title, never the text or the
+ * score.
+ */
+export function refusal(
+  verdict: TextsVerdict,
+  policy: PolicySnapshot,
+  direction: Direction,
+): WardenError {
   const by = verdict.blockedBy
+  const what = direction === 'input' ? 'this request' : 'the answer'
   if (by !== null && !('category' in by)) {
     // A classifier that failed closed: nothing was found, the check could not be made.
     return new WardenError(
       'service_unavailable',
-      'The content filter could not check this request just now; try again shortly.',
+      `The content filter could not check ${what} just now; try again shortly.`,
     )
   }
   const clause = by?.clause ?? null
@@ -63,7 +72,7 @@ export function refusal(verdict: TextsVerdict, policy: PolicySnapshot): WardenEr
     'content policy'
   return new WardenError(
     'content_policy_violation',
-    `This request was refused by the usage policy: ${title}${clause ? ` (${clause})` : ''}.`,
+    `${direction === 'input' ? 'This request was refused' : 'The answer was stopped'} by the usage policy: ${title}${clause ? ` (${clause})` : ''}.`,
     { clause },
   )
 }

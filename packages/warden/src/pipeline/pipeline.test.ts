@@ -51,6 +51,7 @@ const policyDeps = {
   findings: { record: () => undefined },
   contentFilter: null,
   createRedactor,
+  outputWindow: { holdBackChars: 64, checkEveryChars: 96, contextChars: 128, maxHoldChars: 4096 },
 }
 
 function setup() {

@@ -22,13 +22,13 @@ function settlementOf(x: Exchange, failure: unknown, endedAt: number): Settlemen
   if (failure === null && !x.signal.aborted) {
     return { error: null, status: 200, code: null, outcome: 'ok', clause: null, totalMs }
   }
-  // A stream the client walked away from ends without an error, but it did not complete.
-  const code =
-    failure === null
+  // A stream the client walked away from ends without an error, but it did not complete; work
+  // cut short because the client left (an aborted check) is a cancellation too, not a fault.
+  const code = isWardenError(failure)
+    ? failure.code
+    : failure === null || x.signal.aborted
       ? 'request_cancelled'
-      : isWardenError(failure)
-        ? failure.code
-        : 'internal_error'
+      : 'internal_error'
   const spec = ERRORS[code]
   const clause = isWardenError(failure) ? failure.clause : null
   return { error: failure, status: spec.status, code, outcome: spec.outcome, clause, totalMs }

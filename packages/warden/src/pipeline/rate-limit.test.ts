@@ -60,6 +60,7 @@ function setup() {
     findings: { record: () => undefined },
     contentFilter: null,
     createRedactor,
+    outputWindow: { holdBackChars: 64, checkEveryChars: 96, contextChars: 128, maxHoldChars: 4096 },
   }
   let counter = 0
   const exchange = (body: unknown) => {

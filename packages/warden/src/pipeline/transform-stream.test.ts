@@ -95,4 +95,35 @@ describe('transformStream', () => {
     expect(state.closed).toBe(true)
     expect(state.pulled).toBe(1)
   })
+
+  it('stops: sends its last chunks, closes the source at once, then fails', async () => {
+    const { stream, state } = source(['a', 'b', 'c', 'd'])
+    const out = transformStream(stream, {
+      chunk: (value) =>
+        value === 'b' ? { last: ['b-stopped'], error: new Error('stopped at b') } : [value],
+    })
+    const seen: string[] = []
+    await expect(
+      (async () => {
+        for await (const value of out) seen.push(value)
+      })(),
+    ).rejects.toThrow('stopped at b')
+    expect(seen).toEqual(['a', 'b-stopped'])
+    expect(state).toEqual({ closed: true, pulled: 2 })
+  })
+
+  it('lets held chunks out before a source failure, when the transform says so', async () => {
+    const { stream } = source(['a', 'b', 'c'], 2)
+    const out = transformStream(stream, {
+      chunk: () => [],
+      fail: () => ['a', 'b'],
+    })
+    const seen: string[] = []
+    await expect(
+      (async () => {
+        for await (const value of out) seen.push(value)
+      })(),
+    ).rejects.toThrow('source broke at 2')
+    expect(seen).toEqual(['a', 'b'])
+  })
 })

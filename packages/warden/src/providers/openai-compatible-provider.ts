@@ -261,11 +261,16 @@ export function createOpenAiCompatibleProvider(
       // reads off what is left, or destroys it on failure.
       body: response.iterator({ destroyOnReturn: false }),
       mapError: (error) => toWardenError(error, signal),
-      // A consumer that stops early must not leave the socket half-read.
-      release: () => {
+      // What follows `[DONE]` is read off, so the connection can serve again; a stream left
+      // before its end (the client gone, the output filter's stop) is cut, and the upstream
+      // stops generating.
+      release: (complete) => {
         if (response.readableEnded) return
-        if (signal.aborted || response.errored) response.destroy()
-        else response.dump({ limit: 64 * 1024 }).catch(() => undefined)
+        if (!complete || signal.aborted || response.errored) {
+          // undici reports a body cut short as an error; no one is reading it any more.
+          response.on('error', () => undefined)
+          response.destroy()
+        } else response.dump({ limit: 64 * 1024 }).catch(() => undefined)
       },
     })
   }

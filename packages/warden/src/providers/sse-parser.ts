@@ -6,8 +6,11 @@ export interface SseSource {
   readonly body: AsyncIterable<Buffer | string>
   /** Turns a transport failure (a reset, a timeout) into the error the client should see. */
   readonly mapError: (error: unknown) => unknown
-  /** Runs once the stream is over, however it ended (finished, failed, or left early). */
-  readonly release: () => void
+  /**
+   * Runs once the stream is over, however it ended: `complete` when the answer came to its
+   * end (`[DONE]`, or the end of the body), false when it failed or its reader left early.
+   */
+  readonly release: (complete: boolean) => void
 }
 
 /**
@@ -19,6 +22,7 @@ export async function* parseSseJson<T>(source: SseSource): AsyncGenerator<T> {
   // A multi-byte character may be split across two network reads.
   const decoder = new StringDecoder('utf8')
   let buffer = ''
+  let complete = false
   try {
     for await (const piece of source.body) {
       buffer += typeof piece === 'string' ? piece : decoder.write(piece)
@@ -29,17 +33,21 @@ export async function* parseSseJson<T>(source: SseSource): AsyncGenerator<T> {
         const data = dataOf(event)
         // The answer is complete: whatever the upstream still sends (or never sends, holding
         // the connection open) is the source's `release` to deal with, not the client's wait.
-        if (data === '[DONE]') return
+        if (data === '[DONE]') {
+          complete = true
+          return
+        }
         if (data !== null) yield parsePayload<T>(data)
         boundary = findBoundary(buffer)
       }
     }
     const data = dataOf(buffer + decoder.end())
     if (data !== null && data !== '[DONE]') yield parsePayload<T>(data)
+    complete = true
   } catch (error) {
     throw source.mapError(error)
   } finally {
-    source.release()
+    source.release(complete)
   }
 }
 
