@@ -136,4 +136,42 @@ describe('content filter on answers', () => {
     h.stub.setDefault({ kind: 'reply', content: long })
     expect((await streamed(client, '')).text).toBe(long)
   })
+
+  it('filters Responses API answers too: redacted in the deltas and in every event that repeats the text, withheld as incomplete when blocked', async () => {
+    const { h, client } = await start()
+    const content = `${preamble}Card ${card} was charged twice.`
+    const expected = `${preamble}Card [PAYMENT_CARD_1] was charged twice.`
+    h.stub.setDefault({ kind: 'reply', content })
+    const stream = await client.responses.create({
+      model: 'stub-model',
+      input: 'Tell me about my order.',
+      stream: true,
+    })
+    let deltas = ''
+    const wholes: string[] = []
+    for await (const event of stream) {
+      if (event.type === 'response.output_text.delta') deltas += event.delta
+      if (event.type === 'response.output_text.done') wholes.push(event.text)
+      if (event.type === 'response.completed') {
+        const [message] = event.response.output
+        const [part] = message?.type === 'message' ? message.content : []
+        wholes.push(part?.type === 'output_text' ? part.text : '')
+      }
+    }
+    expect(deltas).toBe(expected)
+    expect(wholes).toEqual([expected, expected])
+
+    const plain = await client.responses.create({ model: 'stub-model', input: 'Again?' })
+    expect(plain.output_text).toBe(expected)
+
+    await h.close()
+    const blocking = await start({
+      moderation: { classifiers: [{ id: 'harm', kind: 'text-harm', maxAction: 'block' }] },
+    })
+    blocking.h.stub.setDefault({ kind: 'reply', content: harmful })
+    const withheld = await blocking.client.responses.create({ model: 'stub-model', input: 'Hi' })
+    expect(withheld.status).toBe('incomplete')
+    expect(withheld.incomplete_details).toEqual({ reason: 'content_filter' })
+    expect(withheld.output_text).toBe('')
+  })
 })

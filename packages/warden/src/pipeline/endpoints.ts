@@ -22,7 +22,12 @@ import { authorizeModel } from './authorize-model.js'
 import { callUpstream } from './call-upstream.js'
 import { filterInput } from './filter-input.js'
 import { filterOutput } from './filter-output.js'
-import { chatOutput, completionOutput, type OutputTextsOf } from './output-texts.js'
+import {
+  chatOutput,
+  completionOutput,
+  responsesOutput,
+  type OutputTextsOf,
+} from './output-texts.js'
 import { moderate } from './moderate.js'
 import { listModels } from './list-models.js'
 import { logRequest, type RequestLogLine } from './log-request.js'
@@ -148,6 +153,7 @@ export function endpointStages(deps: PipelineDeps): EndpointStages {
       authorizeModel(deps),
       ...limit(responsesMeter),
       ...filter(responsesTexts),
+      ...filterOut(responsesOutput),
       meterTokens(responsesMeter),
       callUpstream(responsesCall),
     ],

@@ -95,7 +95,10 @@ function streamFilter(
   guard: OutputGuard,
 ): StreamTransform<JsonObject> {
   const held: HeldChunk[] = []
+  let first: JsonObject | null = null
   let last: JsonObject | null = null
+  /** What went out of each text, redacted: what a chunk that repeats a text whole must say. */
+  const sent = new Map<string, string>()
   const choices = new Set<number>()
 
   /** Sends the chunks, oldest first, whose every text is released. */
@@ -119,20 +122,37 @@ function streamFilter(
       const key = held.found.keys[i] as string
       const span = held.spans[i] as { start: number; end: number }
       const redactions = guard.redactionsIn(key, span.start, span.end)
-      if (redactions.length === 0) return text
-      changed = true
-      x.redactor ??= deps.createRedactor()
-      return rewrite(text, span.start, redactions, x.redactor)
+      let out = text
+      if (redactions.length > 0) {
+        changed = true
+        x.redactor ??= deps.createRedactor()
+        out = rewrite(text, span.start, redactions, x.redactor)
+      }
+      sent.set(key, (sent.get(key) ?? '') + out)
+      return out
     })
-    return changed ? withoutLogprobs(replaceTexts(held.chunk, held.found, texts)) : held.chunk
+    const chunk = changed
+      ? withoutLogprobs(replaceTexts(held.chunk, held.found, texts))
+      : held.chunk
+    return outputs.wholes === undefined ? chunk : asSent(chunk, outputs.wholes(chunk))
+  }
+
+  /** A chunk's whole texts as they went out; the same chunk when nothing was redacted. */
+  const asSent = (chunk: JsonObject, wholes: OutputTexts): JsonObject => {
+    if (wholes.texts.length === 0) return chunk
+    const texts = wholes.texts.map((_, i) => sent.get(wholes.keys[i] as string) ?? '')
+    return texts.every((text, i) => text === wholes.texts[i])
+      ? chunk
+      : replaceTexts(chunk, wholes, texts)
   }
 
   const stopped = (): StreamStep<JsonObject> => {
     const stop =
-      last === null
+      first === null || last === null
         ? []
         : [
             outputs.stop(
+              first,
               last,
               [...choices].sort((a, b) => a - b),
             ),
@@ -149,11 +169,14 @@ function streamFilter(
 
   return {
     async chunk(chunk) {
+      first ??= chunk
       last = chunk
       const found = outputs.texts(chunk)
       const finished = outputs.finished(chunk)
       // Nothing held and nothing to read: it goes on as it came (the usage chunk, the role).
-      if (held.length === 0 && found.texts.length === 0 && finished.length === 0) return [chunk]
+      if (held.length === 0 && found.texts.length === 0 && finished.length === 0) {
+        return [outputs.wholes === undefined ? chunk : asSent(chunk, outputs.wholes(chunk))]
+      }
       const spans = found.texts.map((text, i) => guard.append(found.keys[i] as string, text))
       for (const key of found.keys) choices.add(choiceOf(key))
       held.push({ chunk, found, spans })

@@ -26,8 +26,16 @@ export interface OutputTextsOf {
    * OpenAI's own filter answers.
    */
   withheld(body: JsonObject, choices: readonly number[]): JsonObject
-  /** The last chunk of a stream stopped by the filter, from the identity of the one before. */
-  stop(last: JsonObject, choices: readonly number[]): JsonObject
+  /**
+   * The last chunk of a stream stopped by the filter, from the identity of the stream's first
+   * chunk and of the one before.
+   */
+  stop(first: JsonObject, last: JsonObject, choices: readonly number[]): JsonObject
+  /**
+   * Texts a chunk repeats whole that were streamed before in pieces (the Responses API's
+   * `*.done` events and its final response): they are replaced by what went out, not read again.
+   */
+  wholes?(chunk: JsonObject): OutputTexts
 }
 
 /** The same value with its texts replaced, copied along the changed paths only. */
@@ -141,7 +149,7 @@ export const chatOutput: OutputTextsOf = {
       ...choice,
       message: { role: 'assistant', content: null, refusal: null },
     })),
-  stop: (last, choices) => stopChunk(last, choices, true),
+  stop: (_first, last, choices) => stopChunk(last, choices, true),
 }
 
 export const completionOutput: OutputTextsOf = {
@@ -155,5 +163,111 @@ export const completionOutput: OutputTextsOf = {
   finished: finishedChoices,
   withheld: (body, choices) =>
     withholdChoices(body, choices, (choice) => ({ ...choice, text: '' })),
-  stop: (last, choices) => stopChunk(last, choices, false),
+  stop: (_first, last, choices) => stopChunk(last, choices, false),
+}
+
+/** The texts of Responses API output items: message parts (`0/1`) and call arguments (`2/args`). */
+function addItems(c: ReturnType<typeof collector>, output: unknown, path: Path): void {
+  if (!Array.isArray(output)) return
+  output.forEach((item: unknown, i) => addItem(c, item, [...path, i], i))
+}
+
+function addItem(c: ReturnType<typeof collector>, item: unknown, path: Path, index: number): void {
+  if (!isRecord(item)) return
+  c.add(item.arguments, [...path, 'arguments'], `${index}/args`)
+  if (!Array.isArray(item.content)) return
+  item.content.forEach((part: unknown, j) => {
+    if (!isRecord(part)) return
+    c.add(part.text, [...path, 'content', j, 'text'], `${index}/${j}`)
+    c.add(part.refusal, [...path, 'content', j, 'refusal'], `${index}/${j}`)
+  })
+}
+
+const DELTAS = new Set([
+  'response.output_text.delta',
+  'response.refusal.delta',
+  'response.function_call_arguments.delta',
+])
+
+/** The key of the text a Responses event extends: `output/content`, or `output/args`. */
+function eventKey(event: JsonObject): string {
+  return event.type === 'response.function_call_arguments.delta' ||
+    event.type === 'response.function_call_arguments.done'
+    ? `${String(event.output_index)}/args`
+    : `${String(event.output_index)}/${String(event.content_index)}`
+}
+
+export const responsesOutput: OutputTextsOf = {
+  texts(value) {
+    const c = collector()
+    if (value.object === 'response') addItems(c, value.output, ['output'])
+    else if (typeof value.type === 'string' && DELTAS.has(value.type)) {
+      c.add(value.delta, ['delta'], eventKey(value))
+    }
+    return c.done()
+  },
+  finished: (event) =>
+    event.type === 'response.output_item.done' && typeof event.output_index === 'number'
+      ? [event.output_index]
+      : [],
+  withheld(body, choices) {
+    const stopped = new Set(choices)
+    const output = Array.isArray(body.output) ? (body.output as unknown[]) : []
+    return {
+      ...body,
+      status: 'incomplete',
+      incomplete_details: { reason: 'content_filter' },
+      output: output.map((item, i) =>
+        !stopped.has(i) || !isRecord(item)
+          ? item
+          : item.type === 'function_call'
+            ? { ...item, arguments: '', status: 'incomplete' }
+            : { ...item, content: [], status: 'incomplete' },
+      ),
+    }
+  },
+  stop(first, last) {
+    const response = isRecord(first.response) ? first.response : {}
+    const sequence = typeof last.sequence_number === 'number' ? last.sequence_number + 1 : 0
+    return {
+      type: 'response.incomplete',
+      sequence_number: sequence,
+      response: {
+        ...response,
+        status: 'incomplete',
+        incomplete_details: { reason: 'content_filter' },
+        output: [],
+      },
+    }
+  },
+  wholes(event) {
+    const c = collector()
+    switch (event.type) {
+      case 'response.output_text.done':
+        c.add(event.text, ['text'], eventKey(event))
+        break
+      case 'response.refusal.done':
+        c.add(event.refusal, ['refusal'], eventKey(event))
+        break
+      case 'response.function_call_arguments.done':
+        c.add(event.arguments, ['arguments'], eventKey(event))
+        break
+      case 'response.content_part.done':
+        if (isRecord(event.part)) {
+          c.add(event.part.text, ['part', 'text'], eventKey(event))
+          c.add(event.part.refusal, ['part', 'refusal'], eventKey(event))
+        }
+        break
+      case 'response.output_item.done':
+        if (typeof event.output_index === 'number') {
+          addItem(c, event.item, ['item'], event.output_index)
+        }
+        break
+      case 'response.completed':
+      case 'response.incomplete':
+        if (isRecord(event.response)) addItems(c, event.response.output, ['response', 'output'])
+        break
+    }
+    return c.done()
+  },
 }
