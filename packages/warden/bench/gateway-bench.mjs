@@ -30,6 +30,7 @@ import { CLK_TCK } from './process-stats.mjs'
 import { evaluateGoals, formatProfile, formatReport, ratiosOf } from './report.mjs'
 import { benchLimiter, evaluateLimits, formatLimits, redisAnswers } from './limiter-bench.mjs'
 import { startWarden } from './start-warden.mjs'
+import { benchStreamFilter, formatStreamFilter } from './stream-filter-bench.mjs'
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url))
 const packageDir = path.resolve(benchDir, '..')
@@ -415,6 +416,22 @@ async function main() {
       results.goals.push(...results.limits.goals)
     }
 
+    // The output filter's time to first token, on Wardens of its own once the load is over.
+    if (gateway.child) {
+      results.streamFilter = await benchStreamFilter({ requests: flags.quick ? 30 : 100, log })
+      for (const [pacing, r] of Object.entries(results.streamFilter)) {
+        results.goals.push({
+          name: `output filter: added time to first token beyond the window, ${pacing}`,
+          value: r.addedBeyondWindowMs,
+          limit: 5,
+          comparison: '<=',
+          unit: 'ms',
+          floor: null,
+          pass: r.addedBeyondWindowMs <= 5,
+        })
+      }
+    }
+
     if (gateway.child && flags['cpu-prof']) {
       await stopChild(gateway.child, 10_000)
       const taken = await takeProfile(profileDir)
@@ -434,6 +451,9 @@ async function main() {
     await writeFile(outFile, `${JSON.stringify(results, null, 2)}\n`)
     process.stdout.write(`\n${formatReport(results)}\n`)
     if (results.limits) process.stdout.write(`\n${formatLimits(results.limits)}\n`)
+    if (results.streamFilter) {
+      process.stdout.write(`\n${formatStreamFilter(results.streamFilter)}\n`)
+    }
     if (results.cpuProfile) process.stdout.write(`\n${formatProfile(results.cpuProfile, runs)}\n`)
     else if (flags['cpu-prof']) process.stdout.write('\n--cpu-prof: no profile was written\n')
     process.stdout.write(
