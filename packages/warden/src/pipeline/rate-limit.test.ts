@@ -58,6 +58,7 @@ function setup() {
     limiter,
     anonymous: { refused: () => undefined, waitFor: () => 0 },
     findings: { record: () => undefined },
+    contentTexts: { record: () => undefined },
     contentFilter: null,
     createRedactor,
   }

@@ -1,10 +1,12 @@
 import type { ContentFindingEvent, ContentFindingSink } from '../domain/index.js'
 import { onSettle, type Stage } from './stage.js'
+import { textOffsets } from './text-offsets.js'
 
 /**
  * Stores what the content filter found in the request and its answer once the request has
  * settled (a stream's output findings are in by then): where, what and what was done, never
- * the text. Findings below their threshold are not stored; classifier failures are.
+ * the text. Findings below their threshold are not stored; classifier failures are. A
+ * finding's text is numbered among all its direction's texts (see `textOffsets`).
  */
 export function recordFindings(deps: { readonly findings: ContentFindingSink }): Stage {
   return onSettle((x) => {
@@ -18,7 +20,9 @@ export function recordFindings(deps: { readonly findings: ContentFindingSink }):
       orgId: x.principal?.orgId ?? null,
     }
     const events: ContentFindingEvent[] = []
-    for (const { direction, verdict } of x.content) {
+    const offsets = textOffsets(x.content)
+    x.content.forEach(({ direction, verdict }, entry) => {
+      const offset = offsets[entry] ?? 0
       for (const f of verdict.findings) {
         if (f.action === 'allow') continue
         events.push({
@@ -30,7 +34,7 @@ export function recordFindings(deps: { readonly findings: ContentFindingSink }):
           action: f.action,
           clause: f.clause,
           classifier: f.classifier,
-          textIndex: f.text,
+          textIndex: f.text === null ? null : offset + f.text,
           spanStart: f.span?.start ?? null,
           spanEnd: f.span?.end ?? null,
         })
@@ -50,7 +54,7 @@ export function recordFindings(deps: { readonly findings: ContentFindingSink }):
           spanEnd: null,
         })
       }
-    }
+    })
     if (events.length > 0) deps.findings.record(events)
   })
 }
