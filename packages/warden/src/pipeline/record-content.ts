@@ -57,16 +57,10 @@ function keptTexts(
   expiresAt: number,
   createRedactor: () => Redactor,
 ): ContentTextEvent[] {
-  const base = {
-    requestId: x.requestId,
-    at: x.at,
-    endpoint: x.endpoint,
-    keyId: x.principal?.keyId ?? null,
-    appId: x.principal?.appId ?? null,
-    orgId: x.principal?.orgId ?? null,
-    kind,
-    expiresAt,
-  }
+  const { requestId, at, endpoint, principal } = x
+  const keyId = principal?.keyId ?? null
+  const appId = principal?.appId ?? null
+  const orgId = principal?.orgId ?? null
   // The request's own redactor gives a value the placeholder the upstream saw.
   let redactor = x.redactor
   const offsets = textOffsets(x.content)
@@ -76,12 +70,21 @@ function keptTexts(
     texts.forEach((text, i) => {
       const hidden = verdict.findings.filter((f) => f.text === i && mustHide(f))
       const kept = hidden.length === 0 ? text : (redactor ??= createRedactor()).redact(text, hidden)
+      // A literal, not a spread of shared fields: on Node 20 `{ ...base, more }` costs about
+      // 13 µs an object here, the literal a fiftieth of that (measured, see the commit).
       events.push({
-        ...base,
+        requestId,
+        at,
+        endpoint,
+        keyId,
+        appId,
+        orgId,
         direction,
         textIndex: offset + i,
+        kind,
         text: kept,
         redacted: kept !== text,
+        expiresAt,
       })
     })
   })
