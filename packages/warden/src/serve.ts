@@ -35,17 +35,21 @@ export async function serve(services: Services): Promise<RunningServer> {
     loginThrottle: services.throttles.login,
     limiter: services.limits?.limiter ?? null,
     auditLog: services.auditLog,
+    contentRetention: services.contentRetention,
     policyVersions: services.policyVersions,
     useCaseApplications: services.useCaseApplications,
     webhooks: services.webhooks,
     health: () => {
       const usage = services.usage.stats()
+      const kept = services.contentTexts.stats()
       const memory = process.memoryUsage()
       const mb = (bytes: number) => Math.round(bytes / 1e5) / 10
       return {
         database: services.store.dialect,
         usage_queued: usage.queued,
         usage_dropped: usage.dropped,
+        kept_content_queued: kept.queued,
+        kept_content_dropped: kept.dropped,
         limits: services.limits?.stats() ?? { backend: 'off' },
         memory_mb: {
           rss: mb(memory.rss),
@@ -60,6 +64,13 @@ export async function serve(services: Services): Promise<RunningServer> {
   services.auditCheckpoints.schedule(config.audit.checkpointIntervalMs)
   services.webhooks.schedule(config.webhooks.intervalMs, (err) =>
     services.logger.error({ err }, 'webhook delivery round failed; will retry'),
+  )
+  services.contentRetention.schedule(
+    config.retention.purgeIntervalMs,
+    (purged) => {
+      if (purged.texts + purged.hashes > 0) services.logger.info(purged, 'kept content purged')
+    },
+    (err) => services.logger.error({ err }, 'purging kept content failed; will retry'),
   )
   const address = app.server.address()
   const port = typeof address === 'object' && address !== null ? address.port : config.server.port

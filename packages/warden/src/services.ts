@@ -15,6 +15,8 @@ import {
   createAuditCheckpointer,
   createAuditLog,
   createContentFindingRecorder,
+  createContentRetention,
+  createContentTextRecorder,
   createUsageRecorder,
   loadSigningKey,
   readCheckpointIndex,
@@ -96,6 +98,14 @@ export async function createServices(config: Config, options: ServiceOptions) {
     onDrop: (dropped) =>
       logger.warn({ dropped }, 'content findings dropped: the write queue was full'),
   })
+  const contentTexts = createContentTextRecorder({
+    store,
+    ...config.usage,
+    maxQueuedChars: config.retention.maxQueuedChars,
+    onError: (err, batchSize) =>
+      logger.error({ err, batchSize }, 'kept content write failed; will retry'),
+    onDrop: (dropped) => logger.warn({ dropped }, 'kept texts dropped: the write queue was full'),
+  })
   const organizations = createOrganizations({
     db,
     audit: auditLog,
@@ -134,6 +144,12 @@ export async function createServices(config: Config, options: ServiceOptions) {
     await policyVersions.load()
     if (policyFile !== null && !first) await warnPolicyFileDiffers(policyFile)
   }
+  const contentRetention = createContentRetention({
+    db,
+    now,
+    retention: () => policyVersions.snapshot().document.retention,
+    batchSize: config.retention.purgeBatchSize,
+  })
   const adminUsers = createAdminUsers({
     db,
     audit: auditLog,
@@ -227,6 +243,7 @@ export async function createServices(config: Config, options: ServiceOptions) {
       publicUrl: config.server.publicUrl ?? '',
       limiter: limits?.limiter ?? null,
       findings,
+      contentTexts,
       contentFilter,
       outputWindow: config.moderation.stream,
       createRedactor,
@@ -243,6 +260,8 @@ export async function createServices(config: Config, options: ServiceOptions) {
     auditCheckpoints,
     usage,
     findings,
+    contentTexts,
+    contentRetention,
     contentFilter,
     organizations,
     apiKeys,
@@ -262,6 +281,8 @@ export async function createServices(config: Config, options: ServiceOptions) {
       throttles.close()
       await usage.close()
       await findings.close()
+      await contentTexts.close()
+      await contentRetention.close()
       await classifiers?.close()
       await auditLog.close()
       await auditCheckpoints.close()

@@ -427,7 +427,14 @@ describe('the warden command and server process', () => {
     )
     expect(JSON.parse(first.stdout)).toEqual({
       database: `sqlite:${join(other, '.warden', 'warden.db')}`,
-      applied: ['001-core', '002-policy', '003-review', '004-limits', '005-moderation'],
+      applied: [
+        '001-core',
+        '002-policy',
+        '003-review',
+        '004-limits',
+        '005-moderation',
+        '006-retention',
+      ],
     })
     expect(again.stdout).toMatch(/already up to date/)
     expect(again.stderr).toBe('')

@@ -81,6 +81,20 @@ describe('content filter on answers', () => {
       ].sort(),
     )
     expect(JSON.stringify(rows)).not.toContain('4111')
+
+    // The flagged answers are kept for review as they went out: placeholders, never the values.
+    await h.services.contentTexts.flush()
+    const kept = await h.services.store.db
+      .selectFrom('content_text')
+      .selectAll()
+      .where('direction', '=', 'output')
+      .execute()
+    expect(kept.map((r) => r.text)).toEqual([
+      expect.stringContaining('Card [PAYMENT_CARD_1] was charged; the key [OPENAI_KEY_1]'),
+      expect.stringContaining('Card [PAYMENT_CARD_1] was charged; the key [OPENAI_KEY_1]'),
+    ])
+    expect(JSON.stringify(kept)).not.toContain('4111')
+    expect(JSON.stringify(kept)).not.toContain(secret)
   })
 
   it('stops a stream the policy blocks with finish_reason content_filter and an error, sends nothing harmful, cancels the upstream and still counts its tokens', async () => {

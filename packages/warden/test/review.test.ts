@@ -445,6 +445,7 @@ describe.each(testDatabaseKinds(process.env.WARDEN_TEST_DATABASE_URL))(
         ['PUT', '/api/admin/limits/keys/key_doesnotexist0000', 'admin', {}],
         ['DELETE', '/api/admin/limits/keys/key_doesnotexist0000', 'admin'],
         ['GET', '/api/admin/usage?org=acme', 'admin'],
+        ['GET', '/api/admin/requests/req_none/content', 'reviewer'],
         ['GET', '/api/admin/users', 'admin'],
         ['POST', '/api/admin/users', 'admin', {}],
         ['GET', '/api/admin/applications', 'reviewer'],

@@ -8,6 +8,7 @@ import { registerUsageCommand } from './commands/usage.js'
 import { registerClassifyCommand } from './commands/classify.js'
 import { registerOrgCommands } from './commands/org.js'
 import { registerPolicyCommands } from './commands/policy.js'
+import { registerRetentionCommands } from './commands/retention.js'
 import { registerUserCommands } from './commands/user.js'
 import { registerSystemCommands } from './commands/system.js'
 import { CliError, type GlobalOptions } from './context.js'
@@ -54,6 +55,7 @@ export function createProgram(onServing: () => void = () => undefined): Command 
   registerUsageCommand(program, cli)
   registerClassifyCommand(program, cli)
   registerPolicyCommands(program, cli)
+  registerRetentionCommands(program, cli)
   registerUserCommands(program, cli)
   return program
 }

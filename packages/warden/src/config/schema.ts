@@ -217,6 +217,17 @@ export function configSchema(kinds: ProviderKindSchemas) {
         })
         .strict()
         .prefault({}),
+      retention: z
+        .object({
+          /** The server purges kept texts past the policy's `retention` this often (and at start). */
+          purgeIntervalMs: positiveInt.default(3_600_000),
+          /** Requests whose kept texts one delete statement removes at most. */
+          purgeBatchSize: positiveInt.max(10_000).default(1_000),
+          /** Characters of kept text waiting to be written at most; past them texts are dropped, and counted. */
+          maxQueuedChars: positiveInt.default(16_000_000),
+        })
+        .strict()
+        .prefault({}),
       limits: z
         .object({
           /** Hold requests to their tiers' and overrides' limits; off, nothing is counted. */

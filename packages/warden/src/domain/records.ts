@@ -76,6 +76,36 @@ export interface ContentFindingSink {
   record(events: readonly ContentFindingEvent[]): void
 }
 
+/**
+ * One text of a request kept under the usage policy's `retention`: the text itself (a flagged
+ * request's, for review, with secrets and card numbers replaced by placeholders) or, for a request
+ * nothing flagged, only its SHA-256. The recorder hashes it and drops the text of a `hash` row.
+ */
+export interface ContentTextEvent {
+  readonly requestId: string
+  readonly at: number
+  readonly endpoint: Endpoint
+  readonly keyId: string | null
+  readonly appId: string | null
+  readonly orgId: string | null
+  readonly direction: 'input' | 'output'
+  /** The text's place among the request's texts in its direction, as findings count them. */
+  readonly textIndex: number
+  /** `text`: the text is stored until `expiresAt`; `hash`: only its SHA-256. */
+  readonly kind: 'text' | 'hash'
+  /** The text to store (`text`) or to hash (`hash`). */
+  readonly text: string
+  /** True when `text` has placeholders where the request had values (secrets, cards). */
+  readonly redacted: boolean
+  /** Unix ms after which the row is purged (sooner if the policy's retention shrinks). */
+  readonly expiresAt: number
+}
+
+/** Where kept texts go; never blocks, never throws. */
+export interface ContentTextSink {
+  record(events: readonly ContentTextEvent[]): void
+}
+
 /** Where usage events go; never blocks, never throws. */
 export interface UsageSink {
   record(event: UsageEvent): void

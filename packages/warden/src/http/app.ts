@@ -10,6 +10,7 @@ import { decodeJsonBody } from './json-body.js'
 import { gateRequests } from './request-gate.js'
 import { logNotFound, logRequestsOutsidePipeline } from './request-log.js'
 import { registerAdminRoutes, type AdminRouteDeps } from './routes/admin/admin-routes.js'
+import { registerContentRoutes, type ContentRouteDeps } from './routes/admin/content-routes.js'
 import { registerLimitRoutes, type LimitRouteDeps } from './routes/admin/limit-routes.js'
 import { registerOpenAiRoutes, type OpenAiRouteDeps } from './routes/openai/openai-routes.js'
 import { registerPolicyPages, type PolicyPageDeps } from './routes/public/policy-pages.js'
@@ -21,6 +22,7 @@ export interface HttpAppDeps
   extends
     OpenAiRouteDeps,
     AdminRouteDeps,
+    ContentRouteDeps,
     LimitRouteDeps,
     PolicyPageDeps,
     PortalRouteDeps,
@@ -119,6 +121,7 @@ export function createHttpApp(deps: HttpAppDeps): FastifyInstance {
   registerOpenAiRoutes(app, deps)
   registerAdminRoutes(app, deps)
   registerLimitRoutes(app, deps)
+  registerContentRoutes(app, deps)
   registerReviewRoutes(app, deps)
   registerPortalRoutes(app, deps)
   registerPolicyPages(app, deps)

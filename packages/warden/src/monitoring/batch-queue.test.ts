@@ -91,4 +91,29 @@ describe('createBatchQueue', () => {
     expect(sizes).toEqual([4, 4, 2])
     await queue.close()
   })
+
+  it('drops an item that would take the waiting weight past maxWeight, and takes more once written', async () => {
+    const written: string[] = []
+    const queue = createBatchQueue<string>({
+      batchSize: 100,
+      intervalMs: 60_000,
+      maxQueue: 100,
+      onError: () => undefined,
+      weigh: (text) => text.length,
+      maxWeight: 10,
+      write: (batch) => {
+        written.push(...batch)
+        return Promise.resolve()
+      },
+    })
+    queue.push('aaaa')
+    queue.push('bbbbbbbbbbb')
+    queue.push('cccccc')
+    queue.push('d')
+    expect(queue.stats()).toMatchObject({ queued: 2, dropped: 2 })
+    await queue.flush()
+    queue.push('eeeeeeeeee')
+    await queue.close()
+    expect(written).toEqual(['aaaa', 'cccccc', 'eeeeeeeeee'])
+  })
 })

@@ -18,6 +18,12 @@ export interface BatchQueueOptions<T> {
   readonly maxAttempts?: number
   /** Told, at most once a tick, how many items were dropped since the last time. */
   readonly onDrop?: (droppedSinceLastTick: number) => void
+  /**
+   * The size of an item (a text's characters), for queues whose items vary a thousandfold:
+   * an item that would take the waiting items past `maxWeight` is dropped, and counted.
+   */
+  readonly weigh?: (item: T) => number
+  readonly maxWeight?: number
 }
 
 /**
@@ -38,6 +44,10 @@ export function createBatchQueue<T>(options: BatchQueueOptions<T>) {
 
   let attempts = 0
   const maxAttempts = options.maxAttempts ?? 5
+  const { weigh } = options
+  const maxWeight = options.maxWeight ?? Infinity
+  // The weight of the items not yet written; only kept when the queue weighs its items.
+  let weight = 0
   let reportedDrops = 0
   const timer = setInterval(() => {
     if (dropped > reportedDrops) {
@@ -50,13 +60,19 @@ export function createBatchQueue<T>(options: BatchQueueOptions<T>) {
 
   const pending = () => queue.length - head
 
+  /** Moves past a batch that is written or given up. */
+  function done(batch: readonly T[]): void {
+    head += batch.length
+    if (weigh) for (const item of batch) weight -= weigh(item)
+  }
+
   async function drainOnce(): Promise<boolean> {
     const batch = queue.slice(head, head + batchSize)
     if (batch.length === 0) return false
     try {
       await write(batch)
       attempts = 0
-      head += batch.length
+      done(batch)
       if (head === queue.length) {
         queue = []
         head = 0
@@ -74,7 +90,7 @@ export function createBatchQueue<T>(options: BatchQueueOptions<T>) {
         // Given up: counted as dropped, and the queue moves on.
         attempts = 0
         dropped += batch.length
-        head += batch.length
+        done(batch)
       }
       return false
     }
@@ -103,10 +119,12 @@ export function createBatchQueue<T>(options: BatchQueueOptions<T>) {
   return {
     /** Queues an item; never blocks, never throws. */
     push(item: T): void {
-      if (closed || pending() >= maxQueue) {
+      const itemWeight = weigh ? weigh(item) : 0
+      if (closed || pending() >= maxQueue || weight + itemWeight > maxWeight) {
         dropped += 1
         return
       }
+      weight += itemWeight
       queue.push(item)
       if (pending() >= batchSize && !writing) void drain(false)
     },

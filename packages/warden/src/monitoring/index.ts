@@ -4,6 +4,17 @@ export { createUsageRecorder } from './usage-recorder.js'
 export type { UsageRecorder } from './usage-recorder.js'
 export { createContentFindingRecorder } from './content-finding-recorder.js'
 export type { ContentFindingRecorder } from './content-finding-recorder.js'
+export { createContentTextRecorder, sha256Hex } from './content-text-recorder.js'
+export type { ContentTextRecorder } from './content-text-recorder.js'
+export { createContentRetention } from './content-retention.js'
+export type {
+  ContentRetention,
+  PurgeCounts,
+  Retention,
+  StoredContent,
+  StoredFinding,
+  StoredText,
+} from './content-retention.js'
 export { createAuditLog, canonicalJson, hashAuditEntry } from './audit-log.js'
 export type { AuditLog, AuditEntry, AuditVerification } from './audit-log.js'
 export type { AuditProblem, CheckpointIndex } from './audit-checkpoint-verify.js'

@@ -8,6 +8,7 @@ import type {
   AnonymousRefusals,
   AuditSink,
   ContentFindingSink,
+  ContentTextSink,
   Principal,
   UsageSink,
 } from '../domain/index.js'
@@ -43,6 +44,7 @@ import {
   type PromptTextsOf,
 } from './prompt-texts.js'
 import { readRequest } from './read-request.js'
+import { recordContent } from './record-content.js'
 import { recordFindings } from './record-findings.js'
 import { recordUsage } from './record-usage.js'
 import {
@@ -72,6 +74,8 @@ export interface PipelineDeps {
   readonly limiter: Limiter | null
   /** Where the content filter's findings are stored. */
   readonly findings: ContentFindingSink
+  /** Where the texts the policy's retention keeps are stored. */
+  readonly contentTexts: ContentTextSink
   /** Judges prompts and answers; null when `moderation.enabled` is off. */
   readonly contentFilter: ContentFilter | null
   /** How streamed answers are checked as they stream. */
@@ -85,7 +89,13 @@ export interface PipelineDeps {
  * the key is known; the upstream call is innermost.
  */
 export function endpointStages(deps: PipelineDeps): EndpointStages {
-  const settled = [audit(deps), recordUsage(deps), recordFindings(deps), logRequest(deps)] as const
+  const settled = [
+    audit(deps),
+    recordUsage(deps),
+    recordFindings(deps),
+    recordContent(deps),
+    logRequest(deps),
+  ] as const
   const { limiter } = deps
   // With limits off the stage is left out, not skipped per request.
   const limit = <Body>(meter: TokenMeter<Body>): Array<Stage<Body>> =>

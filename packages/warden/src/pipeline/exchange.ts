@@ -74,6 +74,8 @@ export interface Exchange<Body = unknown> {
   /** What the content filter made of the request's texts, and of its answer's. */
   readonly content: Array<{
     readonly direction: 'input' | 'output'
+    /** The texts as judged, before any redaction: what retention keeps of a flagged request. */
+    readonly texts: readonly string[]
     readonly verdict: TextsVerdict
   }>
   /** The request's redactor, once a redaction happened: one value keeps one placeholder. */

@@ -36,7 +36,7 @@ export function filterInput<Body>(deps: FilterDeps, textsOf: PromptTextsOf<Body>
         tier: deps.policy().tier(principal.tier).id,
         signal: x.signal,
       })
-      x.content.push({ direction: 'input', verdict })
+      x.content.push({ direction: 'input', texts: found.texts, verdict })
       if (verdict.action === 'block') throw refusal(verdict, deps.policy(), 'input')
       if (verdict.action === 'redact') {
         x.redactor ??= deps.createRedactor()

@@ -38,15 +38,20 @@ export function filterOutput<Body>(deps: OutputFilterDeps, outputs: OutputTextsO
       return
     }
     const guard = new OutputGuard((text) => check([text]), deps.window)
+    /** Each text of the answer as the upstream wrote it, for retention if the answer is flagged. */
+    const written = new Map<string, string>()
     x.content.push({
       direction: 'output',
+      get texts(): readonly string[] {
+        return [...guard.keys()].map((key) => written.get(key) ?? '')
+      },
       get verdict(): TextsVerdict {
         return guard.verdict()
       },
     })
     x.output = {
       ...output,
-      chunks: transformStream(output.chunks, streamFilter(x, deps, outputs, guard)),
+      chunks: transformStream(output.chunks, streamFilter(x, deps, outputs, guard, written)),
     }
   }
 }
@@ -62,7 +67,7 @@ async function filterAnswer(
   const found = outputs.texts(body)
   if (found.texts.length === 0) return body
   const verdict = await check(found.texts)
-  x.content.push({ direction: 'output', verdict })
+  x.content.push({ direction: 'output', texts: found.texts, verdict })
   if (verdict.action === 'block') {
     const whole = verdict.findings.some((f) => f.action === 'block' && f.text === null)
     const blocked = verdict.findings.flatMap((f) =>
@@ -77,6 +82,9 @@ async function filterAnswer(
   x.redactor ??= deps.createRedactor()
   return replaceTexts(body, found, redactTexts(found.texts, verdict, x.redactor))
 }
+
+/** The most of one text of a streamed answer kept for retention (its findings still count). */
+const MAX_WRITTEN = 1_000_000
 
 const choiceOf = (key: string): number => Number(key.slice(0, key.indexOf('/')))
 
@@ -93,6 +101,7 @@ function streamFilter(
   deps: OutputFilterDeps,
   outputs: OutputTextsOf,
   guard: OutputGuard,
+  written: Map<string, string>,
 ): StreamTransform<JsonObject> {
   const held: HeldChunk[] = []
   let first: JsonObject | null = null
@@ -177,7 +186,12 @@ function streamFilter(
       if (held.length === 0 && found.texts.length === 0 && finished.length === 0) {
         return [outputs.wholes === undefined ? chunk : asSent(chunk, outputs.wholes(chunk))]
       }
-      const spans = found.texts.map((text, i) => guard.append(found.keys[i] as string, text))
+      const spans = found.texts.map((text, i) => {
+        const key = found.keys[i] as string
+        const before = written.get(key) ?? ''
+        if (before.length < MAX_WRITTEN) written.set(key, before + text)
+        return guard.append(key, text)
+      })
       for (const key of found.keys) choices.add(choiceOf(key))
       held.push({ chunk, found, spans })
       for (const key of new Set(found.keys)) {

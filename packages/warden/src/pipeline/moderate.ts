@@ -33,7 +33,9 @@ export function moderate(deps: {
     const verdicts = await Promise.all(
       texts.map((text) => filter.check([text], { direction: 'input', tier, signal: x.signal })),
     )
-    for (const verdict of verdicts) x.content.push({ direction: 'input', verdict })
+    verdicts.forEach((verdict, i) => {
+      x.content.push({ direction: 'input', texts: texts.slice(i, i + 1), verdict })
+    })
     x.output = {
       kind: 'json',
       body: {

@@ -49,6 +49,7 @@ const policyDeps = {
   publicUrl: '',
   limiter: null,
   findings: { record: () => undefined },
+  contentTexts: { record: () => undefined },
   contentFilter: null,
   createRedactor,
   outputWindow: { holdBackChars: 64, checkEveryChars: 96, contextChars: 128, maxHoldChars: 4096 },

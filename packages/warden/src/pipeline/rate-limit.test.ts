@@ -58,6 +58,7 @@ function setup() {
     limiter,
     anonymous: { refused: () => undefined, waitFor: () => 0 },
     findings: { record: () => undefined },
+    contentTexts: { record: () => undefined },
     contentFilter: null,
     createRedactor,
     outputWindow: { holdBackChars: 64, checkEveryChars: 96, contextChars: 128, maxHoldChars: 4096 },

@@ -9,6 +9,7 @@ export interface Database {
   admin_session: AdminSessionTable
   usage_event: UsageEventTable
   content_finding: ContentFindingTable
+  content_text: ContentTextTable
   audit_entry: AuditEntryTable
   audit_head: AuditHeadTable
   policy_version: PolicyVersionTable
@@ -115,6 +116,28 @@ export interface ContentFindingTable {
   text_index: number | null
   span_start: number | null
   span_end: number | null
+}
+
+/** A text kept under the policy's retention, or only its hash; see migration 006. */
+export interface ContentTextTable {
+  request_id: string
+  direction: string
+  /** The text's place among the request's texts in its direction, as `content_finding` counts. */
+  text_index: number
+  at: number
+  expires_at: number
+  endpoint: string
+  key_id: string | null
+  app_id: string | null
+  org_id: string | null
+  /** `text` (the text is kept) or `hash` (only its SHA-256). */
+  kind: string
+  /** The text as judged, secrets and card numbers replaced; null for a `hash` row. */
+  text: string | null
+  /** 1 when `text` has placeholders where the request had values. */
+  redacted: Generated<number>
+  /** SHA-256 of the text as judged (of the redacted form when redacted), hex. */
+  sha256: string
 }
 
 export interface AuditEntryTable {

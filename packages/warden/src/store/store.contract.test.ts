@@ -34,6 +34,7 @@ describe.each(testDatabaseKinds(process.env.WARDEN_TEST_DATABASE_URL))(
           '003-review',
           '004-limits',
           '005-moderation',
+          '006-retention',
         ])
 
         for (const table of STORE_TABLES) {
@@ -73,6 +74,7 @@ describe.each(testDatabaseKinds(process.env.WARDEN_TEST_DATABASE_URL))(
             '003-review',
             '004-limits',
             '005-moderation',
+            '006-retention',
           ])
           expect(await fx.store.db.selectFrom('audit_head').select('seq').execute()).toEqual([
             { seq: 0 },
@@ -93,6 +95,7 @@ describe.each(testDatabaseKinds(process.env.WARDEN_TEST_DATABASE_URL))(
           '003-review',
           '004-limits',
           '005-moderation',
+          '006-retention',
         ])
         const executed = await sql<{
           name: string
@@ -103,6 +106,7 @@ describe.each(testDatabaseKinds(process.env.WARDEN_TEST_DATABASE_URL))(
           '003-review',
           '004-limits',
           '005-moderation',
+          '006-retention',
         ])
         expect(await fx.store.db.selectFrom('audit_head').select('seq').execute()).toEqual([
           { seq: 0 },

@@ -12,6 +12,7 @@ const TABLES: Record<keyof Database, true> = {
   admin_session: true,
   usage_event: true,
   content_finding: true,
+  content_text: true,
   audit_entry: true,
   audit_head: true,
   policy_version: true,

@@ -4,6 +4,7 @@ import { policyMigration } from './002-policy.js'
 import { reviewMigration } from './003-review.js'
 import { limitsMigration } from './004-limits.js'
 import { moderationMigration } from './005-moderation.js'
+import { retentionMigration } from './006-retention.js'
 
 /** Every migration, in order; names sort the same way they run. */
 export const migrations: Readonly<Record<string, Migration>> = {
@@ -12,4 +13,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '003-review': reviewMigration,
   '004-limits': limitsMigration,
   '005-moderation': moderationMigration,
+  '006-retention': retentionMigration,
 }
