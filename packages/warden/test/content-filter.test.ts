@@ -189,7 +189,7 @@ describe('content filter on prompts', () => {
     expect(messages[2]?.content).toBe(
       'Again: card [PAYMENT_CARD_1]. Our integration key is [OPENAI_KEY_1].',
     )
-    expect(JSON.stringify(sent?.body)).not.toContain('4111')
+    expect(JSON.stringify(sent?.body)).not.toContain(card)
 
     await h.services.findings.flush()
     const rows = await h.services.store.db.selectFrom('content_finding').selectAll().execute()
@@ -202,6 +202,6 @@ describe('content filter on prompts', () => {
       'pii/email:flag@1',
       'secrets/openai_key:redact@2',
     ])
-    expect(JSON.stringify(rows)).not.toContain('4111')
+    expect(JSON.stringify(rows)).not.toContain(card)
   })
 })
