@@ -1,5 +1,11 @@
 import { z } from 'zod'
-import { pairFeatures, SKIP_PAIR_DISTANCE, wordFeatures, wordHash } from './text-features.js'
+import {
+  classHash,
+  MAX_PAIR_FEATURES,
+  pairFeatures,
+  wordFeatures,
+  wordHash,
+} from './text-features.js'
 
 /**
  * A one-vs-rest linear model over hashed features: per category a weight for each of `2^bits`
@@ -27,6 +33,19 @@ export interface HashedLinearModel {
   readonly gates: readonly (readonly number[])[]
   /** Free-form facts about how it was made (data, options, date), kept with the weights. */
   readonly about: Readonly<Record<string, unknown>>
+  /**
+   * A second linear model over the same features, trained on each category's positives and the
+   * negatives the first one finds hard ("kill a process" beside "kill a person"): a text's score
+   * is the smaller of the two (`text-harm-second-stage.ts`). None in older files.
+   */
+  readonly second?: LinearStage
+}
+
+/** The weights of one linear model over a {@link HashedLinearModel}'s features. */
+export interface LinearStage {
+  readonly weights: Int8Array
+  readonly scales: Float32Array
+  readonly biases: Float32Array
 }
 
 const MAGIC = 'WDNHLM01'
@@ -42,7 +61,10 @@ export function scoreWords(model: HashedLinearModel, words: readonly string[]): 
   return scoresOfSums(model, sums, count)
 }
 
-/** Per distinct word: the weight sums of its own features and, last, how many there are. */
+/**
+ * Per distinct word: the weight sums of its own features, then how many there are, its hash and
+ * its class's hash (see `text-features.ts`).
+ */
 export type WordSums = Map<string, Int32Array>
 
 /**
@@ -59,21 +81,15 @@ export function sumFeatures(
   cache: WordSums = new Map(),
 ): number {
   const size = model.categories.length
-  const hashes = words.map(wordHash)
-  const pairs = new Uint32Array(SKIP_PAIR_DISTANCE)
+  const owns = words.map((word) => ownSums(model, word, cache))
+  const hashes = owns.map((own) => own[size + 1] as number)
+  const classes = owns.map((own) => own[size + 2] as number)
+  const pairs = new Uint32Array(MAX_PAIR_FEATURES)
   let count = 0
   for (let w = 0; w < words.length; w++) {
-    const word = words[w] as string
-    let own = cache.get(word)
-    if (own === undefined) {
-      const indices = wordFeatures(word, model.bits)
-      own = new Int32Array(size + 1)
-      addIndices(model, indices, own)
-      own[size] = indices.length
-      cache.set(word, own)
-    }
+    const own = owns[w] as Int32Array
     for (let c = 0; c < size; c++) sums[c] = (sums[c] as number) + (own[c] as number)
-    const paired = pairFeatures(hashes, w, model.bits, pairs)
+    const paired = pairFeatures(hashes, classes, w, model.bits, pairs)
     for (let k = 0; k < paired; k++) {
       const base = (pairs[k] as number) * size
       for (let c = 0; c < size; c++)
@@ -82,6 +98,22 @@ export function sumFeatures(
     count += (own[size] as number) + paired
   }
   return count
+}
+
+/** A word's entry of {@link WordSums}, computed on first sight. */
+function ownSums(model: HashedLinearModel, word: string, cache: WordSums): Int32Array {
+  let own = cache.get(word)
+  if (own === undefined) {
+    const size = model.categories.length
+    const indices = wordFeatures(word, model.bits)
+    own = new Int32Array(size + 3)
+    addIndices(model, indices, own)
+    own[size] = indices.length
+    own[size + 1] = wordHash(word)
+    own[size + 2] = classHash(word)
+    cache.set(word, own)
+  }
+  return own
 }
 
 function addIndices(model: HashedLinearModel, indices: Uint32Array, sums: Int32Array): void {
@@ -148,12 +180,17 @@ export function scoreSumsInto(
       (model.biases[c] as number) + (model.scales[c] as number) * (sums[c] as number) * norm
     out[c] = 1 / (1 + Math.exp(-logit))
   }
-  for (let c = 0; c < out.length; c++) {
+  applyGates(model, out)
+}
+
+/** Caps each gated category's score by the highest score of the categories gating it. */
+export function applyGates(model: HashedLinearModel, scores: Float64Array): void {
+  for (let c = 0; c < scores.length; c++) {
     const gates = model.gates[c]
     if (gates === undefined || gates.length === 0) continue
     let cap = 0
-    for (const g of gates) cap = Math.max(cap, out[g] as number)
-    out[c] = Math.min(out[c] as number, cap)
+    for (const g of gates) cap = Math.max(cap, scores[g] as number)
+    scores[c] = Math.min(scores[c] as number, cap)
   }
 }
 
@@ -170,15 +207,21 @@ export function encodeModel(model: HashedLinearModel): Uint8Array {
       biases: [...model.biases],
       gates: gatesByName(model),
       about: model.about,
+      ...(model.second
+        ? { second: { scales: [...model.second.scales], biases: [...model.second.biases] } }
+        : {}),
     }),
   )
-  const out = Buffer.alloc(HEADER_OFFSET + header.length + model.weights.length)
+  const stages = model.second ? [model.weights, model.second.weights] : [model.weights]
+  const out = Buffer.alloc(HEADER_OFFSET + header.length + model.weights.length * stages.length)
   out.write(MAGIC, 0, 'latin1')
   out.writeUInt32LE(header.length, MAGIC.length)
   header.copy(out, HEADER_OFFSET)
-  out.set(
-    new Uint8Array(model.weights.buffer, model.weights.byteOffset, model.weights.length),
-    HEADER_OFFSET + header.length,
+  stages.forEach((weights, i) =>
+    out.set(
+      new Uint8Array(weights.buffer, weights.byteOffset, weights.length),
+      HEADER_OFFSET + header.length + i * model.weights.length,
+    ),
   )
   return out
 }
@@ -204,13 +247,24 @@ export function decodeModel(bytes: Uint8Array): HashedLinearModel {
   const headerLength = buffer.readUInt32LE(MAGIC.length)
   const header = parseHeader(buffer.toString('utf8', HEADER_OFFSET, HEADER_OFFSET + headerLength))
   const start = HEADER_OFFSET + headerLength
-  const expected = 2 ** header.bits * header.categories.length
+  const size = 2 ** header.bits * header.categories.length
+  const expected = header.second ? 2 * size : size
   if (buffer.length - start !== expected) {
     throw new Error(`model weights: expected ${expected} bytes, found ${buffer.length - start}`)
   }
-  const weights = new Int8Array(expected)
-  weights.set(new Int8Array(buffer.buffer, buffer.byteOffset + start, expected))
+  const weightsAt = (offset: number): Int8Array => {
+    const weights = new Int8Array(size)
+    weights.set(new Int8Array(buffer.buffer, buffer.byteOffset + start + offset, size))
+    return weights
+  }
+  const weights = weightsAt(0)
+  const second = header.second && {
+    weights: weightsAt(size),
+    scales: Float32Array.from(header.second.scales),
+    biases: Float32Array.from(header.second.biases),
+  }
   return {
+    ...(second ? { second } : {}),
     categories: header.categories,
     bits: header.bits,
     weights,
@@ -231,10 +285,12 @@ const headerSchema = z
     biases: z.array(z.number()),
     gates: z.record(z.string(), z.array(z.string())).default({}),
     about: z.record(z.string(), z.unknown()).default({}),
+    second: z.object({ scales: z.array(z.number()), biases: z.array(z.number()) }).optional(),
   })
   .superRefine((header, context) => {
     const size = header.categories.length
-    if (header.scales.length !== size || header.biases.length !== size) {
+    const stages = header.second ? [header, header.second] : [header]
+    if (stages.some((stage) => stage.scales.length !== size || stage.biases.length !== size)) {
       context.addIssue({
         code: 'custom',
         message: 'scales and biases need one number per category',

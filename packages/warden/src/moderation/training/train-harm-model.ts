@@ -5,6 +5,7 @@ import { featureWords } from '../text-features.js'
 import { fitPlatt } from './calibrate.js'
 import { isBenign, splitOf, type LabeledText, type Split } from './labeled-text.js'
 import { toExample, trainLinear, type TrainOptions, type TrainedWeights } from './train-linear.js'
+import { trainSecondStage } from './train-second-stage.js'
 
 /** How the harm model is trained and where its operating points are set. */
 export interface HarmTrainingOptions extends TrainOptions {
@@ -12,6 +13,15 @@ export interface HarmTrainingOptions extends TrainOptions {
   readonly benignFlagRate: number
   /** The score each category's operating point is given (default 0.5). */
   readonly operatingScores: Readonly<Partial<Record<TextHarmCategory, number>>>
+  /** The second stage (`train-second-stage.ts`). */
+  readonly second: {
+    /** Negatives the first stage scores at least this (calibrated) are hard: it learns from them. */
+    readonly floor: number
+    /** The share of the positives flagged by the first stage on validation that it keeps. */
+    readonly keep: number
+    /** Its positives of each category weigh this share of its negatives. */
+    readonly positiveShare: number
+  }
 }
 
 /** The options `npm run train:classifier` uses: the committed weights come from these. */
@@ -26,6 +36,7 @@ export const HARM_TRAINING_OPTIONS: HarmTrainingOptions = {
   // The default policy's sandbox thresholds, where they are not 0.5: decisions key on them, so a
   // category's operating point is placed at its threshold (a test checks the two agree).
   operatingScores: { sexual_minors: 0.2, weapons: 0.3 },
+  second: { floor: 0.05, keep: 0.8, positiveShare: 0.5 },
 }
 
 /** A labeled text with its split and its words, featurised once. */
@@ -47,7 +58,8 @@ export function prepareTexts(items: readonly LabeledText[]): PreparedText[] {
 
 /**
  * Trains on the `train` split, calibrates each category on the `validation` split (Platt
- * scaling, positives and negatives weighted equally) and quantizes the weights to int8.
+ * scaling, positives and negatives weighted equally) and quantizes the weights to int8; then
+ * trains and calibrates the second stage the same way (`train-second-stage.ts`).
  */
 export function trainHarmModel(
   texts: readonly PreparedText[],
@@ -61,7 +73,7 @@ export function trainHarmModel(
   const trained = trainLinear(examples, categories, options)
   const raw = quantize(trained, options.bits, about)
   const validation = texts.filter((t) => t.split === 'validation')
-  return calibrate(raw, validation, options)
+  return trainSecondStage(calibrate(raw, validation, options), texts, options)
 }
 
 /** Per category: 1, 0 or -1 (unknown), in {@link TEXT_HARM_CATEGORIES} order. */
@@ -78,7 +90,8 @@ const MINORS_GATES = (['sexual', 'illicit', 'violence', 'harassment'] as const).
   TEXT_HARM_CATEGORIES.indexOf(c),
 )
 
-function quantize(
+/** Int8 weights with one scale per category, the model's gates, and `about`. */
+export function quantize(
   trained: TrainedWeights,
   bits: number,
   about: Record<string, unknown>,
