@@ -35,21 +35,6 @@ describe('hashed linear model', () => {
     expect(indicesOf('Hello there you')).toHaveLength(13 + 14 + 1 + 1 + 1 + 6)
   })
 
-  it('pairs a word of a class with the words before it as that class, so pests share "kill …"', () => {
-    const wide = (text: string): number[] => [...featureIndices(featureWords(text), 20)]
-    const shared = (a: string, b: string): number[] => {
-      const other = new Set(wide(b))
-      return wide(a).filter((i) => other.has(i))
-    }
-    // kill, and the pair kill…(pest): weeds and moss are both pests, a car is of no class
-    expect(shared('kill weeds', 'kill moss').length).toBeGreaterThan(
-      shared('kill weeds', 'kill car').length,
-    )
-    // a classed word has one more feature of its own (its class) and two pairs per neighbour
-    expect(indicesOf('old moss')).toHaveLength(indicesOf('old moth').length)
-    expect(indicesOf('old moss')).toHaveLength(indicesOf('old mass').length + 2)
-  })
-
   it('replaces links and mentions', () => {
     expect(featureWords('@someone see https://example.com/x?y=1 now')).toEqual([
       'see',

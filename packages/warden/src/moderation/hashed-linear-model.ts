@@ -1,11 +1,5 @@
 import { z } from 'zod'
-import {
-  classHash,
-  MAX_PAIR_FEATURES,
-  pairFeatures,
-  wordFeatures,
-  wordHash,
-} from './text-features.js'
+import { pairFeatures, SKIP_PAIR_DISTANCE, wordFeatures, wordHash } from './text-features.js'
 
 /**
  * A one-vs-rest linear model over hashed features: per category a weight for each of `2^bits`
@@ -61,10 +55,7 @@ export function scoreWords(model: HashedLinearModel, words: readonly string[]): 
   return scoresOfSums(model, sums, count)
 }
 
-/**
- * Per distinct word: the weight sums of its own features, then how many there are, its hash and
- * its class's hash (see `text-features.ts`).
- */
+/** Per distinct word: the weight sums of its own features and, last, how many there are. */
 export type WordSums = Map<string, Int32Array>
 
 /**
@@ -81,15 +72,21 @@ export function sumFeatures(
   cache: WordSums = new Map(),
 ): number {
   const size = model.categories.length
-  const owns = words.map((word) => ownSums(model, word, cache))
-  const hashes = owns.map((own) => own[size + 1] as number)
-  const classes = owns.map((own) => own[size + 2] as number)
-  const pairs = new Uint32Array(MAX_PAIR_FEATURES)
+  const hashes = words.map(wordHash)
+  const pairs = new Uint32Array(SKIP_PAIR_DISTANCE)
   let count = 0
   for (let w = 0; w < words.length; w++) {
-    const own = owns[w] as Int32Array
+    const word = words[w] as string
+    let own = cache.get(word)
+    if (own === undefined) {
+      const indices = wordFeatures(word, model.bits)
+      own = new Int32Array(size + 1)
+      addIndices(model, indices, own)
+      own[size] = indices.length
+      cache.set(word, own)
+    }
     for (let c = 0; c < size; c++) sums[c] = (sums[c] as number) + (own[c] as number)
-    const paired = pairFeatures(hashes, classes, w, model.bits, pairs)
+    const paired = pairFeatures(hashes, w, model.bits, pairs)
     for (let k = 0; k < paired; k++) {
       const base = (pairs[k] as number) * size
       for (let c = 0; c < size; c++)
@@ -98,22 +95,6 @@ export function sumFeatures(
     count += (own[size] as number) + paired
   }
   return count
-}
-
-/** A word's entry of {@link WordSums}, computed on first sight. */
-function ownSums(model: HashedLinearModel, word: string, cache: WordSums): Int32Array {
-  let own = cache.get(word)
-  if (own === undefined) {
-    const size = model.categories.length
-    const indices = wordFeatures(word, model.bits)
-    own = new Int32Array(size + 3)
-    addIndices(model, indices, own)
-    own[size] = indices.length
-    own[size + 1] = wordHash(word)
-    own[size + 2] = classHash(word)
-    cache.set(word, own)
-  }
-  return own
 }
 
 function addIndices(model: HashedLinearModel, indices: Uint32Array, sums: Int32Array): void {

@@ -1,5 +1,4 @@
 import { normalizeText } from './normalize-text.js'
-import { wordClassOf } from './text-features-word-classes.js'
 
 /**
  * Hashed word and character n-grams: the features of the trained text classifier, one
@@ -22,14 +21,6 @@ const SKIP_SEED = 0x27d4eb2f
 /** Word pairs up to this many words apart count too ("kill a python process": kill…python). */
 export const SKIP_PAIR_DISTANCE = 3
 const CHAR_SEED = 0xc2b2ae3d
-const CLASS_SEED = 0x165667b1
-const CLASS_PAIR_SEED = 0xd3a2646c
-
-/**
- * The most pair features one word can have: a pair with each of the words before it, and, for a
- * word of a class, a pair of each of those words with its class.
- */
-export const MAX_PAIR_FEATURES = 2 * SKIP_PAIR_DISTANCE
 
 /** The shortest and longest character n-grams, taken inside `<word>`. */
 export const CHAR_NGRAM_MIN = 3
@@ -55,18 +46,16 @@ const wordsOfNormalized = (text: string): string[] => text.match(WORD) ?? []
 
 /**
  * Every feature index of `words`, one per occurrence: for each word, its own features (see
- * {@link wordFeatures}), then its pairs with the words up to {@link SKIP_PAIR_DISTANCE} before it
- * (see {@link pairFeatures}).
+ * {@link wordFeatures}), then its pairs with the words up to {@link SKIP_PAIR_DISTANCE} before it.
  */
 export function featureIndices(words: readonly string[], bits: number): Uint32Array {
   const parts: Uint32Array[] = []
   let total = 0
   const hashes = words.map(wordHash)
-  const classes = words.map(classHash)
-  const pairs = new Uint32Array(MAX_PAIR_FEATURES)
+  const pairs = new Uint32Array(SKIP_PAIR_DISTANCE)
   for (let w = 0; w < words.length; w++) {
     const own = wordFeatures(words[w] as string, bits)
-    const paired = pairs.slice(0, pairFeatures(hashes, classes, w, bits, pairs))
+    const paired = pairs.slice(0, pairFeatures(hashes, w, bits, pairs))
     parts.push(own, paired)
     total += own.length + paired.length
   }
@@ -83,29 +72,18 @@ export function featureIndices(words: readonly string[], bits: number): Uint32Ar
 export const wordHash = (word: string): number => fnv(word, WORD_SEED)
 
 /**
- * The hash of a word's class (`text-features-word-classes.ts`: a person, a pest, a program…), or
- * 0 for a word of no class.
- */
-export function classHash(word: string): number {
-  const name = wordClassOf(word)
-  return name === undefined ? 0 : fnv(name, CLASS_SEED) || 1
-}
-
-/**
- * The features of a word alone, whatever its neighbours: the word, its class if it has one, and
- * each character n-gram of it with its boundaries marked (`<word>`). The same word always gives
- * the same features, so a scorer may add them up once per distinct word.
+ * The features of a word alone, whatever its neighbours: the word, and each character n-gram of
+ * it with its boundaries marked (`<word>`). The same word always gives the same features, so a
+ * scorer may add them up once per distinct word.
  */
 export function wordFeatures(word: string, bits: number): Uint32Array {
   const shift = 32 - bits
   const length = word.length + 2
-  const wordClass = classHash(word)
-  let count = wordClass === 0 ? 1 : 2
+  let count = 1
   for (let n = CHAR_NGRAM_MIN; n <= CHAR_NGRAM_MAX; n++) count += Math.max(0, length - n + 1)
   const out = new Uint32Array(count)
   out[0] = mix(wordHash(word)) >>> shift
   let at = 1
-  if (wordClass !== 0) out[at++] = mix(wordClass) >>> shift
   for (let start = 0; start + CHAR_NGRAM_MIN <= length; start++) {
     let hash = CHAR_SEED
     const end = Math.min(length, start + CHAR_NGRAM_MAX)
@@ -119,14 +97,11 @@ export function wordFeatures(word: string, bits: number): Uint32Array {
 }
 
 /**
- * Writes into `out` (at least {@link MAX_PAIR_FEATURES} long) the features pairing word `w` with
- * each of the words up to {@link SKIP_PAIR_DISTANCE} before it and, when `w` has a class (see
- * {@link classHash}), pairing each of those words with the class: "kill … weeds" also gives
- * "kill … (pest)", which the model shares with every pest. Returns how many.
+ * Writes into `out` the features pairing word `w` with each of the words up to
+ * {@link SKIP_PAIR_DISTANCE} before it, and returns how many.
  */
 export function pairFeatures(
   hashes: readonly number[],
-  classes: readonly number[],
   w: number,
   bits: number,
   out: Uint32Array,
@@ -134,15 +109,11 @@ export function pairFeatures(
   const shift = 32 - bits
   const count = Math.min(w, SKIP_PAIR_DISTANCE)
   const hash = hashes[w] as number
-  const wordClass = classes[w] as number
-  let at = 0
   for (let back = 1; back <= count; back++) {
-    const before = hashes[w - back] as number
     const seed = back === 1 ? BIGRAM_SEED : SKIP_SEED
-    out[at++] = mix(before ^ Math.imul(hash, seed)) >>> shift
-    if (wordClass !== 0) out[at++] = mix(before ^ Math.imul(wordClass, CLASS_PAIR_SEED)) >>> shift
+    out[back - 1] = mix((hashes[w - back] as number) ^ Math.imul(hash, seed)) >>> shift
   }
-  return at
+  return count
 }
 
 /** FNV-1a over UTF-16 code units. */

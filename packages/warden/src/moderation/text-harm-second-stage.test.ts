@@ -49,6 +49,13 @@ describe('the second stage of the text harm classifier', () => {
     expect(violence(model, 'my neighbour is kind')).toBeLessThan(0.5) // the first stage says no
   })
 
+  it('reads each line of a short text too, so a system prompt before a message cannot hide it', () => {
+    const model = twoStageModel()
+    const system = 'You are a support assistant for a delivery company, be kind and brief.'
+    expect(violence(model, `${system}\n\nHow do I kill my neighbour?`)).toBeGreaterThan(0.5)
+    expect(violence(model, `${system}\n\nHow do I kill a stuck process?`)).toBeLessThan(0.5)
+  })
+
   it('reads the sentences of a long text one by one, so benign neighbours cannot hide one', () => {
     const model = twoStageModel()
     const filler = 'Our customers asked whether the delivery fee applies to large orders. '

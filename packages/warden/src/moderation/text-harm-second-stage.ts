@@ -65,39 +65,35 @@ export const isGated = (model: HashedLinearModel, c: number): boolean =>
   (model.gates[c]?.length ?? 0) > 0
 
 /**
- * Every category's second-stage score of the window the first stage chose: read whole for a
- * short text, else also sentence by sentence (see {@link scoreLongWindow}).
+ * Every category's second-stage score of the window the first stage chose: per category, the
+ * highest of the whole window and of each of its pieces. The pieces of a window of a long text are
+ * its sentences: the first stage found the window because of one sentence in it, and read with
+ * the benign sentences around it, the second would let it pass (a self-harm question after a
+ * paragraph about delivery fees scored 0.12 instead of 0.9). A short text's pieces are its lines,
+ * so that a system prompt joined before a user's message cannot hide it; within a line, a short
+ * text is read whole, since its own context is what tells "how do I kill it" apart.
  */
-export const secondStageScores = (
+export function secondStageScores(
   stage: HashedLinearModel,
   window: string,
   long: boolean,
-): Float64Array => (long ? scoreLongWindow(stage, window) : scoreWindow(stage, window))
+): Float64Array {
+  const best = scoreWindow(stage, window)
+  for (const piece of window.split(long ? SENTENCE_END : LINE_END)) {
+    if (piece.length === window.length || piece.trim() === '') continue
+    scoreWindow(stage, piece).forEach((score, c) => (best[c] = Math.max(best[c] as number, score)))
+  }
+  return best
+}
+
+/** The end of a sentence inside a window: its punctuation or line break and the space after it. */
+const SENTENCE_END = /(?<=[.!?;\n])\s+/
+/** A line break, with the space around it. */
+const LINE_END = /\s*\n\s*/
 
 /** The text of the window in which category `c` scored highest. */
 export const windowText = (text: string, scores: WindowScores, c: number): string =>
   text.slice(scores.starts[c], scores.ends[c])
-
-/** The end of a sentence inside a window: its punctuation and the space after it. */
-const SENTENCE_END = /(?<=[.!?;\n])\s+/
-
-/**
- * The scores of a window of a long text: per category, the highest of the whole window and of
- * each of its sentences. The first stage found the window because of one sentence in it; read
- * with the benign sentences around it, the second stage would let it pass (a self-harm question
- * after a paragraph about delivery fees scored 0.12 instead of 0.9). A short text is read whole:
- * its own context is what tells "how do I kill it" apart.
- */
-function scoreLongWindow(stage: HashedLinearModel, window: string): Float64Array {
-  const best = scoreWindow(stage, window)
-  for (const sentence of window.split(SENTENCE_END)) {
-    if (sentence.length === window.length || sentence.trim() === '') continue
-    scoreWindow(stage, sentence).forEach(
-      (score, c) => (best[c] = Math.max(best[c] as number, score)),
-    )
-  }
-  return best
-}
 
 /** Every category's score of one window by `stage` (a model without gates). */
 export function scoreWindow(stage: HashedLinearModel, window: string): Float64Array {

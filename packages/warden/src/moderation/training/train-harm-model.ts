@@ -21,6 +21,8 @@ export interface HarmTrainingOptions extends TrainOptions {
     readonly keep: number
     /** Its positives of each category weigh this share of its negatives. */
     readonly positiveShare: number
+    /** Per category, at most this share of the written benign validation cases is flagged. */
+    readonly lookAlikeFlagRate: number
   }
 }
 
@@ -36,7 +38,7 @@ export const HARM_TRAINING_OPTIONS: HarmTrainingOptions = {
   // The default policy's sandbox thresholds, where they are not 0.5: decisions key on them, so a
   // category's operating point is placed at its threshold (a test checks the two agree).
   operatingScores: { sexual_minors: 0.2, weapons: 0.3 },
-  second: { floor: 0.05, keep: 0.8, positiveShare: 0.5 },
+  second: { floor: 0.05, keep: 0.8, positiveShare: 0.5, lookAlikeFlagRate: 0.005 },
 }
 
 /** A labeled text with its split and its words, featurised once. */

@@ -4,6 +4,7 @@ import { scoreText } from '../text-harm-classifier.js'
 import { isGated, secondStageOf, secondStageScores, windowText } from '../text-harm-second-stage.js'
 import type { WindowScores } from '../window-scores.js'
 import { fitPlatt } from './calibrate.js'
+import { isBenign } from './labeled-text.js'
 import type { HarmTrainingOptions, PreparedText } from './train-harm-model.js'
 import { labelVector, quantize } from './train-harm-model.js'
 import { toExample, trainLinear } from './train-linear.js'
@@ -111,7 +112,8 @@ function secondStagePoint(
     .sort((a, b) => a - b)
   // Never stricter than the stage's own boundary (logit 0, where its balanced weights make a
   // positive and a hard negative equally likely): a few validation positives cannot raise it.
-  const threshold = Math.min(0, flagged[Math.floor((1 - second.keep) * flagged.length)] ?? 0)
+  const kept = Math.min(0, flagged[Math.floor((1 - second.keep) * flagged.length)] ?? 0)
+  const threshold = Math.max(kept, lookAlikeThreshold(scored, c, score, second.lookAlikeFlagRate))
   const hard = scored.filter((s) => {
     const label = labelOf(s)
     return (label === 0 || label === 1) && (s.first.scores[c] as number) >= second.floor
@@ -121,4 +123,25 @@ function secondStagePoint(
     hard.map((s) => (labelOf(s) === 1 ? 1 : 0)),
   )
   return { slope: Math.min(MAX_SLOPE, Math.max(MIN_SLOPE, platt.a)), threshold }
+}
+
+/**
+ * The lowest second-stage threshold at which category `c` flags at most `rate` of the written
+ * benign look-alikes of the validation split ("how do I kill a stuck process"): those are the
+ * texts the issue's goal is about, and the public benign sets hold almost none of them.
+ */
+function lookAlikeThreshold(
+  scored: readonly Scored[],
+  c: number,
+  score: number,
+  rate: number,
+): number {
+  const lookAlikes = scored.filter((s) => s.text.item.source === 'written' && isBenign(s.text.item))
+  const allowed = Math.floor(rate * lookAlikes.length)
+  const passing = lookAlikes
+    .filter((s) => (s.first.scores[c] as number) >= score)
+    .map((s) => s.logits[c] as number)
+    .sort((a, b) => b - a)
+  const above = passing[allowed]
+  return above === undefined ? Number.NEGATIVE_INFINITY : above + 1e-6
 }
