@@ -4,7 +4,8 @@ import { scoreText } from '../text-harm-classifier.js'
 import { featureWords } from '../text-features.js'
 import { fitPlatt } from './calibrate.js'
 import { isBenign, splitOf, type LabeledText, type Split } from './labeled-text.js'
-import { toExample, trainLinear, type TrainOptions, type TrainedWeights } from './train-linear.js'
+import { labelVector, quantize } from './harm-weights.js'
+import { toExample, trainLinear, type TrainOptions } from './train-linear.js'
 import { trainSecondStage } from './train-second-stage.js'
 
 /** How the harm model is trained and where its operating points are set. */
@@ -76,47 +77,6 @@ export function trainHarmModel(
   const raw = quantize(trained, options.bits, about)
   const validation = texts.filter((t) => t.split === 'validation')
   return trainSecondStage(calibrate(raw, validation, options), texts, options)
-}
-
-/** Per category: 1, 0 or -1 (unknown), in {@link TEXT_HARM_CATEGORIES} order. */
-export function labelVector(item: LabeledText): Int8Array {
-  return Int8Array.from(TEXT_HARM_CATEGORIES, (c) => item.labels[c] ?? -1)
-}
-
-/**
- * What `sexual_minors` needs besides its own score: sexual content, a crime (grooming, abuse
- * material), violence or harassment. Without it, word problems about children and their ages
- * scored on the words for children alone (36 of GSM8K's 1,319 questions at 0.5).
- */
-const MINORS_GATES = (['sexual', 'illicit', 'violence', 'harassment'] as const).map((c) =>
-  TEXT_HARM_CATEGORIES.indexOf(c),
-)
-
-/** Int8 weights with one scale per category, the model's gates, and `about`. */
-export function quantize(
-  trained: TrainedWeights,
-  bits: number,
-  about: Record<string, unknown>,
-): HashedLinearModel {
-  const size = TEXT_HARM_CATEGORIES.length
-  const largest = new Float64Array(size)
-  trained.weights.forEach((w, i) => {
-    const c = i % size
-    largest[c] = Math.max(largest[c] as number, Math.abs(w))
-  })
-  const scales = Float32Array.from(largest, (m) => (m === 0 ? 1 : m / 127))
-  const weights = Int8Array.from(trained.weights, (w, i) =>
-    Math.round(w / (scales[i % size] as number)),
-  )
-  return {
-    categories: [...TEXT_HARM_CATEGORIES],
-    bits,
-    weights,
-    scales,
-    biases: Float32Array.from(trained.biases),
-    gates: TEXT_HARM_CATEGORIES.map((c) => (c === 'sexual_minors' ? MINORS_GATES : [])),
-    about,
-  }
 }
 
 /** Bounds on the calibrated slope: a category with few validation texts cannot make it extreme. */

@@ -6,7 +6,7 @@ import type { WindowScores } from '../window-scores.js'
 import { fitPlatt } from './calibrate.js'
 import { isBenign } from './labeled-text.js'
 import type { HarmTrainingOptions, PreparedText } from './train-harm-model.js'
-import { labelVector, quantize } from './train-harm-model.js'
+import { labelVector, quantize } from './harm-weights.js'
 import { toExample, trainLinear } from './train-linear.js'
 
 /**
