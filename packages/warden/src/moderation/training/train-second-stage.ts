@@ -16,8 +16,10 @@ import { toExample, trainLinear } from './train-linear.js'
  * negatives that are hard: those the first stage scores at least `floor`, and every written
  * case (they were written to sound harmful). Easy negatives teach it nothing, so a word seen in
  * both positives and hard negatives ("kill", "shoot") weighs little and what it acts on weighs
- * much. On the validation split its threshold is set so that it keeps at least `keep` of the
- * positives the first stage flags; above that, the slope is Platt's on the hard validation texts.
+ * much. A gated category (`sexual_minors`) learns nothing: its gates are its second condition.
+ * On the validation split each threshold is set so that it keeps `keep` of the positives the
+ * first stage flags, and flags at most `lookAlikeFlagRate` of the written benign look-alikes;
+ * above it, the slope is Platt's on the hard validation texts.
  */
 export function trainSecondStage(
   first: HashedLinearModel,
@@ -27,7 +29,8 @@ export function trainSecondStage(
   const ungated = { ...first, gates: first.gates.map(() => []) }
   const train = texts.filter((t) => t.split === 'train')
   const examples = train.flatMap((t) => {
-    const labels = hardLabels(t, scoreText(ungated, t.item.text).scores, options.second.floor)
+    const scores = scoreText(ungated, t.item.text).scores
+    const labels = hardLabels(first, t, scores, options.second.floor)
     return labels ? [toExample(t.words, labels, t.item.weight, options.bits)] : []
   })
   const trained = trainLinear(examples, TEXT_HARM_CATEGORIES.length, {
@@ -40,14 +43,20 @@ export function trainSecondStage(
 }
 
 /**
- * Per category: 1 for a positive, 0 for a hard negative, -1 (learns nothing) otherwise; null
- * when the text teaches no category.
+ * Per category: 1 for a positive, 0 for a hard negative, -1 (learns nothing) otherwise and for a
+ * gated category; null when the text teaches no category.
  */
-function hardLabels(t: PreparedText, scores: Float64Array, floor: number): Int8Array | null {
+function hardLabels(
+  first: HashedLinearModel,
+  t: PreparedText,
+  scores: Float64Array,
+  floor: number,
+): Int8Array | null {
   const written = t.item.source === 'written'
-  const labels = Int8Array.from(labelVector(t.item), (label, c) =>
-    label === 1 || (label === 0 && (written || (scores[c] as number) >= floor)) ? label : -1,
-  )
+  const hard = (label: number, c: number): boolean =>
+    !isGated(first, c) &&
+    (label === 1 || (label === 0 && (written || (scores[c] as number) >= floor)))
+  const labels = Int8Array.from(labelVector(t.item), (label, c) => (hard(label, c) ? label : -1))
   return labels.some((label) => label >= 0) ? labels : null
 }
 
@@ -96,8 +105,9 @@ const MIN_SLOPE = 0.25
 const MAX_SLOPE = 4
 
 /**
- * The second stage's threshold for category `c` (keeping `keep` of the positives the first
- * stage flags at its operating `score`) and its Platt slope on the texts it would be run on.
+ * The second stage's threshold for category `c` (keeping `keep` of the positives the first stage
+ * flags at its operating `score`, or flagging at most `lookAlikeFlagRate` of the written benign
+ * look-alikes, whichever is stricter) and its Platt slope on the texts it would be run on.
  */
 function secondStagePoint(
   scored: readonly Scored[],
