@@ -64,4 +64,17 @@ describe('hashed linear model', () => {
     const cut = encodeModel(model).subarray(0, 200)
     expect(() => decodeModel(cut)).toThrow(/expected 512 bytes/)
   })
+
+  it('keeps a second stage with its own weights, scales and biases', () => {
+    const model = tinyModel()
+    const second = {
+      weights: model.weights.map((w) => -w),
+      scales: Float32Array.from([0.2, 0.3]),
+      biases: Float32Array.from([1, 2]),
+    }
+    const copy = decodeModel(encodeModel({ ...model, second }))
+    expect(copy.weights).toEqual(model.weights)
+    expect(copy.second).toEqual(second)
+    expect(decodeModel(encodeModel(model)).second).toBeUndefined()
+  })
 })

@@ -27,6 +27,19 @@ export interface HashedLinearModel {
   readonly gates: readonly (readonly number[])[]
   /** Free-form facts about how it was made (data, options, date), kept with the weights. */
   readonly about: Readonly<Record<string, unknown>>
+  /**
+   * A second linear model over the same features, trained on each category's positives and the
+   * negatives the first one finds hard ("kill a process" beside "kill a person"): a text's score
+   * is the smaller of the two (`text-harm-second-stage.ts`). None in older files.
+   */
+  readonly second?: LinearStage
+}
+
+/** The weights of one linear model over a {@link HashedLinearModel}'s features. */
+export interface LinearStage {
+  readonly weights: Int8Array
+  readonly scales: Float32Array
+  readonly biases: Float32Array
 }
 
 const MAGIC = 'WDNHLM01'
@@ -148,12 +161,17 @@ export function scoreSumsInto(
       (model.biases[c] as number) + (model.scales[c] as number) * (sums[c] as number) * norm
     out[c] = 1 / (1 + Math.exp(-logit))
   }
-  for (let c = 0; c < out.length; c++) {
+  applyGates(model, out)
+}
+
+/** Caps each gated category's score by the highest score of the categories gating it. */
+export function applyGates(model: HashedLinearModel, scores: Float64Array): void {
+  for (let c = 0; c < scores.length; c++) {
     const gates = model.gates[c]
     if (gates === undefined || gates.length === 0) continue
     let cap = 0
-    for (const g of gates) cap = Math.max(cap, out[g] as number)
-    out[c] = Math.min(out[c] as number, cap)
+    for (const g of gates) cap = Math.max(cap, scores[g] as number)
+    scores[c] = Math.min(scores[c] as number, cap)
   }
 }
 
@@ -170,15 +188,21 @@ export function encodeModel(model: HashedLinearModel): Uint8Array {
       biases: [...model.biases],
       gates: gatesByName(model),
       about: model.about,
+      ...(model.second
+        ? { second: { scales: [...model.second.scales], biases: [...model.second.biases] } }
+        : {}),
     }),
   )
-  const out = Buffer.alloc(HEADER_OFFSET + header.length + model.weights.length)
+  const stages = model.second ? [model.weights, model.second.weights] : [model.weights]
+  const out = Buffer.alloc(HEADER_OFFSET + header.length + model.weights.length * stages.length)
   out.write(MAGIC, 0, 'latin1')
   out.writeUInt32LE(header.length, MAGIC.length)
   header.copy(out, HEADER_OFFSET)
-  out.set(
-    new Uint8Array(model.weights.buffer, model.weights.byteOffset, model.weights.length),
-    HEADER_OFFSET + header.length,
+  stages.forEach((weights, i) =>
+    out.set(
+      new Uint8Array(weights.buffer, weights.byteOffset, weights.length),
+      HEADER_OFFSET + header.length + i * model.weights.length,
+    ),
   )
   return out
 }
@@ -204,13 +228,24 @@ export function decodeModel(bytes: Uint8Array): HashedLinearModel {
   const headerLength = buffer.readUInt32LE(MAGIC.length)
   const header = parseHeader(buffer.toString('utf8', HEADER_OFFSET, HEADER_OFFSET + headerLength))
   const start = HEADER_OFFSET + headerLength
-  const expected = 2 ** header.bits * header.categories.length
+  const size = 2 ** header.bits * header.categories.length
+  const expected = header.second ? 2 * size : size
   if (buffer.length - start !== expected) {
     throw new Error(`model weights: expected ${expected} bytes, found ${buffer.length - start}`)
   }
-  const weights = new Int8Array(expected)
-  weights.set(new Int8Array(buffer.buffer, buffer.byteOffset + start, expected))
+  const weightsAt = (offset: number): Int8Array => {
+    const weights = new Int8Array(size)
+    weights.set(new Int8Array(buffer.buffer, buffer.byteOffset + start + offset, size))
+    return weights
+  }
+  const weights = weightsAt(0)
+  const second = header.second && {
+    weights: weightsAt(size),
+    scales: Float32Array.from(header.second.scales),
+    biases: Float32Array.from(header.second.biases),
+  }
   return {
+    ...(second ? { second } : {}),
     categories: header.categories,
     bits: header.bits,
     weights,
@@ -231,10 +266,12 @@ const headerSchema = z
     biases: z.array(z.number()),
     gates: z.record(z.string(), z.array(z.string())).default({}),
     about: z.record(z.string(), z.unknown()).default({}),
+    second: z.object({ scales: z.array(z.number()), biases: z.array(z.number()) }).optional(),
   })
   .superRefine((header, context) => {
     const size = header.categories.length
-    if (header.scales.length !== size || header.biases.length !== size) {
+    const stages = header.second ? [header, header.second] : [header]
+    if (stages.some((stage) => stage.scales.length !== size || stage.biases.length !== size)) {
       context.addIssue({
         code: 'custom',
         message: 'scales and biases need one number per category',

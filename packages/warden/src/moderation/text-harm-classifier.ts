@@ -4,6 +4,7 @@ import { z } from 'zod'
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import type { Classifier, ClassifierKind, ClassifyInput, Finding } from './classifier.js'
 import { decodeModel, type HashedLinearModel, type WordSums } from './hashed-linear-model.js'
+import { applySecondStage } from './text-harm-second-stage.js'
 import {
   bestWindows,
   chunksOf,
@@ -103,7 +104,10 @@ export async function loadHashedLinearModel(file: URL | string): Promise<HashedL
   return decodeModel(bytes)
 }
 
-/** Scores every window of a text, synchronously: for tests, evaluation and short texts. */
+/**
+ * Scores every window of a text, synchronously: for tests, evaluation and short texts. A model
+ * with a second stage rescores each category's best window with it (`text-harm-second-stage.ts`).
+ */
 export function scoreText(
   model: HashedLinearModel,
   text: string,
@@ -112,10 +116,11 @@ export function scoreText(
 ): WindowScores {
   const cache: WordSums = new Map()
   const parts = chunksOf(text, windowChars, maxChars)
-  return bestWindows(
+  const first = bestWindows(
     model,
     parts.map((chunks) => sumChunks(model, text, chunks, cache)),
   )
+  return applySecondStage(model, text, first)
 }
 
 /** Like {@link scoreText}, yielding to the event loop every `sliceChars` characters. */
@@ -138,7 +143,7 @@ async function scoreInSlices(
     }
     parts.push(sums)
   }
-  return bestWindows(model, parts)
+  return applySecondStage(model, text, bestWindows(model, parts))
 }
 
 /** Consecutive runs of chunks of about `chars` characters each. */

@@ -69,8 +69,15 @@ export async function loadTrainingData(dir: string): Promise<LabeledText[]> {
 }
 
 /**
- * Parses this repository's own cases (each counts twice: they are few, and written for the
- * phrasings the public sets lack): one JSON object a line, `{"text", "categories": [...],
+ * How much a written case counts. Harmful ones twice: they are few, and written for the phrasings
+ * the public sets lack. Benign ones six times: each stands for many texts that sound harmful and
+ * are not ("kill a process"), against hundreds of harmful requests that share their words.
+ */
+const WRITTEN_HARMFUL_WEIGHT = 2
+const WRITTEN_BENIGN_WEIGHT = 6
+
+/**
+ * Parses this repository's own cases: one JSON object a line, `{"text", "categories": [...],
  * "unsure"?: [...]}`; an empty `categories` is a benign case. Throws naming the bad line.
  */
 export function parseWrittenCases(jsonl: string): LabeledText[] {
@@ -95,7 +102,7 @@ export function parseWrittenCases(jsonl: string): LabeledText[] {
         group: text,
         labels: labelsOf(positive, unknown),
         unseen: false,
-        weight: 2,
+        weight: positive.length === 0 ? WRITTEN_BENIGN_WEIGHT : WRITTEN_HARMFUL_WEIGHT,
       },
     ]
   })

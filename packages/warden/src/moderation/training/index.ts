@@ -15,10 +15,10 @@ export type { CategoryFigures, SetFigures, Verdict } from './harm-evaluation.js'
 export {
   HARM_TRAINING_OPTIONS,
   type HarmTrainingOptions,
-  labelVector,
   prepareTexts,
   trainHarmModel,
 } from './train-harm-model.js'
+export { labelVector } from './harm-weights.js'
 export type { PreparedText } from './train-harm-model.js'
 export { seededRandom, toExample, trainLinear } from './train-linear.js'
 export type { TrainOptions, TrainedWeights, TrainingExample } from './train-linear.js'

@@ -4,7 +4,9 @@ import { scoreText } from '../text-harm-classifier.js'
 import { featureWords } from '../text-features.js'
 import { fitPlatt } from './calibrate.js'
 import { isBenign, splitOf, type LabeledText, type Split } from './labeled-text.js'
-import { toExample, trainLinear, type TrainOptions, type TrainedWeights } from './train-linear.js'
+import { labelVector, quantize } from './harm-weights.js'
+import { toExample, trainLinear, type TrainOptions } from './train-linear.js'
+import { trainSecondStage } from './train-second-stage.js'
 
 /** How the harm model is trained and where its operating points are set. */
 export interface HarmTrainingOptions extends TrainOptions {
@@ -12,6 +14,17 @@ export interface HarmTrainingOptions extends TrainOptions {
   readonly benignFlagRate: number
   /** The score each category's operating point is given (default 0.5). */
   readonly operatingScores: Readonly<Partial<Record<TextHarmCategory, number>>>
+  /** The second stage (`train-second-stage.ts`). */
+  readonly second: {
+    /** Negatives the first stage scores at least this (calibrated) are hard: it learns from them. */
+    readonly floor: number
+    /** The share of the positives flagged by the first stage on validation that it keeps. */
+    readonly keep: number
+    /** Its positives of each category weigh this share of its negatives. */
+    readonly positiveShare: number
+    /** Per category, at most this share of the written benign validation cases is flagged. */
+    readonly lookAlikeFlagRate: number
+  }
 }
 
 /** The options `npm run train:classifier` uses: the committed weights come from these. */
@@ -26,6 +39,7 @@ export const HARM_TRAINING_OPTIONS: HarmTrainingOptions = {
   // The default policy's sandbox thresholds, where they are not 0.5: decisions key on them, so a
   // category's operating point is placed at its threshold (a test checks the two agree).
   operatingScores: { sexual_minors: 0.2, weapons: 0.3 },
+  second: { floor: 0.05, keep: 0.8, positiveShare: 0.5, lookAlikeFlagRate: 0.005 },
 }
 
 /** A labeled text with its split and its words, featurised once. */
@@ -47,7 +61,8 @@ export function prepareTexts(items: readonly LabeledText[]): PreparedText[] {
 
 /**
  * Trains on the `train` split, calibrates each category on the `validation` split (Platt
- * scaling, positives and negatives weighted equally) and quantizes the weights to int8.
+ * scaling, positives and negatives weighted equally) and quantizes the weights to int8; then
+ * trains and calibrates the second stage the same way (`train-second-stage.ts`).
  */
 export function trainHarmModel(
   texts: readonly PreparedText[],
@@ -61,47 +76,7 @@ export function trainHarmModel(
   const trained = trainLinear(examples, categories, options)
   const raw = quantize(trained, options.bits, about)
   const validation = texts.filter((t) => t.split === 'validation')
-  return calibrate(raw, validation, options)
-}
-
-/** Per category: 1, 0 or -1 (unknown), in {@link TEXT_HARM_CATEGORIES} order. */
-export function labelVector(item: LabeledText): Int8Array {
-  return Int8Array.from(TEXT_HARM_CATEGORIES, (c) => item.labels[c] ?? -1)
-}
-
-/**
- * What `sexual_minors` needs besides its own score: sexual content, a crime (grooming, abuse
- * material), violence or harassment. Without it, word problems about children and their ages
- * scored on the words for children alone (36 of GSM8K's 1,319 questions at 0.5).
- */
-const MINORS_GATES = (['sexual', 'illicit', 'violence', 'harassment'] as const).map((c) =>
-  TEXT_HARM_CATEGORIES.indexOf(c),
-)
-
-function quantize(
-  trained: TrainedWeights,
-  bits: number,
-  about: Record<string, unknown>,
-): HashedLinearModel {
-  const size = TEXT_HARM_CATEGORIES.length
-  const largest = new Float64Array(size)
-  trained.weights.forEach((w, i) => {
-    const c = i % size
-    largest[c] = Math.max(largest[c] as number, Math.abs(w))
-  })
-  const scales = Float32Array.from(largest, (m) => (m === 0 ? 1 : m / 127))
-  const weights = Int8Array.from(trained.weights, (w, i) =>
-    Math.round(w / (scales[i % size] as number)),
-  )
-  return {
-    categories: [...TEXT_HARM_CATEGORIES],
-    bits,
-    weights,
-    scales,
-    biases: Float32Array.from(trained.biases),
-    gates: TEXT_HARM_CATEGORIES.map((c) => (c === 'sexual_minors' ? MINORS_GATES : [])),
-    about,
-  }
+  return trainSecondStage(calibrate(raw, validation, options), texts, options)
 }
 
 /** Bounds on the calibrated slope: a category with few validation texts cannot make it extreme. */
