@@ -7,7 +7,14 @@ import {
   type InjectionLabel,
 } from './injection-phrases.js'
 import { normalizeText } from './normalize-text.js'
-import { findPhrases, fold, placeHits, wordsOf, type PhraseHit } from './phrase-rules.js'
+import {
+  findPhrases,
+  fold,
+  placeHits,
+  wordsOf,
+  type PhraseHit,
+  type PhraseRule,
+} from './phrase-rules.js'
 
 /**
  * The local prompt-injection classifier (kind `injection`, category `prompt_injection`): phrase
@@ -91,9 +98,7 @@ function worthCompacting(folded: string): boolean {
 function findCompact(folded: string): Hit[] {
   if (!worthCompacting(folded)) return []
   const letters = folded.replace(/[^a-z]+/g, '')
-  const rules = COMPACT_RULES.filter(({ needs }) =>
-    needs.every((group) => group.some((word) => letters.includes(word))),
-  ).map(({ rule }) => rule)
+  const rules = compactRulesIn(letters)
   if (rules.length === 0) return []
   const hits = findPhrases(letters, rules)
   if (hits.length === 0) return []
@@ -108,6 +113,26 @@ function findCompact(folded: string): Hit[] {
     const label = folded.slice(start, end).includes('\n') ? 'split_payload' : 'encoded_payload'
     return { ...hit, label, start, end }
   })
+}
+
+/** The subsets of {@link COMPACT_RULES} met so far, by which rules they hold (bit i: rule i). */
+const COMPACT_SUBSETS = new Map<number, readonly PhraseRule<InjectionLabel>[]>()
+
+/**
+ * The compact rules whose needed words the letters hold, as the same array for the same subset
+ * each time (phrase rules work out their stems once per array).
+ */
+function compactRulesIn(letters: string): readonly PhraseRule<InjectionLabel>[] {
+  let mask = 0
+  COMPACT_RULES.forEach(({ needs }, i) => {
+    if (needs.every((group) => group.some((word) => letters.includes(word)))) mask |= 1 << i
+  })
+  let rules = COMPACT_SUBSETS.get(mask)
+  if (rules === undefined) {
+    rules = COMPACT_RULES.filter((_, i) => (mask & (1 << i)) !== 0).map(({ rule }) => rule)
+    COMPACT_SUBSETS.set(mask, rules)
+  }
+  return rules
 }
 
 /** Rules found in the rot13 reading of a text that spells two or more of their words in rot13. */

@@ -135,22 +135,40 @@ export function wordsOf(folded: string): WordIndex {
 const keyOf = (text: string, at = 0): number =>
   text.charCodeAt(at) * 0x10000 + (text.length > at + 1 ? text.charCodeAt(at + 1) : 0)
 
-/** The cue and start stems of a rule set, each once; built once per set. */
-const STEMS = new WeakMap<readonly PhraseRule[], readonly string[]>()
+/** A cue or start stem, with what {@link stemsIn} asks of it worked out once. */
+interface Stem {
+  readonly text: string
+  /** Its first word, which must begin a word of the text. */
+  readonly head: string
+  /** {@link keyOf} its first two letters: the words it may begin. */
+  readonly key: number
+  /** More than one word: checked in place at each word it may begin. */
+  readonly phrase: boolean
+}
 
-function stemsOf(rules: readonly PhraseRule[]): readonly string[] {
+/** The cue and start stems of a rule set, each once; built once per set. */
+const STEMS = new WeakMap<readonly PhraseRule[], readonly Stem[]>()
+
+function stemsOf(rules: readonly PhraseRule[]): readonly Stem[] {
   const known = STEMS.get(rules)
   if (known) return known
-  const stems = [
-    ...new Set(rules.flatMap((rule) => [...(rule.cues ?? []).flat(), ...(rule.starts ?? [])])),
-  ]
+  const texts = new Set(
+    rules.flatMap((rule) => [...(rule.cues ?? []).flat(), ...(rule.starts ?? [])]),
+  )
+  const stems = [...texts].map((text) => ({
+    text,
+    head: text.split(' ', 1)[0]!,
+    key: keyOf(text),
+    phrase: text.includes(' '),
+  }))
   STEMS.set(rules, stems)
   return stems
 }
 
 /**
  * Where each cue or start stem of `rules` begins a word of the text: a stem of one word matches
- * the words it begins ("ignor" in "ignoring"), one of several words is checked in place.
+ * the words it begins ("ignor" in "ignoring"), one of several words is checked in place. Pass
+ * the same array of rules each time: what is worked out of them is kept per array.
  */
 function stemsIn(folded: string, rules: readonly PhraseRule[]): Map<string, number[]> {
   const found = new Map<string, number[]>()
@@ -158,10 +176,12 @@ function stemsIn(folded: string, rules: readonly PhraseRule[]): Map<string, numb
   if (stems.length === 0) return found
   const { places, byKey } = wordsOf(folded)
   for (const stem of stems) {
-    for (const word of byKey.get(keyOf(stem)) ?? []) {
-      if (!word.startsWith(stem.split(' ', 1)[0]!)) continue
+    const words = byKey.get(stem.key)
+    if (words === undefined) continue
+    for (const word of words) {
+      if (!word.startsWith(stem.head)) continue
       for (const p of places.get(word) ?? []) {
-        if (!stem.includes(' ') || folded.startsWith(stem, p)) add(found, stem, p)
+        if (!stem.phrase || folded.startsWith(stem.text, p)) add(found, stem.text, p)
       }
     }
   }

@@ -125,6 +125,8 @@ const PROMOTION = startingWith(
     'will',
   ],
 )
+/** The sales phrases as a rule set: one array, so that its stems are worked out once. */
+const PROMOTION_RULES = [PROMOTION]
 /** A discount: "70% off". Starts with a digit, so it is no word to look up. */
 const PERCENT_OFF = /\d ?% off\b/g
 
@@ -211,7 +213,7 @@ const linkShare = (text: string, urls: readonly RegExpMatchArray[]): number =>
 /** Sales phrases in the folded text, with shouting and exclamation marks of the original. */
 function findPromotion(text: string, folded: string): Hit[] {
   const phrases = [
-    ...findPhrases(folded, [PROMOTION]),
+    ...findPhrases(folded, PROMOTION_RULES),
     ...[...folded.matchAll(PERCENT_OFF)].map((m) => ({
       start: m.index,
       end: m.index + m[0].length,
