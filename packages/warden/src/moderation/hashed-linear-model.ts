@@ -42,8 +42,43 @@ export function scoreWords(model: HashedLinearModel, words: readonly string[]): 
   return scoresOfSums(model, sums, count)
 }
 
-/** Per distinct word: the weight sums of its own features and, last, how many there are. */
-export type WordSums = Map<string, Int32Array>
+/**
+ * Per distinct word: the weight sums of its own features and, last, how many there are. A
+ * `Map` serves for one text; {@link boundedWordSums} keeps them from text to text.
+ */
+export interface WordSums {
+  get(word: string): Int32Array | undefined
+  set(word: string, sums: Int32Array): unknown
+}
+
+/**
+ * Word sums kept across texts, at most `2 * capacity` words: common words come back in every
+ * prompt, and summing their n-grams again was most of a classification. Two generations: once
+ * the young one is full it becomes the old one, and a word found only in the old one moves
+ * back, so the words in use stay while the rest age out. A word is stored as a copy, never as
+ * the slice of a prompt it was read from, which would keep the whole prompt alive.
+ */
+export function boundedWordSums(capacity: number): WordSums {
+  let young = new Map<string, Int32Array>()
+  let old = new Map<string, Int32Array>()
+  const set = (word: string, sums: Int32Array): void => {
+    if (young.size >= capacity) {
+      old = young
+      young = new Map()
+    }
+    young.set(word.split('').join(''), sums)
+  }
+  return {
+    get(word) {
+      const sums = young.get(word)
+      if (sums !== undefined) return sums
+      const aged = old.get(word)
+      if (aged !== undefined) set(word, aged)
+      return aged
+    },
+    set,
+  }
+}
 
 /**
  * Adds the quantized weights of every feature of `words` to `sums` (one per category) and
@@ -56,7 +91,7 @@ export function sumFeatures(
   model: HashedLinearModel,
   words: readonly string[],
   sums: Int32Array,
-  cache: WordSums = new Map(),
+  cache: WordSums = new Map<string, Int32Array>(),
 ): number {
   const size = model.categories.length
   const hashes = words.map(wordHash)
