@@ -43,8 +43,9 @@ export function scoreWords(model: HashedLinearModel, words: readonly string[]): 
 }
 
 /**
- * Per distinct word: the weight sums of its own features and, last, how many there are. A
- * `Map` serves for one text; {@link boundedWordSums} keeps them from text to text.
+ * Per distinct word: the weight sums of its own features, then how many there are, then its
+ * hash (see {@link ownSums}). A `Map` serves for one text; {@link boundedWordSums} keeps them
+ * from text to text.
  */
 export interface WordSums {
   get(word: string): Int32Array | undefined
@@ -94,19 +95,17 @@ export function sumFeatures(
   cache: WordSums = new Map<string, Int32Array>(),
 ): number {
   const size = model.categories.length
-  const hashes = words.map(wordHash)
+  const hashes = new Int32Array(words.length)
   const pairs = new Uint32Array(SKIP_PAIR_DISTANCE)
   let count = 0
   for (let w = 0; w < words.length; w++) {
     const word = words[w] as string
     let own = cache.get(word)
     if (own === undefined) {
-      const indices = wordFeatures(word, model.bits)
-      own = new Int32Array(size + 1)
-      addIndices(model, indices, own)
-      own[size] = indices.length
+      own = ownSums(model, word)
       cache.set(word, own)
     }
+    hashes[w] = own[size + 1] as number
     for (let c = 0; c < size; c++) sums[c] = (sums[c] as number) + (own[c] as number)
     const paired = pairFeatures(hashes, w, model.bits, pairs)
     for (let k = 0; k < paired; k++) {
@@ -117,6 +116,20 @@ export function sumFeatures(
     count += (own[size] as number) + paired
   }
   return count
+}
+
+/**
+ * A word's entry of {@link WordSums}: the weight sums of its own features per category, then
+ * how many features there are, then its hash (as 32 bits, all its pair features read of it).
+ */
+function ownSums(model: HashedLinearModel, word: string): Int32Array {
+  const size = model.categories.length
+  const indices = wordFeatures(word, model.bits)
+  const own = new Int32Array(size + 2)
+  addIndices(model, indices, own)
+  own[size] = indices.length
+  own[size + 1] = wordHash(word)
+  return own
 }
 
 function addIndices(model: HashedLinearModel, indices: Uint32Array, sums: Int32Array): void {
