@@ -15,6 +15,7 @@ import {
   type PhraseHit,
   type PhraseRule,
 } from './phrase-rules.js'
+import { matchesOf } from './regex-matches.js'
 
 /**
  * The local prompt-injection classifier (kind `injection`, category `prompt_injection`): phrase
@@ -242,7 +243,7 @@ function findInDecoded(text: string, budget: number, signal: AbortSignal): Place
   }
   signal.throwIfAborted()
   const hexLikely = text.includes('\\x') || text.includes('0x') || holdsHex(text)
-  for (const match of hexLikely ? text.matchAll(HEX_RUN) : []) {
+  for (const match of hexLikely ? matchesOf(HEX_RUN, text) : []) {
     if (left <= 0) break
     check(match.index, match[0], decodeHex)
   }

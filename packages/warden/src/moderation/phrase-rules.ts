@@ -1,5 +1,6 @@
 import type { TextSpan } from './classifier.js'
 import { normalizeText, normalizeTextWithOffsets, type NormalizedText } from './normalize-text.js'
+import { matchesOf } from './regex-matches.js'
 
 /**
  * Phrase rules: the shared machinery of the local phrase classifiers (injection, profiling,
@@ -57,7 +58,7 @@ export function findPhrases<Label extends string>(
     const matches =
       places && rule.scan && places.length <= MOST_PLACES
         ? matchAt(folded, rule.pattern, places)
-        : folded.matchAll(rule.scan ?? rule.pattern)
+        : matchesOf(rule.scan ?? rule.pattern, folded)
     for (const match of matches) {
       const end = match.index + match[0].length
       hits.push({ label: rule.label, score: rule.score, start: match.index, end })
