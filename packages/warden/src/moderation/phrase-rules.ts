@@ -147,42 +147,50 @@ interface Stem {
   readonly phrase: boolean
 }
 
-/** The cue and start stems of a rule set, each once; built once per set. */
-const STEMS = new WeakMap<readonly PhraseRule[], readonly Stem[]>()
+/** The cue and start stems of a rule set, each once, under their keys; built once per set. */
+const STEMS = new WeakMap<readonly PhraseRule[], ReadonlyMap<number, readonly Stem[]>>()
 
-function stemsOf(rules: readonly PhraseRule[]): readonly Stem[] {
+function stemsOf(rules: readonly PhraseRule[]): ReadonlyMap<number, readonly Stem[]> {
   const known = STEMS.get(rules)
   if (known) return known
   const texts = new Set(
     rules.flatMap((rule) => [...(rule.cues ?? []).flat(), ...(rule.starts ?? [])]),
   )
-  const stems = [...texts].map((text) => ({
-    text,
-    head: text.split(' ', 1)[0]!,
-    key: keyOf(text),
-    phrase: text.includes(' '),
-  }))
-  STEMS.set(rules, stems)
-  return stems
+  const byKey = new Map<number, Stem[]>()
+  for (const text of texts) {
+    const stem = {
+      text,
+      head: text.split(' ', 1)[0]!,
+      key: keyOf(text),
+      phrase: text.includes(' '),
+    }
+    const list = byKey.get(stem.key)
+    if (list) list.push(stem)
+    else byKey.set(stem.key, [stem])
+  }
+  STEMS.set(rules, byKey)
+  return byKey
 }
 
 /**
  * Where each cue or start stem of `rules` begins a word of the text: a stem of one word matches
- * the words it begins ("ignor" in "ignoring"), one of several words is checked in place. Pass
- * the same array of rules each time: what is worked out of them is kept per array.
+ * the words it begins ("ignor" in "ignoring"), one of several words is checked in place. The
+ * text's words are visited by their first two letters, and only the stems under the same two
+ * looked at: a short prompt costs a few lookups, not one per stem of the rules. Pass the same
+ * array of rules each time: what is worked out of them is kept per array.
  */
 function stemsIn(folded: string, rules: readonly PhraseRule[]): Map<string, number[]> {
   const found = new Map<string, number[]>()
   const stems = stemsOf(rules)
-  if (stems.length === 0) return found
+  if (stems.size === 0) return found
   const { places, byKey } = wordsOf(folded)
-  for (const stem of stems) {
-    const words = byKey.get(stem.key)
-    if (words === undefined) continue
-    for (const word of words) {
-      if (!word.startsWith(stem.head)) continue
-      for (const p of places.get(word) ?? []) {
-        if (!stem.phrase || folded.startsWith(stem.text, p)) add(found, stem.text, p)
+  for (const [key, words] of byKey) {
+    for (const stem of stems.get(key) ?? []) {
+      for (const word of words) {
+        if (!word.startsWith(stem.head)) continue
+        for (const p of places.get(word) ?? []) {
+          if (!stem.phrase || folded.startsWith(stem.text, p)) add(found, stem.text, p)
+        }
       }
     }
   }
