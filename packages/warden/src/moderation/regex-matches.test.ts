@@ -4,7 +4,7 @@ import { matchesOf } from './regex-matches.js'
 const asMatchAll = (pattern: RegExp, text: string) =>
   [...text.matchAll(pattern)].map((m) => ({ at: m.index, text: m[0], groups: [...m] }))
 const asMatchesOf = (pattern: RegExp, text: string) =>
-  matchesOf(pattern, text).map((m) => ({ at: m.index, text: m[0], groups: [...m] }))
+  [...matchesOf(pattern, text)].map((m) => ({ at: m.index, text: m[0], groups: [...m] }))
 
 describe('matchesOf', () => {
   it('finds what matchAll finds, empty matches and surrogate pairs included', () => {
@@ -24,5 +24,12 @@ describe('matchesOf', () => {
 
   it('refuses a pattern without the g flag, which would match the same place forever', () => {
     expect(() => matchesOf(/a/, 'aaa')).toThrow(TypeError)
+  })
+
+  it('leaves the pattern at the start when a walk is left early', () => {
+    const pattern = /a/g
+    for (const match of matchesOf(pattern, 'banana')) if (match.index > 0) break
+    expect(pattern.lastIndex).toBe(0)
+    expect([...matchesOf(pattern, 'banana')].map((m) => m.index)).toEqual([1, 3, 5])
   })
 })

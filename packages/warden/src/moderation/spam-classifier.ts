@@ -190,9 +190,9 @@ const combine = (scores: readonly number[]): number =>
 function findLinks(text: string): Hit[] {
   // The patterns start with alternations, which a regex engine tries at every position; a
   // substring test first keeps a long prompt without links from paying for them.
-  const urls = text.includes('://') || text.includes('www.') ? matchesOf(URL, text) : []
-  const shortened = text.includes('/') ? matchesOf(SHORTENERS, text) : []
-  const obfuscated = MAYBE_OBFUSCATED.test(text) ? matchesOf(OBFUSCATED_LINK, text) : []
+  const urls = text.includes('://') || text.includes('www.') ? [...matchesOf(URL, text)] : []
+  const shortened = text.includes('/') ? [...matchesOf(SHORTENERS, text)] : []
+  const obfuscated = MAYBE_OBFUSCATED.test(text) ? [...matchesOf(OBFUSCATED_LINK, text)] : []
   const all = [...urls, ...shortened, ...obfuscated]
   if (all.length === 0) return []
   const distinct = new Set(urls.map((u) => u[0].toLowerCase())).size
@@ -215,7 +215,7 @@ const linkShare = (text: string, urls: readonly RegExpMatchArray[]): number =>
 function findPromotion(text: string, folded: string): Hit[] {
   const phrases = [
     ...findPhrases(folded, PROMOTION_RULES),
-    ...matchesOf(PERCENT_OFF, folded).map((m) => ({
+    ...[...matchesOf(PERCENT_OFF, folded)].map((m) => ({
       start: m.index,
       end: m.index + m[0].length,
     })),
