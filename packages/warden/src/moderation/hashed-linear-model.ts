@@ -85,8 +85,8 @@ export function boundedWordSums(capacity: number): WordSums {
  * Adds the quantized weights of every feature of `words` to `sums` (one per category) and
  * returns how many features there were: the same as summing `featureIndices`, but each
  * distinct word's own features are summed once into `cache` (words repeat; pass one cache for
- * every chunk of a text). Sums of two texts add up to the sums of both, which is how windows of
- * a long text share their work.
+ * every chunk of a text, or a {@link boundedWordSums} for every text). Sums of two texts add up
+ * to the sums of both, which is how windows of a long text share their work.
  */
 export function sumFeatures(
   model: HashedLinearModel,
