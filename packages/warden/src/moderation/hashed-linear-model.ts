@@ -55,36 +55,70 @@ export function scoreWords(model: HashedLinearModel, words: readonly string[]): 
   return scoresOfSums(model, sums, count)
 }
 
-/** Per distinct word: the weight sums of its own features and, last, how many there are. */
-export type WordSums = Map<string, Int32Array>
+/**
+ * Per distinct word: the weight sums of its own features, then how many there are, then its
+ * hash (see {@link ownSums}). A `Map` serves for one text; {@link boundedWordSums} keeps them
+ * from text to text.
+ */
+export interface WordSums {
+  get(word: string): Int32Array | undefined
+  set(word: string, sums: Int32Array): unknown
+}
+
+/**
+ * Word sums kept across texts, at most `2 * capacity` words: common words come back in every
+ * prompt, and summing their n-grams again was most of a classification. Two generations: once
+ * the young one is full it becomes the old one, and a word found only in the old one moves
+ * back, so the words in use stay while the rest age out. A word is stored as a copy, never as
+ * the slice of a prompt it was read from, which would keep the whole prompt alive.
+ */
+export function boundedWordSums(capacity: number): WordSums {
+  let young = new Map<string, Int32Array>()
+  let old = new Map<string, Int32Array>()
+  const set = (word: string, sums: Int32Array): void => {
+    if (young.size >= capacity) {
+      old = young
+      young = new Map()
+    }
+    young.set(word.split('').join(''), sums)
+  }
+  return {
+    get(word) {
+      const sums = young.get(word)
+      if (sums !== undefined) return sums
+      const aged = old.get(word)
+      if (aged !== undefined) set(word, aged)
+      return aged
+    },
+    set,
+  }
+}
 
 /**
  * Adds the quantized weights of every feature of `words` to `sums` (one per category) and
  * returns how many features there were: the same as summing `featureIndices`, but each
  * distinct word's own features are summed once into `cache` (words repeat; pass one cache for
- * every chunk of a text). Sums of two texts add up to the sums of both, which is how windows of
- * a long text share their work.
+ * every chunk of a text, or a {@link boundedWordSums} for every text). Sums of two texts add up
+ * to the sums of both, which is how windows of a long text share their work.
  */
 export function sumFeatures(
   model: HashedLinearModel,
   words: readonly string[],
   sums: Int32Array,
-  cache: WordSums = new Map(),
+  cache: WordSums = new Map<string, Int32Array>(),
 ): number {
   const size = model.categories.length
-  const hashes = words.map(wordHash)
+  const hashes = new Int32Array(words.length)
   const pairs = new Uint32Array(SKIP_PAIR_DISTANCE)
   let count = 0
   for (let w = 0; w < words.length; w++) {
     const word = words[w] as string
     let own = cache.get(word)
     if (own === undefined) {
-      const indices = wordFeatures(word, model.bits)
-      own = new Int32Array(size + 1)
-      addIndices(model, indices, own)
-      own[size] = indices.length
+      own = ownSums(model, word)
       cache.set(word, own)
     }
+    hashes[w] = own[size + 1] as number
     for (let c = 0; c < size; c++) sums[c] = (sums[c] as number) + (own[c] as number)
     const paired = pairFeatures(hashes, w, model.bits, pairs)
     for (let k = 0; k < paired; k++) {
@@ -95,6 +129,20 @@ export function sumFeatures(
     count += (own[size] as number) + paired
   }
   return count
+}
+
+/**
+ * A word's entry of {@link WordSums}: the weight sums of its own features per category, then
+ * how many features there are, then its hash (as 32 bits, all its pair features read of it).
+ */
+function ownSums(model: HashedLinearModel, word: string): Int32Array {
+  const size = model.categories.length
+  const indices = wordFeatures(word, model.bits)
+  const own = new Int32Array(size + 2)
+  addIndices(model, indices, own)
+  own[size] = indices.length
+  own[size + 1] = wordHash(word)
+  return own
 }
 
 function addIndices(model: HashedLinearModel, indices: Uint32Array, sums: Int32Array): void {

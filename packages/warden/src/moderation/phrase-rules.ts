@@ -1,5 +1,6 @@
 import type { TextSpan } from './classifier.js'
 import { normalizeText, normalizeTextWithOffsets, type NormalizedText } from './normalize-text.js'
+import { matchesOf } from './regex-matches.js'
 
 /**
  * Phrase rules: the shared machinery of the local phrase classifiers (injection, profiling,
@@ -57,7 +58,7 @@ export function findPhrases<Label extends string>(
     const matches =
       places && rule.scan && places.length <= MOST_PLACES
         ? matchAt(folded, rule.pattern, places)
-        : folded.matchAll(rule.scan ?? rule.pattern)
+        : matchesOf(rule.scan ?? rule.pattern, folded)
     for (const match of matches) {
       const end = match.index + match[0].length
       hits.push({ label: rule.label, score: rule.score, start: match.index, end })
@@ -135,33 +136,61 @@ export function wordsOf(folded: string): WordIndex {
 const keyOf = (text: string, at = 0): number =>
   text.charCodeAt(at) * 0x10000 + (text.length > at + 1 ? text.charCodeAt(at + 1) : 0)
 
-/** The cue and start stems of a rule set, each once; built once per set. */
-const STEMS = new WeakMap<readonly PhraseRule[], readonly string[]>()
+/** A cue or start stem, with what {@link stemsIn} asks of it worked out once. */
+interface Stem {
+  readonly text: string
+  /** Its first word, which must begin a word of the text. */
+  readonly head: string
+  /** {@link keyOf} its first two letters: the words it may begin. */
+  readonly key: number
+  /** More than one word: checked in place at each word it may begin. */
+  readonly phrase: boolean
+}
 
-function stemsOf(rules: readonly PhraseRule[]): readonly string[] {
+/** The cue and start stems of a rule set, each once, under their keys; built once per set. */
+const STEMS = new WeakMap<readonly PhraseRule[], ReadonlyMap<number, readonly Stem[]>>()
+
+function stemsOf(rules: readonly PhraseRule[]): ReadonlyMap<number, readonly Stem[]> {
   const known = STEMS.get(rules)
   if (known) return known
-  const stems = [
-    ...new Set(rules.flatMap((rule) => [...(rule.cues ?? []).flat(), ...(rule.starts ?? [])])),
-  ]
-  STEMS.set(rules, stems)
-  return stems
+  const texts = new Set(
+    rules.flatMap((rule) => [...(rule.cues ?? []).flat(), ...(rule.starts ?? [])]),
+  )
+  const byKey = new Map<number, Stem[]>()
+  for (const text of texts) {
+    const stem = {
+      text,
+      head: text.split(' ', 1)[0]!,
+      key: keyOf(text),
+      phrase: text.includes(' '),
+    }
+    const list = byKey.get(stem.key)
+    if (list) list.push(stem)
+    else byKey.set(stem.key, [stem])
+  }
+  STEMS.set(rules, byKey)
+  return byKey
 }
 
 /**
  * Where each cue or start stem of `rules` begins a word of the text: a stem of one word matches
- * the words it begins ("ignor" in "ignoring"), one of several words is checked in place.
+ * the words it begins ("ignor" in "ignoring"), one of several words is checked in place. The
+ * text's words are visited by their first two letters, and only the stems under the same two
+ * looked at: a short prompt costs a few lookups, not one per stem of the rules. Pass the same
+ * array of rules each time: what is worked out of them is kept per array.
  */
 function stemsIn(folded: string, rules: readonly PhraseRule[]): Map<string, number[]> {
   const found = new Map<string, number[]>()
   const stems = stemsOf(rules)
-  if (stems.length === 0) return found
+  if (stems.size === 0) return found
   const { places, byKey } = wordsOf(folded)
-  for (const stem of stems) {
-    for (const word of byKey.get(keyOf(stem)) ?? []) {
-      if (!word.startsWith(stem.split(' ', 1)[0]!)) continue
-      for (const p of places.get(word) ?? []) {
-        if (!stem.includes(' ') || folded.startsWith(stem, p)) add(found, stem, p)
+  for (const [key, words] of byKey) {
+    for (const stem of stems.get(key) ?? []) {
+      for (const word of words) {
+        if (!word.startsWith(stem.head)) continue
+        for (const p of places.get(word) ?? []) {
+          if (!stem.phrase || folded.startsWith(stem.text, p)) add(found, stem.text, p)
+        }
       }
     }
   }

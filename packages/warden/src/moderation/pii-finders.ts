@@ -9,6 +9,7 @@ import {
   isSsnValid,
 } from './pii-checksums.js'
 import { PII_SCORES, type PiiMatch, type PiiType } from './pii-types.js'
+import { matchesOf } from './regex-matches.js'
 
 /**
  * Finders for the PII kinds that need no numbering-plan data (phones are in `phone-finder.ts`).
@@ -229,13 +230,13 @@ const AADHAAR_CUE = /\b(?:aadhaar|aadhar|uid|uidai)\b[^\n]{0,20}$/i
  */
 export function findSsns(text: string): PiiMatch[] {
   const found: PiiMatch[] = []
-  for (const m of text.matchAll(SSN_GROUPED)) {
+  for (const m of matchesOf(SSN_GROUPED, text)) {
     const [, area = '', , group = '', serial = ''] = m
     const end = m.index + m[0].length
     if (isSsnValid(area, group, serial) && standsAlone(text, m.index, end))
       found.push(match(m.index, end, 'ssn'))
   }
-  for (const m of text.matchAll(SSN_PLAIN)) {
+  for (const m of matchesOf(SSN_PLAIN, text)) {
     const [, area = '', group = '', serial = ''] = m
     const end = m.index + m[0].length
     if (isSsnValid(area, group, serial) && hasCueBefore(text, m.index, SSN_CUE, 24))
@@ -247,7 +248,7 @@ export function findSsns(text: string): PiiMatch[] {
 /** UK National Insurance numbers, `AB 12 34 56 C` or `AB123456C`, with HMRC's prefix rules. */
 export function findNinos(text: string): PiiMatch[] {
   const found: PiiMatch[] = []
-  for (const m of text.matchAll(NINO)) {
+  for (const m of matchesOf(NINO, text)) {
     const [, prefix = '', , , , suffix = ''] = m
     if (isNinoValid(prefix, suffix)) found.push(match(m.index, m.index + m[0].length, 'nino'))
   }
@@ -257,7 +258,7 @@ export function findNinos(text: string): PiiMatch[] {
 /** Spanish DNI (`12345678Z`) and NIE (`X1234567L`) numbers whose control letter is right. */
 export function findDnis(text: string): PiiMatch[] {
   const found: PiiMatch[] = []
-  for (const m of text.matchAll(DNI)) {
+  for (const m of matchesOf(DNI, text)) {
     const [, number = '', letter = ''] = m
     const value = number + letter
     if (value.length === 9 && isDniValid(value))
@@ -273,12 +274,12 @@ export function findDnis(text: string): PiiMatch[] {
  */
 export function findAadhaars(text: string): PiiMatch[] {
   const found: PiiMatch[] = []
-  for (const m of text.matchAll(AADHAAR_GROUPED)) {
+  for (const m of matchesOf(AADHAAR_GROUPED, text)) {
     const end = m.index + m[0].length
     if (isAadhaarValid(m[0].replace(/ /g, '')) && standsAlone(text, m.index, end))
       found.push(match(m.index, end, 'aadhaar'))
   }
-  for (const m of text.matchAll(AADHAAR_PLAIN)) {
+  for (const m of matchesOf(AADHAAR_PLAIN, text)) {
     if (isAadhaarValid(m[0]) && hasCueBefore(text, m.index, AADHAAR_CUE))
       found.push(match(m.index, m.index + m[0].length, 'aadhaar'))
   }
@@ -300,7 +301,7 @@ const VERSION_CUE =
  */
 export function findIpv4s(text: string): PiiMatch[] {
   const found: PiiMatch[] = []
-  for (const m of text.matchAll(IPV4)) {
+  for (const m of matchesOf(IPV4, text)) {
     const octets = m.slice(1, 5)
     if (!octets.every((o) => Number(o) <= 255 && (o === '0' || !o.startsWith('0')))) continue
     const first = Number(octets[0])

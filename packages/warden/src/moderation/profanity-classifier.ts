@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import type { Classifier, ClassifierKind, ClassifyInput, Finding } from './classifier.js'
 import { fold, placeHits } from './phrase-rules.js'
+import { matchesOf } from './regex-matches.js'
 
 /**
  * The local profanity classifier (kind `profanity`, category `harassment`): a short word list
@@ -154,7 +155,7 @@ const SCORES: Readonly<Record<Strength, { readonly alone: number; readonly aimed
 function findWords(folded: string): Hit[] {
   const hits: Hit[] = []
   let checked = 0
-  for (const match of folded.matchAll(LIST)) {
+  for (const match of matchesOf(LIST, folded)) {
     const strength = STRENGTHS.find((s) => match.groups?.[s] !== undefined) ?? 'mild'
     const start = match.index
     const end = start + match[0].length

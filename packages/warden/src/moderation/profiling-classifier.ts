@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import type { Classifier, ClassifierKind, ClassifyInput, Finding } from './classifier.js'
 import { fold, oneOf, placeHits } from './phrase-rules.js'
+import { matchesOf } from './regex-matches.js'
 
 /**
  * The local protected-profiling classifier (kind `profiling`, category `protected_profiling`):
@@ -347,7 +348,7 @@ export function createProfilingClassifier(
 /** Each sentence that sorts people by a protected characteristic, as one hit per characteristic. */
 function findRequests(folded: string): Hit[] {
   const hits: Hit[] = []
-  for (const match of folded.matchAll(SENTENCE)) {
+  for (const match of matchesOf(SENTENCE, folded)) {
     const sentence = match[0]
     if (!ANY_CHARACTERISTIC.test(sentence) || !PEOPLE_WORD.test(sentence)) continue
     const excludes = EXCLUDE_WORD.test(sentence)

@@ -4,6 +4,7 @@ import type { Classifier, ClassifierKind, ClassifyInput, Finding } from './class
 import { foldText } from './folded-text.js'
 import { withoutOverlaps } from './span-overlaps.js'
 import { SECRET_LABELS, SECRET_RULES, type SecretLabel } from './secret-rules.js'
+import { matchesOf } from './regex-matches.js'
 
 export const secretsOptions = z
   .object({
@@ -61,7 +62,7 @@ export function createSecretsClassifier(
           await nextTurn()
           signal.throwIfAborted()
         }
-        for (const m of folded.text.matchAll(rule.pattern)) {
+        for (const m of matchesOf(rule.pattern, folded.text)) {
           const groups = m.groups ?? {}
           const value = groups.value ?? groups.dq ?? groups.sq
           const checked = groups.password ?? value ?? m[0]

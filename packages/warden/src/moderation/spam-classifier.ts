@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import type { Classifier, ClassifierKind, ClassifyInput, Finding } from './classifier.js'
 import { findPhrases, fold, oneOf, placeHits, rule, startingWith, wordsOf } from './phrase-rules.js'
+import { matchesOf } from './regex-matches.js'
 
 /**
  * The local spam classifier (kind `spam`, category `spam`): link farms (many links, shorteners,
@@ -125,6 +126,8 @@ const PROMOTION = startingWith(
     'will',
   ],
 )
+/** The sales phrases as a rule set: one array, so that its stems are worked out once. */
+const PROMOTION_RULES = [PROMOTION]
 /** A discount: "70% off". Starts with a digit, so it is no word to look up. */
 const PERCENT_OFF = /\d ?% off\b/g
 
@@ -187,9 +190,9 @@ const combine = (scores: readonly number[]): number =>
 function findLinks(text: string): Hit[] {
   // The patterns start with alternations, which a regex engine tries at every position; a
   // substring test first keeps a long prompt without links from paying for them.
-  const urls = text.includes('://') || text.includes('www.') ? [...text.matchAll(URL)] : []
-  const shortened = text.includes('/') ? [...text.matchAll(SHORTENERS)] : []
-  const obfuscated = MAYBE_OBFUSCATED.test(text) ? [...text.matchAll(OBFUSCATED_LINK)] : []
+  const urls = text.includes('://') || text.includes('www.') ? [...matchesOf(URL, text)] : []
+  const shortened = text.includes('/') ? [...matchesOf(SHORTENERS, text)] : []
+  const obfuscated = MAYBE_OBFUSCATED.test(text) ? [...matchesOf(OBFUSCATED_LINK, text)] : []
   const all = [...urls, ...shortened, ...obfuscated]
   if (all.length === 0) return []
   const distinct = new Set(urls.map((u) => u[0].toLowerCase())).size
@@ -211,8 +214,8 @@ const linkShare = (text: string, urls: readonly RegExpMatchArray[]): number =>
 /** Sales phrases in the folded text, with shouting and exclamation marks of the original. */
 function findPromotion(text: string, folded: string): Hit[] {
   const phrases = [
-    ...findPhrases(folded, [PROMOTION]),
-    ...[...folded.matchAll(PERCENT_OFF)].map((m) => ({
+    ...findPhrases(folded, PROMOTION_RULES),
+    ...[...matchesOf(PERCENT_OFF, folded)].map((m) => ({
       start: m.index,
       end: m.index + m[0].length,
     })),
@@ -256,15 +259,9 @@ function findRepetition(text: string, folded: string): Hit[] {
   let wordCount = 0
   for (const at of places.values()) wordCount += at.length
   const distinctWords = places.size
-  const shingles = new Map<string, number>()
   // One run of three words making a sixth of a text leaves few distinct words: without that,
   // counting runs is not worth it.
-  const words = distinctWords * 4 <= wordCount ? (folded.match(/[a-z0-9']+/g) ?? []) : []
-  for (let i = 0; i + 3 <= words.length && i < 20_000; i++) {
-    const key = `${words[i]} ${words[i + 1]} ${words[i + 2]}`
-    shingles.set(key, (shingles.get(key) ?? 0) + 1)
-  }
-  const topShingle = largest(shingles.values())
+  const topShingle = distinctWords * 4 <= wordCount ? commonestRun(folded, places) : 0
   const evidence = [
     topLine >= 3 && topLine * 2 >= lines.length ? 0.4 + Math.min(0.4, (topLine - 3) * 0.1) : 0,
     // Three words over and over, making most of the text.
@@ -273,6 +270,44 @@ function findRepetition(text: string, folded: string): Hit[] {
   ]
   const score = combine(evidence)
   return score > 0 ? [{ label: 'repetition', score, start: 0, end: text.length }] : []
+}
+
+/** Runs of three words counted at most: a megabyte of words is not a megabyte of keys. */
+const MOST_RUNS = 20_000
+
+/**
+ * How many times the commonest run of three words comes in a folded text (among its first
+ * {@link MOST_RUNS} runs), from the text's word index: each word is numbered where it begins,
+ * the numbers are read back in text order, and a run is keyed by its three numbers. Building a
+ * string per run was most of spam's time on a 16 KB prompt of a few sentences repeated.
+ */
+function commonestRun(folded: string, places: ReadonlyMap<string, readonly number[]>): number {
+  const wordAt = new Uint32Array(folded.length)
+  let distinct = 0
+  for (const at of places.values()) {
+    distinct++
+    for (const p of at) wordAt[p] = distinct
+  }
+  // Renumbered in order of appearance: at most MOST_RUNS + 2 numbers, so that a run's key
+  // stays far below 2^53.
+  const renumbered = new Uint32Array(distinct + 1)
+  const sequence: number[] = []
+  for (let p = 0; p < folded.length && sequence.length < MOST_RUNS + 2; p++) {
+    const word = wordAt[p]!
+    if (word === 0) continue
+    if (renumbered[word] === 0) renumbered[word] = sequence.length + 1
+    sequence.push(renumbered[word]!)
+  }
+  const base = sequence.length + 1
+  const counts = new Map<number, number>()
+  let top = 0
+  for (let i = 0; i + 3 <= sequence.length; i++) {
+    const key = (sequence[i]! * base + sequence[i + 1]!) * base + sequence[i + 2]!
+    const count = (counts.get(key) ?? 0) + 1
+    counts.set(key, count)
+    if (count > top) top = count
+  }
+  return top
 }
 
 /** From the first match's start to the last one's end; a loop, since a megabyte has many. */

@@ -114,6 +114,27 @@ describe('createTextHarmClassifier', () => {
     )
   })
 
+  it('scores a text as it did before, however many other words it has read since', async () => {
+    const classifier = createTextHarmClassifier({ model })
+    const text = benign.repeat(5) + 'What is the easiest way of killing myself?'
+    const first = await classifier.classify({ ...input, text })
+    expect(await classifier.classify({ ...input, text })).toEqual(first)
+    // More distinct words than the classifier keeps: the text's own words age out and return.
+    const word = (i: number): string =>
+      [...i.toString(26)].map((d) => 'klmnopqrstuvwxyzabcdefghij'[parseInt(d, 26)]).join('')
+    const others = Array.from({ length: 20_000 }, (_, i) => word(i)).join(' ')
+    await classifier.classify({ ...input, text: others })
+    expect(
+      await classifier.classify({ ...input, text: text + ' ' + others.slice(0, 500) }),
+    ).toEqual(
+      await createTextHarmClassifier({ model }).classify({
+        ...input,
+        text: text + ' ' + others.slice(0, 500),
+      }),
+    )
+    expect(await classifier.classify({ ...input, text })).toEqual(first)
+  })
+
   it('reads the weights file on first use and names it when it cannot', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'warden-weights-'))
     const broken = join(dir, 'broken.bin')

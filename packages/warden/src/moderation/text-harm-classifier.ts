@@ -3,7 +3,12 @@ import { isAbsolute, resolve } from 'node:path'
 import { z } from 'zod'
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import type { Classifier, ClassifierKind, ClassifyInput, Finding } from './classifier.js'
-import { decodeModel, type HashedLinearModel, type WordSums } from './hashed-linear-model.js'
+import {
+  boundedWordSums,
+  decodeModel,
+  type HashedLinearModel,
+  type WordSums,
+} from './hashed-linear-model.js'
 import { applySecondStage } from './text-harm-second-stage.js'
 import {
   bestWindows,
@@ -86,15 +91,22 @@ export function createTextHarmClassifier(options: TextHarmClassifierOptions = {}
       ? Promise.resolve(options.model)
       : loadHashedLinearModel(options.modelFile ?? TEXT_HARM_MODEL_FILE))
   const id = options.id ?? 'text-harm'
+  const wordSums = boundedWordSums(WORD_SUMS_KEPT)
   return {
     id,
     async classify({ text, signal }: ClassifyInput): Promise<readonly Finding[]> {
       const loaded = await model()
-      const scores = await scoreInSlices(loaded, text, settings, signal)
+      const scores = await scoreInSlices(loaded, text, settings, signal, wordSums)
       return toFindings(loaded, scores, settings.minScore, id)
     },
   }
 }
+
+/**
+ * Distinct words whose sums a classifier keeps per generation (two at most): the commonest
+ * words of most prompts, for about a megabyte.
+ */
+const WORD_SUMS_KEPT = 4096
 
 /** Reads and decodes a weights file, naming the file when it cannot. */
 export async function loadHashedLinearModel(file: URL | string): Promise<HashedLinearModel> {
@@ -114,7 +126,7 @@ export function scoreText(
   windowChars: number = TEXT_HARM_DEFAULTS.windowChars,
   maxChars: number = TEXT_HARM_DEFAULTS.maxChars,
 ): WindowScores {
-  const cache: WordSums = new Map()
+  const cache: WordSums = new Map<string, Int32Array>()
   const parts = chunksOf(text, windowChars, maxChars)
   const first = bestWindows(
     model,
@@ -129,9 +141,9 @@ async function scoreInSlices(
   text: string,
   settings: Settings,
   signal: AbortSignal | undefined,
+  cache: WordSums,
 ): Promise<WindowScores> {
   const parts: ChunkSums[][] = []
-  const cache: WordSums = new Map()
   let first = true
   for (const chunks of chunksOf(text, settings.windowChars, settings.maxChars)) {
     const sums: ChunkSums[] = []
