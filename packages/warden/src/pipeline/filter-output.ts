@@ -137,7 +137,8 @@ function streamFilter(
         x.redactor ??= deps.createRedactor()
         out = rewrite(text, span.start, redactions, x.redactor)
       }
-      sent.set(key, (sent.get(key) ?? '') + out)
+      // Kept only where a later chunk repeats the text whole (the Responses API).
+      if (outputs.wholes !== undefined) sent.set(key, (sent.get(key) ?? '') + out)
       return out
     })
     const chunk = changed
