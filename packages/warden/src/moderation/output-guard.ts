@@ -54,6 +54,8 @@ export class OutputGuard {
   private readonly found = new Map<string, PlacedFinding>()
   private readonly failures = new Map<string, ClassifierFailure>()
   private action: ContentAction = 'allow'
+  /** The verdict as last built; null once a check has changed it. */
+  private built: TextsVerdict | null = null
   /** The finding or failure that blocked the answer, once one did. */
   blockedBy: PlacedFinding | ClassifierFailure | null = null
 
@@ -126,26 +128,22 @@ export class OutputGuard {
     return state.redactions.filter((r) => r.start < end && r.end > start)
   }
 
-  /** The text of `[start, end)` of `key`, which must not have left the context yet. */
-  slice(key: string, start: number, end: number): string {
-    const state = this.texts.get(key)
-    if (state === undefined) return ''
-    return state.text.slice(start - state.base, end - state.base)
-  }
-
   /** Everything found in the answer so far, as the content filter's verdict. */
   verdict(): TextsVerdict {
-    return {
+    // Read by every end-of-request handler: built once per change, not once per read.
+    this.built ??= {
       action: this.action,
       findings: [...this.found.values()],
       failures: [...this.failures.values()],
       blockedBy: this.blockedBy,
       truncated: false,
     }
+    return this.built
   }
 
   /** Folds one window's verdict in: findings move to the text's offsets, once each. */
   private take(state: TextState, verdict: TextsVerdict, from: number): void {
+    this.built = null
     for (const failure of verdict.failures) {
       this.failures.set(`${failure.classifier}\u0000${failure.reason}`, failure)
     }

@@ -8,7 +8,8 @@ import {
 } from '../moderation/index.js'
 import type { Exchange } from './exchange.js'
 import { refusal, type FilterDeps } from './filter-input.js'
-import { replaceTexts, type OutputTexts, type OutputTextsOf } from './output-texts.js'
+import type { OutputTexts, OutputTextsOf } from './output-texts.js'
+import { withTexts } from './prompt-texts.js'
 import type { Stage } from './stage.js'
 import { transformStream, type StreamStep, type StreamTransform } from './transform-stream.js'
 
@@ -80,7 +81,7 @@ async function filterAnswer(
   }
   if (verdict.action !== 'redact') return body
   x.redactor ??= deps.createRedactor()
-  return replaceTexts(body, found, redactTexts(found.texts, verdict, x.redactor))
+  return withTexts(body, found, redactTexts(found.texts, verdict, x.redactor))
 }
 
 /** The most of one text of a streamed answer kept for retention (its findings still count). */
@@ -141,9 +142,7 @@ function streamFilter(
       if (outputs.wholes !== undefined) sent.set(key, (sent.get(key) ?? '') + out)
       return out
     })
-    const chunk = changed
-      ? withoutLogprobs(replaceTexts(held.chunk, held.found, texts))
-      : held.chunk
+    const chunk = changed ? withoutLogprobs(withTexts(held.chunk, held.found, texts)) : held.chunk
     return outputs.wholes === undefined ? chunk : asSent(chunk, outputs.wholes(chunk))
   }
 
@@ -153,7 +152,7 @@ function streamFilter(
     const texts = wholes.texts.map((_, i) => sent.get(wholes.keys[i] as string) ?? '')
     return texts.every((text, i) => text === wholes.texts[i])
       ? chunk
-      : replaceTexts(chunk, wholes, texts)
+      : withTexts(chunk, wholes, texts)
   }
 
   const stopped = (): StreamStep<JsonObject> => {

@@ -1,5 +1,5 @@
 import type { JsonObject } from '../domain/index.js'
-import { withTexts, type PromptTexts } from './prompt-texts.js'
+import type { PromptTexts } from './prompt-texts.js'
 
 /**
  * Where the generated text of an answer lies, per endpoint: in a JSON answer, or in each chunk
@@ -37,10 +37,6 @@ export interface OutputTextsOf {
    */
   wholes?(chunk: JsonObject): OutputTexts
 }
-
-/** The same value with its texts replaced, copied along the changed paths only. */
-export const replaceTexts = (value: JsonObject, found: OutputTexts, texts: readonly string[]) =>
-  withTexts(value, found, texts)
 
 type Path = Array<string | number>
 
