@@ -52,7 +52,7 @@ export interface ApiKeyDeps {
 }
 
 // Limits are read and written only through `limit-overrides.ts`.
-type KeyRow = Omit<Database['api_key'], 'limits'>
+type KeyRow = Omit<Database['api_key'], 'limits' | 'suspended_at'>
 
 /** A key as the request path needs it, cached by its secret. */
 interface CachedKey {

@@ -210,8 +210,8 @@ export function configSchema(kinds: ProviderKindSchemas) {
           /** Flush buffered usage events at least this often. */
           flushIntervalMs: positiveInt.default(1_000),
           /** Flush as soon as this many events are buffered. */
-          // 17 values a row: SQLite binds at most 32,766 in one statement, PostgreSQL 65,535.
-          batchSize: positiveInt.max(1900).default(100),
+          // 25 values a row: SQLite binds at most 32,766 in one statement, PostgreSQL 65,535.
+          batchSize: positiveInt.max(1300).default(100),
           /** Events beyond this many waiting are dropped, and counted. */
           maxQueue: positiveInt.default(100_000),
         })
