@@ -10,6 +10,7 @@ import { registerOrgCommands } from './commands/org.js'
 import { registerPolicyCommands } from './commands/policy.js'
 import { registerRetentionCommands } from './commands/retention.js'
 import { registerUserCommands } from './commands/user.js'
+import { registerSimulateCommand } from './commands/simulate.js'
 import { registerSystemCommands } from './commands/system.js'
 import { CliError, type GlobalOptions } from './context.js'
 
@@ -57,6 +58,7 @@ export function createProgram(onServing: () => void = () => undefined): Command 
   registerPolicyCommands(program, cli)
   registerRetentionCommands(program, cli)
   registerUserCommands(program, cli)
+  registerSimulateCommand(program)
   return program
 }
 
