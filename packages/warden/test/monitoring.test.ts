@@ -223,6 +223,20 @@ describe.each(testDatabaseKinds(process.env.WARDEN_TEST_DATABASE_URL))(
       expect(h.logs()).not.toContain(key)
     })
 
+    it('gives usage per application, day and model', async () => {
+      const today = new Date().toISOString().slice(0, 10)
+      await h.services.usage.flush()
+      const daily = await admin('GET', `/api/admin/usage/daily?org=acme&from=${today}&to=${today}`)
+      expect(daily.status).toBe(200)
+      const rows = daily.body.data as Json[]
+      expect(rows).toHaveLength(1)
+      expect(rows[0]).toMatchObject({ day: today, model: 'stub-model' })
+      // The calls that got through; refusals of the suspended key name no application.
+      expect(Number(rows[0]?.requests)).toBeGreaterThanOrEqual(3)
+      expect(rows[0]?.ok).toBe(rows[0]?.requests)
+      expect(Number(rows[0]?.prompt_tokens)).toBeGreaterThan(0)
+    })
+
     it('answers bad filters and unknown incidents with OpenAI-style errors', async () => {
       const bad = await admin('GET', '/api/admin/incidents?status=burning')
       expect(bad).toMatchObject({ status: 400, body: { error: { code: 'invalid_request_error' } } })

@@ -33,7 +33,8 @@ export async function dailyUsage(
 ): Promise<DailyUsage[]> {
   const start = Math.floor(input.from / DAY_MS) * DAY_MS
   const end = (Math.floor(input.to / DAY_MS) + 1) * DAY_MS
-  const day = sql<number>`(at / ${DAY_MS})`
+  // A literal, not a parameter: SQLite would bind it as a real and divide without truncating.
+  const day = sql<number>`(at / ${sql.lit(DAY_MS)})`
   let query = db
     .selectFrom('usage_event')
     .select((eb) => [
