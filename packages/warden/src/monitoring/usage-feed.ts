@@ -137,6 +137,10 @@ export function createUsageFeed(options: UsageFeedOptions) {
 
   const feed = {
     tick,
+    /** Forgets the cursor: the next tick warms the consumer afresh (a new policy, say). */
+    reset(): void {
+      cursor = null
+    },
     /** The position read up to, while this process holds the lease. */
     position: () => cursor,
     /** Ticks every `intervalMs`, one at a time, until `close`. */
