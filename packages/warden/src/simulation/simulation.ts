@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { Agent, request } from 'undici'
 import { loadConfig } from '../config/index.js'
-import { detectorKinds } from '../monitoring/detectors/index.js'
+import { detectorKinds } from '../monitoring/index.js'
 import { providerKinds } from '../providers/index.js'
 import { openScratchDatabase } from '../store/index.js'
 import { createLogger } from '../logger.js'
@@ -92,8 +92,10 @@ async function startWarden(
         // Client addresses arrive in X-Forwarded-For, as behind a load balancer.
         server: { host: '127.0.0.1', trustProxy: true },
         log: { level: 'warn' },
-        // Flushed by the simulation before each read of the feed, not on a timer.
+        // Flushed by the simulation before each read of the feed, not on a timer; and the
+        // monitor reads the feed when the simulation says, at fixed points of simulated time.
         usage: { flushIntervalMs: 3_600_000 },
+        monitoring: { enabled: false },
         providers: {
           simulated: {
             kind: 'openai-compatible',

@@ -1,15 +1,18 @@
-import { createDetectors, type IncidentCandidate } from '../monitoring/detectors/index.js'
-import { createUsageFeed } from '../monitoring/usage-feed.js'
+import { detectorKinds } from '../monitoring/index.js'
 import type { Services } from '../services.js'
 import type { ScoredIncident } from './detection-score.js'
 
-/** The simulation's view of monitoring: read the feed now, and the incidents raised so far. */
+/** The simulation's hold on monitoring: read the feed now, and the incidents raised so far. */
 export interface Watch {
+  /** Reads every usage event written so far, as the server's monitor does on its timer. */
   tick(): Promise<void>
   incidents(): Promise<ScoredIncident[]>
 }
 
-/** Evidence names applications and keys as `{ id, count }` lists in its details. */
+/** The most incidents the admin API lists at once: a detector past it is reported at it. */
+const LIST_LIMIT = 500
+
+/** Evidence names a cluster's applications and keys as `{ id, count }` lists in its details. */
 function idsIn(details: Readonly<Record<string, unknown>> | undefined, name: string): string[] {
   const list = details?.[name]
   if (!Array.isArray(list)) return []
@@ -22,50 +25,40 @@ function idsIn(details: Readonly<Record<string, unknown>> | undefined, name: str
     .filter((id): id is string => id !== null)
 }
 
-/** TEMPORARY: detectors on the usage feed until the monitor lands; one incident per subject. */
+/**
+ * Drives the server's own monitor (its detectors, incidents and mitigations, as the policy sets
+ * them) from the simulation instead of its timer, so that it reads the feed at fixed points of
+ * simulated time, and reads back the incidents it raised.
+ */
 export function createWatch(services: Services): Watch {
-  const detectors = createDetectors(services.policyVersions.snapshot().document.monitoring)
-  const first = new Map<string, IncidentCandidate>()
-  const feed = createUsageFeed({
-    store: services.store,
-    name: 'simulation',
-    holder: 'simulation',
-    now: services.now,
-    leaseMs: 3_600_000,
-    batchSize: 1000,
-    maxBatches: 1_000_000,
-    warmupEvents: 0,
-    consumer: {
-      warm() {},
-      consume(events) {
-        for (const event of events) {
-          for (const detector of detectors) {
-            for (const candidate of detector.observe(event)) {
-              const key = `${candidate.detector}/${candidate.subject.kind}/${candidate.subject.id}`
-              if (!first.has(key)) first.set(key, candidate)
-            }
-          }
-        }
-        return Promise.resolve()
-      },
-      committed: () => Promise.resolve(),
-    },
-  })
   return {
     async tick() {
-      await feed.tick()
+      // A tick reads a bounded number of batches: go on until the feed is drained.
+      for (;;) {
+        const done = await services.monitor.tick()
+        if (!done.held || done.consumed === 0) return
+      }
     },
-    incidents: () =>
-      Promise.resolve(
-        [...first.values()].map((c) => ({
-          detector: c.detector,
-          subject: c.subject,
-          severity: c.severity,
-          summary: c.summary,
-          firstSeenAt: c.at,
-          apps: idsIn(c.evidence.details, 'applications'),
-          keys: idsIn(c.evidence.details, 'keys'),
-        })),
-      ),
+    async incidents() {
+      const out: ScoredIncident[] = []
+      for (const detector of Object.keys(detectorKinds)) {
+        const listed = await services.incidents.list({ detector, limit: LIST_LIMIT })
+        for (const incident of listed) {
+          out.push({
+            detector: incident.detector,
+            subject: incident.subject,
+            severity: incident.severity,
+            summary: incident.summary,
+            firstSeenAt: incident.firstSeenAt,
+            apps: idsIn(incident.evidence.details, 'applications'),
+            keys: idsIn(incident.evidence.details, 'keys'),
+          })
+        }
+      }
+      // Oldest first, whatever order the list gave.
+      return out.sort(
+        (a, b) => a.firstSeenAt - b.firstSeenAt || a.detector.localeCompare(b.detector),
+      )
+    },
   }
 }

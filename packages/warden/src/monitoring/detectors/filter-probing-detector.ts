@@ -18,7 +18,7 @@ export const filterProbingOptions = z.strictObject({
   /** Requests an application must have sent in the window before its share counts. */
   min_requests: z.number().int().positive().default(20),
   /** The share of blocked or flagged requests that is too high whatever the peers do… */
-  min_share: z.number().min(0).max(1).default(0.25),
+  min_share: z.number().min(0).max(1).default(0.3),
   /** …and how many times the other applications' share it must also be. */
   peer_factor: z.number().min(1).default(4),
   /** A share at or above this is `high`. */

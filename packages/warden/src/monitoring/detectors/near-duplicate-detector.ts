@@ -28,7 +28,7 @@ export const nearDuplicateOptions = z.strictObject({
   /** Bits two 64-bit SimHashes may differ in and still be near-identical. */
   max_distance: z.number().int().min(0).max(20).default(12),
   /** Requests in one cluster within the window that make a burst… */
-  min_cluster: z.number().int().min(2).default(20),
+  min_cluster: z.number().int().min(2).default(15),
   /** …sent with at least this many keys, or from this many applications. */
   min_keys: z.number().int().min(1).default(3),
   min_apps: z.number().int().min(1).default(2),
