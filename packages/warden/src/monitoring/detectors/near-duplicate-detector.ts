@@ -2,7 +2,9 @@ import { z } from 'zod'
 import type { UsageEvent } from '../../domain/index.js'
 import {
   addSample,
-  minuteOf,
+  alarmDue,
+  NO_ALARM,
+  type AlarmState,
   type Detector,
   type DetectorKind,
   type IncidentCandidate,
@@ -52,7 +54,7 @@ interface Cluster {
   readonly apps: Map<string, number>
   readonly orgs: Map<string, number>
   first: number
-  alarmed: number
+  readonly alarm: AlarmState
   samples: string[]
 }
 
@@ -172,7 +174,7 @@ export function createNearDuplicateDetector(options: NearDuplicateOptions): Dete
           apps: new Map(),
           orgs: new Map(),
           first: event.at,
-          alarmed: -1,
+          alarm: { ...NO_ALARM },
           samples: [],
         }
         clusters.set(id, cluster)
@@ -203,15 +205,14 @@ export function createNearDuplicateDetector(options: NearDuplicateOptions): Dete
     bump(cluster.orgs, event.orgId, 1)
     addSample(cluster.samples, event.requestId)
 
-    const minute = minuteOf(event.at)
     if (
       cluster.count < options.min_cluster ||
-      (cluster.keys.size < options.min_keys && cluster.apps.size < options.min_apps) ||
-      cluster.alarmed === minute
+      (cluster.keys.size < options.min_keys && cluster.apps.size < options.min_apps)
     ) {
       return null
     }
-    cluster.alarmed = minute
+    const severity = cluster.count >= options.min_cluster * options.high_factor ? 'high' : 'medium'
+    if (!alarmDue(cluster.alarm, event.at, severity)) return null
     const top = (map: ReadonlyMap<string, number>) =>
       [...map.entries()]
         .sort((a, b) => b[1] - a[1])
@@ -225,7 +226,7 @@ export function createNearDuplicateDetector(options: NearDuplicateOptions): Dete
       orgId: onlyOrg,
       appId: onlyApp,
       keyId: null,
-      severity: cluster.count >= options.min_cluster * options.high_factor ? 'high' : 'medium',
+      severity,
       summary: `${cluster.count} near-identical ${kind === 'prompt' ? 'prompts' : 'answers'} in ${options.window_minutes} minutes from ${cluster.keys.size} keys of ${cluster.apps.size} applications.`,
       evidence: {
         counts: {
