@@ -324,13 +324,15 @@ export function createMitigations(deps: MitigationDeps) {
         .select(['kind', 'target_id', 'severity'])
         .where('incident_id', '=', incident.id)
         .execute()
-      const done = new Set(
-        existing.map((r) =>
-          r.kind === 'notify'
-            ? `${r.kind}/${r.target_id}/${r.severity}`
-            : `${r.kind}/${r.target_id}`,
-        ),
-      )
+      // Each action once per incident and target (a notification once per severity); one
+      // that cannot apply is recorded once.
+      const keyOf = (kind: string, target: string, severity: string) =>
+        target === '-'
+          ? `${kind}/-`
+          : kind === 'notify'
+            ? `${kind}/${target}/${severity}`
+            : `${kind}/${target}`
+      const done = new Set(existing.map((r) => keyOf(r.kind, r.target_id, r.severity)))
       let planned = 0
       for (const kind of kinds) {
         const targets = targetOf(kind, incident)
@@ -353,8 +355,7 @@ export function createMitigations(deps: MitigationDeps) {
           continue
         }
         for (const { level, target } of targets) {
-          const key =
-            kind === 'notify' ? `${kind}/${target}/${incident.severity}` : `${kind}/${target}`
+          const key = keyOf(kind, target, incident.severity)
           if (done.has(key)) continue
           done.add(key)
           await insert(trx, {

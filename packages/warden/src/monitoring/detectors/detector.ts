@@ -75,3 +75,30 @@ export function addSample(samples: string[], id: string): void {
   samples.push(id)
   if (samples.length > MAX_SAMPLES) samples.shift()
 }
+
+const RANK: Readonly<Record<Severity, number>> = { low: 0, medium: 1, high: 2, critical: 3 }
+
+/** When a subject last alarmed, and how badly: see {@link alarmDue}. */
+export interface AlarmState {
+  /** The minute (its start, Unix ms) of the last alarm; -1 for never. */
+  alarmed: number
+  /** The rank of that alarm's severity. */
+  rank: number
+}
+
+/** A subject that never alarmed. */
+export const NO_ALARM = { alarmed: -1, rank: -1 } as const
+
+/**
+ * Whether a subject should alarm at `at` with `severity`: at most once a minute, unless the
+ * severity rose within the minute (a spike that keeps growing goes from medium to high at
+ * once). Records the alarm when it is due.
+ */
+export function alarmDue(state: AlarmState, at: number, severity: Severity): boolean {
+  const minute = minuteOf(at)
+  const rank = RANK[severity]
+  if (state.alarmed === minute && rank <= state.rank) return false
+  state.alarmed = minute
+  state.rank = rank
+  return true
+}

@@ -1,6 +1,13 @@
 import { z } from 'zod'
 import type { UsageEvent } from '../../domain/index.js'
-import { addSample, minuteOf, type Detector, type DetectorKind } from './detector.js'
+import {
+  addSample,
+  alarmDue,
+  NO_ALARM,
+  type AlarmState,
+  type Detector,
+  type DetectorKind,
+} from './detector.js'
 import { createMinuteWindow, type MinuteWindow } from './minute-window.js'
 import { createSubjectTable } from './subject-table.js'
 
@@ -29,7 +36,7 @@ export type FilterProbingOptions = z.infer<typeof filterProbingOptions>
 
 interface Probe {
   readonly window: MinuteWindow
-  alarmed: number
+  readonly alarm: AlarmState
   samples: string[]
 }
 
@@ -55,7 +62,7 @@ export function createFilterProbingDetector(options: FilterProbingOptions): Dete
     idleMs: windowMs,
     create: () => ({
       window: createMinuteWindow(options.window_minutes, 2),
-      alarmed: -1,
+      alarm: { ...NO_ALARM },
       samples: [],
     }),
   })
@@ -79,10 +86,9 @@ export function createFilterProbingDetector(options: FilterProbingOptions): Dete
       const share = hits / requests
       const peerRequests = all.sum(event.at, REQUESTS) - requests
       const peerShare = peerRequests > 0 ? (all.sum(event.at, HITS) - hits) / peerRequests : 0
-      const minute = minuteOf(event.at)
       if (share < Math.max(options.min_share, peerShare * options.peer_factor)) return []
-      if (probe.alarmed === minute) return []
-      probe.alarmed = minute
+      const severity = share >= options.high_share ? 'high' : 'medium'
+      if (!alarmDue(probe.alarm, event.at, severity)) return []
       const percent = (value: number) => `${Math.round(value * 100)}%`
       return [
         {
@@ -91,7 +97,7 @@ export function createFilterProbingDetector(options: FilterProbingOptions): Dete
           orgId: event.orgId,
           appId,
           keyId: null,
-          severity: share >= options.high_share ? 'high' : 'medium',
+          severity,
           summary: `The content filter blocked or flagged ${percent(share)} of the application's ${requests} requests in ${options.window_minutes} minutes (other applications: ${percent(peerShare)}).`,
           evidence: {
             counts: {

@@ -2,7 +2,9 @@ import { z } from 'zod'
 import type { UsageEvent } from '../../domain/index.js'
 import {
   addSample,
-  minuteOf,
+  alarmDue,
+  NO_ALARM,
+  type AlarmState,
   type Detector,
   type DetectorKind,
   type IncidentCandidate,
@@ -31,7 +33,7 @@ export type JailbreakRunOptions = z.infer<typeof jailbreakRunOptions>
 
 interface Run {
   readonly window: MinuteWindow
-  alarmed: number
+  readonly alarm: AlarmState
   samples: string[]
 }
 
@@ -47,7 +49,7 @@ export function createJailbreakRunDetector(options: JailbreakRunOptions): Detect
       idleMs: windowMs,
       create: () => ({
         window: createMinuteWindow(options.window_minutes),
-        alarmed: -1,
+        alarm: { ...NO_ALARM },
         samples: [],
       }),
     })
@@ -63,16 +65,16 @@ export function createJailbreakRunDetector(options: JailbreakRunOptions): Detect
     addSample(run.samples, event.requestId)
     const attempts = run.window.sum(event.at, 0)
     const minimum = kind === 'key' ? options.min_attempts_per_key : options.min_attempts_per_app
-    const minute = minuteOf(event.at)
-    if (attempts < minimum || run.alarmed === minute) return null
-    run.alarmed = minute
+    if (attempts < minimum) return null
+    const severity = attempts >= minimum * options.high_factor ? 'high' : 'medium'
+    if (!alarmDue(run.alarm, event.at, severity)) return null
     return {
       detector: 'jailbreak_run',
       subject: { kind, id },
       orgId: event.orgId,
       appId: event.appId,
       keyId: kind === 'key' ? event.keyId : null,
-      severity: attempts >= minimum * options.high_factor ? 'high' : 'medium',
+      severity,
       summary: `${attempts} requests with prompt-injection findings from this ${kind === 'key' ? 'API key' : 'application'} in ${options.window_minutes} minutes.`,
       evidence: {
         counts: { injection_attempts: attempts, minimum },

@@ -1,7 +1,9 @@
 import { z } from 'zod'
 import {
   addSample,
-  minuteOf,
+  alarmDue,
+  NO_ALARM,
+  type AlarmState,
   type Detector,
   type DetectorKind,
   type IncidentCandidate,
@@ -31,7 +33,7 @@ interface Seen {
   /** When each value was last seen: bounded, the stalest dropped first. */
   readonly sources: Map<string, number>
   readonly agents: Map<string, number>
-  alarmed: number
+  readonly alarm: AlarmState
   samples: string[]
 }
 
@@ -64,7 +66,7 @@ export function createKeySharingDetector(options: KeySharingOptions): Detector {
   const keys = createSubjectTable<Seen>({
     maxSubjects: options.max_subjects,
     idleMs: windowMs,
-    create: () => ({ sources: new Map(), agents: new Map(), alarmed: -1, samples: [] }),
+    create: () => ({ sources: new Map(), agents: new Map(), alarm: { ...NO_ALARM }, samples: [] }),
   })
 
   return {
@@ -86,16 +88,16 @@ export function createKeySharingDetector(options: KeySharingOptions): Detector {
       const sources = countSince(seen.sources, since)
       const agents = countSince(seen.agents, since)
       const over = Math.max(sources / options.max_sources, agents / options.max_user_agents)
-      const minute = minuteOf(event.at)
-      if (over <= 1 || seen.alarmed === minute) return []
-      seen.alarmed = minute
+      if (over <= 1) return []
+      const severity = over >= options.high_factor ? 'high' : 'medium'
+      if (!alarmDue(seen.alarm, event.at, severity)) return []
       const candidate: IncidentCandidate = {
         detector: 'key_sharing',
         subject: { kind: 'key', id: keyId },
         orgId: event.orgId,
         appId: event.appId,
         keyId,
-        severity: over >= options.high_factor ? 'high' : 'medium',
+        severity,
         summary: `The API key was used from ${sources} client addresses with ${agents} user agents in ${options.window_minutes} minutes: it may be shared or leaked.`,
         evidence: {
           counts: {

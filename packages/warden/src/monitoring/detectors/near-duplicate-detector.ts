@@ -2,7 +2,9 @@ import { z } from 'zod'
 import type { UsageEvent } from '../../domain/index.js'
 import {
   addSample,
-  minuteOf,
+  alarmDue,
+  NO_ALARM,
+  type AlarmState,
   type Detector,
   type DetectorKind,
   type IncidentCandidate,
@@ -11,8 +13,8 @@ import {
 const MINUTE_MS = 60_000
 /** Entries one band bucket is searched for at most (the newest), so a hot bucket stays cheap. */
 const MAX_SCAN = 256
-/** Entries one band bucket holds at most. */
-const MAX_BUCKET = 1024
+/** Bands of 16 bits a 64-bit signature is cut into. */
+const BANDS = 4
 const DIRECTIONS = ['prompt', 'completion'] as const
 type Direction = (typeof DIRECTIONS)[number]
 
@@ -52,7 +54,7 @@ interface Cluster {
   readonly apps: Map<string, number>
   readonly orgs: Map<string, number>
   first: number
-  alarmed: number
+  readonly alarm: AlarmState
   samples: string[]
 }
 
@@ -75,6 +77,10 @@ function bump(map: Map<string, number>, id: string | null, by: number): void {
  * astroturfing, one campaign spread over accounts. Signatures are found by locality-sensitive
  * banding (four 16-bit bands: a near neighbour shares one with a good chance, and a cluster of
  * twenty almost surely links up) and checked by their distance.
+ *
+ * Memory is allocated once, in typed arrays: a ring of the window's signatures and, per band
+ * value, a doubly linked list of the entries that have it (newest first), so adding and expiring
+ * an entry cost a few array writes. A cluster object exists only once two entries are near.
  */
 export function createNearDuplicateDetector(options: NearDuplicateOptions): Detector {
   const windowMs = options.window_minutes * MINUTE_MS
@@ -88,58 +94,88 @@ export function createNearDuplicateDetector(options: NearDuplicateOptions): Dete
   const keyIds: Array<string | null> = new Array<string | null>(capacity).fill(null)
   const appIds: Array<string | null> = new Array<string | null>(capacity).fill(null)
   const orgIds: Array<string | null> = new Array<string | null>(capacity).fill(null)
+  const requestIds: Array<string | null> = new Array<string | null>(capacity).fill(null)
   const clusterOf: Array<Cluster | null> = new Array<Cluster | null>(capacity).fill(null)
   let tail = 0
   let size = 0
-  const buckets = new Map<number, number[]>()
-  const clusters = new Map<string, Cluster>()
+  // Bucket b (band value and direction, 8 × 65,536 of them) starts at heads[b]; entry p's link
+  // in its band k is next/prev[p * 4 + k]. -1 ends a list.
+  const heads = new Int32Array(2 * BANDS * 65_536).fill(-1)
+  const next = new Int32Array(capacity * BANDS).fill(-1)
+  const prev = new Int32Array(capacity * BANDS).fill(-1)
+  const bucket = new Int32Array(capacity * BANDS)
 
-  const bandsOf = (d: number, hi: number, lo: number): number[] => [
-    d * 4 * 65536 + (hi >>> 16),
-    (d * 4 + 1) * 65536 + (hi & 0xffff),
-    (d * 4 + 2) * 65536 + (lo >>> 16),
-    (d * 4 + 3) * 65536 + (lo & 0xffff),
-  ]
+  const bucketOf = (d: number, k: number, hi: number, lo: number): number =>
+    (d * BANDS + k) * 65_536 +
+    (k === 0 ? hi >>> 16 : k === 1 ? hi & 0xffff : k === 2 ? lo >>> 16 : lo & 0xffff)
+
+  function unlink(p: number): void {
+    for (let k = 0; k < BANDS; k += 1) {
+      const link = p * BANDS + k
+      const before = prev[link] as number
+      const after = next[link] as number
+      if (before === -1) heads[bucket[link] as number] = after
+      else next[before * BANDS + k] = after
+      if (after !== -1) prev[after * BANDS + k] = before
+    }
+  }
+
+  function link(p: number, d: number, hi: number, lo: number): void {
+    for (let k = 0; k < BANDS; k += 1) {
+      const b = bucketOf(d, k, hi, lo)
+      const slot = p * BANDS + k
+      const first = heads[b] as number
+      bucket[slot] = b
+      prev[slot] = -1
+      next[slot] = first
+      if (first !== -1) prev[first * BANDS + k] = p
+      heads[b] = p
+    }
+  }
+
+  function leave(cluster: Cluster, p: number): void {
+    cluster.count -= 1
+    bump(cluster.keys, keyIds[p] ?? null, -1)
+    bump(cluster.apps, appIds[p] ?? null, -1)
+    bump(cluster.orgs, orgIds[p] ?? null, -1)
+  }
+
+  function join(cluster: Cluster, p: number): void {
+    cluster.count += 1
+    bump(cluster.keys, keyIds[p] ?? null, 1)
+    bump(cluster.apps, appIds[p] ?? null, 1)
+    bump(cluster.orgs, orgIds[p] ?? null, 1)
+    addSample(cluster.samples, requestIds[p] ?? '')
+    clusterOf[p] = cluster
+  }
 
   function removeOldest(): void {
     const p = tail
-    for (const band of bandsOf(direction[p] as number, high[p] as number, low[p] as number)) {
-      const list = buckets.get(band)
-      if (list === undefined) continue
-      const i = list.indexOf(p)
-      if (i !== -1) list.splice(i, 1)
-      if (list.length === 0) buckets.delete(band)
-    }
+    unlink(p)
     const cluster = clusterOf[p]
-    if (cluster) {
-      cluster.count -= 1
-      bump(cluster.keys, keyIds[p] ?? null, -1)
-      bump(cluster.apps, appIds[p] ?? null, -1)
-      bump(cluster.orgs, orgIds[p] ?? null, -1)
-      if (cluster.count <= 0) clusters.delete(cluster.id)
-    }
+    if (cluster) leave(cluster, p)
     clusterOf[p] = null
-    keyIds[p] = appIds[p] = orgIds[p] = null
+    keyIds[p] = appIds[p] = orgIds[p] = requestIds[p] = null
     tail = (tail + 1) % capacity
     size -= 1
   }
 
-  function nearest(d: number, hi: number, lo: number, bands: readonly number[]): number {
+  /** The nearest entry within `max_distance` of the signature, or -1. */
+  function nearest(d: number, hi: number, lo: number): number {
     let best = -1
     let bestDistance = options.max_distance + 1
-    for (const band of bands) {
-      const list = buckets.get(band)
-      if (list === undefined) continue
-      for (let i = list.length - 1, scanned = 0; i >= 0 && scanned < MAX_SCAN; i -= 1) {
-        scanned += 1
-        const p = list[i] as number
-        if (direction[p] !== d) continue
+    for (let k = 0; k < BANDS; k += 1) {
+      let p = heads[bucketOf(d, k, hi, lo)] as number
+      for (let scanned = 0; p !== -1 && scanned < MAX_SCAN; scanned += 1) {
         const distance =
           popcount(((high[p] as number) ^ hi) >>> 0) + popcount(((low[p] as number) ^ lo) >>> 0)
         if (distance < bestDistance) {
           bestDistance = distance
           best = p
+          // As near as it gets (the same text again): no need to look further.
+          if (distance === 0) return best
         }
+        p = next[p * BANDS + k] as number
       }
     }
     return best
@@ -156,28 +192,7 @@ export function createNearDuplicateDetector(options: NearDuplicateOptions): Dete
     if (Number.isNaN(hi) || Number.isNaN(lo)) return null
     while (size > 0 && (at[tail] as number) < event.at - windowMs) removeOldest()
     if (size === capacity) removeOldest()
-    const bands = bandsOf(d, hi, lo)
-    const match = nearest(d, hi, lo, bands)
-    const kind = DIRECTIONS[d] as Direction
-    let cluster = match === -1 ? null : clusterOf[match]
-    if (!cluster) {
-      const id = `${kind}:${signature}`
-      cluster = clusters.get(id) ?? null
-      if (!cluster) {
-        cluster = {
-          id,
-          direction: kind,
-          count: 0,
-          keys: new Map(),
-          apps: new Map(),
-          orgs: new Map(),
-          first: event.at,
-          alarmed: -1,
-          samples: [],
-        }
-        clusters.set(id, cluster)
-      }
-    }
+    const match = nearest(d, hi, lo)
     const p = (tail + size) % capacity
     high[p] = hi
     low[p] = lo
@@ -186,32 +201,38 @@ export function createNearDuplicateDetector(options: NearDuplicateOptions): Dete
     keyIds[p] = event.keyId
     appIds[p] = event.appId
     orgIds[p] = event.orgId
-    clusterOf[p] = cluster
+    requestIds[p] = event.requestId
+    clusterOf[p] = null
     size += 1
-    for (const band of bands) {
-      const list = buckets.get(band)
-      if (list === undefined) buckets.set(band, [p])
-      else {
-        list.push(p)
-        // Identical texts share every band: past this, the oldest stay in the ring unindexed.
-        if (list.length > MAX_BUCKET) list.shift()
+    link(p, d, hi, lo)
+    if (match === -1) return null
+    const kind = DIRECTIONS[d] as Direction
+    let cluster = clusterOf[match]
+    if (!cluster) {
+      // The first pair: the cluster is named after its first signature.
+      cluster = {
+        id: `${kind}:${(high[match] as number).toString(16).padStart(8, '0')}${(low[match] as number).toString(16).padStart(8, '0')}`,
+        direction: kind,
+        count: 0,
+        keys: new Map(),
+        apps: new Map(),
+        orgs: new Map(),
+        first: at[match] as number,
+        alarm: { ...NO_ALARM },
+        samples: [],
       }
+      join(cluster, match)
     }
-    cluster.count += 1
-    bump(cluster.keys, event.keyId, 1)
-    bump(cluster.apps, event.appId, 1)
-    bump(cluster.orgs, event.orgId, 1)
-    addSample(cluster.samples, event.requestId)
+    join(cluster, p)
 
-    const minute = minuteOf(event.at)
     if (
       cluster.count < options.min_cluster ||
-      (cluster.keys.size < options.min_keys && cluster.apps.size < options.min_apps) ||
-      cluster.alarmed === minute
+      (cluster.keys.size < options.min_keys && cluster.apps.size < options.min_apps)
     ) {
       return null
     }
-    cluster.alarmed = minute
+    const severity = cluster.count >= options.min_cluster * options.high_factor ? 'high' : 'medium'
+    if (!alarmDue(cluster.alarm, event.at, severity)) return null
     const top = (map: ReadonlyMap<string, number>) =>
       [...map.entries()]
         .sort((a, b) => b[1] - a[1])
@@ -225,7 +246,7 @@ export function createNearDuplicateDetector(options: NearDuplicateOptions): Dete
       orgId: onlyOrg,
       appId: onlyApp,
       keyId: null,
-      severity: cluster.count >= options.min_cluster * options.high_factor ? 'high' : 'medium',
+      severity,
       summary: `${cluster.count} near-identical ${kind === 'prompt' ? 'prompts' : 'answers'} in ${options.window_minutes} minutes from ${cluster.keys.size} keys of ${cluster.apps.size} applications.`,
       evidence: {
         counts: {

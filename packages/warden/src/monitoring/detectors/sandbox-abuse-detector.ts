@@ -1,7 +1,9 @@
 import { z } from 'zod'
 import {
   addSample,
-  minuteOf,
+  alarmDue,
+  NO_ALARM,
+  type AlarmState,
   type Detector,
   type DetectorKind,
   type IncidentCandidate,
@@ -35,7 +37,7 @@ export type SandboxAbuseOptions = z.infer<typeof sandboxAbuseOptions>
 
 interface Pinned {
   readonly window: MinuteWindow
-  alarmed: number
+  readonly alarm: AlarmState
   samples: string[]
 }
 
@@ -51,7 +53,7 @@ export function createSandboxAbuseDetector(options: SandboxAbuseOptions): Detect
     idleMs: windowMs,
     create: () => ({
       window: createMinuteWindow(options.window_minutes, 2),
-      alarmed: -1,
+      alarm: { ...NO_ALARM },
       samples: [],
     }),
   })
@@ -67,16 +69,16 @@ export function createSandboxAbuseDetector(options: SandboxAbuseOptions): Detect
       pinned.window.add(event.at, REFUSED)
       addSample(pinned.samples, event.requestId)
       const minutes = pinned.window.minutesWith(event.at, REFUSED)
-      const minute = minuteOf(event.at)
-      if (minutes < options.min_pinned_minutes || pinned.alarmed === minute) return []
-      pinned.alarmed = minute
+      if (minutes < options.min_pinned_minutes) return []
+      const severity = minutes >= options.window_minutes * options.high_share ? 'high' : 'medium'
+      if (!alarmDue(pinned.alarm, event.at, severity)) return []
       const candidate: IncidentCandidate = {
         detector: 'sandbox_abuse',
         subject: { kind: 'app', id: appId },
         orgId: event.orgId,
         appId,
         keyId: null,
-        severity: minutes >= options.window_minutes * options.high_share ? 'high' : 'medium',
+        severity,
         summary: `The sandbox application hit its limits in ${minutes} of the last ${options.window_minutes} minutes.`,
         evidence: {
           counts: {

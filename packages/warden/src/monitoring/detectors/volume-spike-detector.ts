@@ -2,7 +2,10 @@ import { z } from 'zod'
 import type { UsageEvent } from '../../domain/index.js'
 import {
   addSample,
+  alarmDue,
   minuteOf,
+  NO_ALARM,
+  type AlarmState,
   type Detector,
   type DetectorKind,
   type IncidentCandidate,
@@ -50,8 +53,8 @@ interface Baseline {
   variance: number
   /** Closed minutes folded into the baseline. */
   history: number
-  /** The minute of the last alarm: at most one candidate a minute. */
-  alarmed: number
+  /** The last alarm: at most one candidate a minute, unless its severity rises. */
+  alarm: AlarmState
   samples: string[]
 }
 
@@ -77,7 +80,7 @@ export function createVolumeSpikeDetector(options: VolumeSpikeOptions): Detector
         mean: 0,
         variance: 0,
         history: 0,
-        alarmed: -1,
+        alarm: { ...NO_ALARM },
         samples: [],
       }),
     })
@@ -123,8 +126,9 @@ export function createVolumeSpikeDetector(options: VolumeSpikeOptions): Detector
       options.factor * b.mean,
       b.mean + options.deviations * Math.sqrt(b.variance),
     )
-    if (rate < threshold || b.alarmed === b.minute) return null
-    b.alarmed = b.minute
+    if (rate < threshold) return null
+    const severity = rate >= threshold * options.high_factor ? 'high' : 'medium'
+    if (!alarmDue(b.alarm, event.at, severity)) return null
     const noun = kind === 'key' ? 'API key' : 'application'
     return {
       detector: 'volume_spike',
@@ -132,7 +136,7 @@ export function createVolumeSpikeDetector(options: VolumeSpikeOptions): Detector
       orgId: event.orgId,
       appId: event.appId,
       keyId: kind === 'key' ? event.keyId : null,
-      severity: rate >= threshold * options.high_factor ? 'high' : 'medium',
+      severity,
       summary: `The ${noun} sent ${Math.round(rate)} requests in a minute; its usual rate is ${b.mean.toFixed(1)} a minute.`,
       evidence: {
         counts: {
