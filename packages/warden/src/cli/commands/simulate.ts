@@ -209,6 +209,8 @@ export function registerSimulateCommand(program: Command): void {
         hours,
         episodesPerKind: episodes,
         ...(databaseUrl === undefined ? {} : { databaseUrl }),
+        // Warden's own warnings (none in a healthy run) go where the progress goes.
+        log: process.stderr,
         onProgress: (sent, total) => {
           const elapsed = Math.round((performance.now() - began) / 1000)
           process.stderr.write(
