@@ -55,6 +55,8 @@ const stage = endpointStages({
 const verdict = { action: 'allow', findings: [], failures: [], blockedBy: null, truncated: false }
 const principal = { keyId: 'key_1', keyPrefix: 'wdn_x', appId: 'app_1', orgId: 'org_1', tier: null }
 
+const flat = (text) => JSON.parse(JSON.stringify(text))
+
 function settle(withContent, i) {
   const x = createExchange({
     requestId: `req_${i}`,
@@ -69,8 +71,9 @@ function settle(withContent, i) {
   })
   x.principal = principal
   if (withContent) {
-    x.content.push({ direction: 'input', texts: [`${i} ${prose(1024)}`], verdict })
-    x.content.push({ direction: 'output', texts: [`${prose(1024)} ${i}`], verdict })
+    // Flat strings, as JSON.parse gives a request's texts.
+    x.content.push({ direction: 'input', texts: [flat(`${i} ${prose(1024)}`)], verdict })
+    x.content.push({ direction: 'output', texts: [flat(`${prose(1024)} ${i}`)], verdict })
   }
   return x
 }

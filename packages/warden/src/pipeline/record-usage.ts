@@ -23,7 +23,36 @@ interface ContentSummary {
  * The strongest action, whether an injection finding reached its threshold, and the SimHash of
  * the newest prompt text and of the answer: what monitoring needs of the content, never the text.
  */
-function summarize(x: Exchange): Readonly<ContentSummary> {
+/** Which texts get a signature: only those a `near_duplicate` detector of the policy reads. */
+interface Signing {
+  readonly prompt: boolean
+  readonly completion: boolean
+}
+
+const signingOf = new WeakMap<PolicySnapshot['document'], Signing>()
+
+/**
+ * What the policy's near-duplicate detector reads (its `directions`), or nothing when monitoring
+ * or the detector is off: a signature nobody reads is not paid for. Kept per policy document.
+ */
+function signing(policy: PolicySnapshot): Signing {
+  const document = policy.document
+  let found = signingOf.get(document)
+  if (found === undefined) {
+    const { monitoring } = document
+    const entry = monitoring.detectors.near_duplicate
+    const on = monitoring.enabled && entry?.enabled !== false
+    const directions = Array.isArray(entry?.directions) ? (entry.directions as unknown[]) : null
+    found = {
+      prompt: on && (directions === null || directions.includes('prompt')),
+      completion: on && (directions === null || directions.includes('completion')),
+    }
+    signingOf.set(document, found)
+  }
+  return found
+}
+
+function summarize(x: Exchange, sign: Signing): Readonly<ContentSummary> {
   if (x.content.length === 0) return NO_CONTENT
   const summary: ContentSummary = {
     action: 'none',
@@ -44,8 +73,8 @@ function summarize(x: Exchange): Readonly<ContentSummary> {
     const { texts } = entry
     if (entry.direction === 'input') {
       const newest = texts[texts.length - 1]
-      if (newest !== undefined) summary.promptSignature = textSignature(newest)
-    } else {
+      if (newest !== undefined && sign.prompt) summary.promptSignature = textSignature(newest)
+    } else if (sign.completion) {
       for (const text of texts) answer = answer === '' ? text : `${answer}\n${text}`
     }
   }
@@ -73,7 +102,7 @@ export function recordUsage(deps: {
     const { principal, userAgent } = x
     const policy = principal === undefined ? null : deps.policy()
     const tier = policy === null ? null : policy.tier(principal?.tier ?? null)
-    const content = summarize(x)
+    const content = summarize(x, signing(policy ?? deps.policy()))
     deps.usage.record({
       requestId: x.requestId,
       at: x.at,
