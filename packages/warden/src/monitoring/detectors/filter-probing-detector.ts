@@ -23,9 +23,9 @@ export const filterProbingOptions = z.strictObject({
     .max(24 * 60)
     .default(15),
   /** Requests an application must have sent in the window before its share counts. */
-  min_requests: z.number().int().positive().default(20),
+  min_requests: z.number().int().positive().default(30),
   /** The share of blocked or flagged requests that is too high whatever the peers do… */
-  min_share: z.number().min(0).max(1).default(0.3),
+  min_share: z.number().min(0).max(1).default(0.35),
   /** …and how many times the other applications' share it must also be. */
   peer_factor: z.number().min(1).default(4),
   /** A share at or above this is `high`. */

@@ -75,7 +75,9 @@ describe('near-duplicate detector', () => {
     expect(ids.size).toBe(1)
     expect(found[0]).toMatchObject({ detector: 'near_duplicate', subject: { kind: 'cluster' } })
     expect(found[0]?.subject.id.startsWith('completion:')).toBe(true)
-    expect(found[0]?.evidence.counts.requests).toBeGreaterThanOrEqual(20)
+    expect(found[0]?.evidence.counts.requests).toBeGreaterThanOrEqual(
+      nearDuplicateOptions.parse({}).min_cluster,
+    )
     expect(found[0]?.evidence.counts.applications).toBe(3)
   })
 

@@ -33,7 +33,7 @@ export const nearDuplicateOptions = z.strictObject({
   min_cluster: z.number().int().min(2).default(15),
   /** …sent with at least this many keys, or from this many applications. */
   min_keys: z.number().int().min(1).default(3),
-  min_apps: z.number().int().min(1).default(2),
+  min_apps: z.number().int().min(1).default(3),
   /** This many times `min_cluster`, or more, is `high`. */
   high_factor: z.number().min(1).default(5),
   /** Signatures held at most (the oldest go first): the detector's whole memory. */
