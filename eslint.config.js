@@ -34,7 +34,7 @@ const MODULES = {
   // Every module above except http/; the composition root too, since the CLI is an entry point
   // beside main.ts (docs/decisions.md, 6).
   // `warden simulate`: synthetic traffic through a real Warden, which it starts through the
-  // composition root and serve.ts like the CLI does (docs/decisions.md, 18).
+  // composition root and serve.ts like the CLI does (docs/decisions.md, 20).
   simulation: [
     ...['contract', 'store', 'policy', 'providers', 'limits', 'moderation', 'access'],
     ...['monitoring', 'review', 'evals', 'disclosure', 'pipeline', ROOT],

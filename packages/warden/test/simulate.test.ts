@@ -28,7 +28,7 @@ interface SimulateJson {
 /**
  * A small run: eight normal applications, one episode of each kind, four simulated hours (about
  * 2,900 requests). The near-duplicate detector misses about one campaign in eighteen at its
- * default thresholds (docs/decisions.md, 18): this seed's campaign is one it finds, so that the
+ * default thresholds (docs/decisions.md, 20): this seed's campaign is one it finds, so that the
  * test checks the whole chain, not the detector's recall.
  */
 const SMALL = ['--seed', 'e2e-4', '--apps', '8', '--requests', '1000', '--hours', '4']
