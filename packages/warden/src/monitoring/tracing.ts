@@ -248,11 +248,13 @@ export async function createTracing(
         deps.onError(error)
       }
     },
+    // A failed export was reported through `onExportFailed`; flushing and closing never throw
+    // for it, so a collector that is down cannot fail a shutdown.
     async flush() {
-      await provider.forceFlush()
+      await provider.forceFlush().catch(() => undefined)
     },
     async close() {
-      await provider.shutdown()
+      await provider.shutdown().catch(() => undefined)
     },
   }
 }
