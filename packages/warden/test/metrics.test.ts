@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import OpenAI from 'openai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { loadConfig } from '../src/config/index.js'
+import { providerKinds } from '../src/providers/index.js'
 import {
   parsePrometheusText,
   sampleValue,
@@ -228,6 +230,30 @@ describe('Prometheus metrics on the main listener', () => {
       [false, 1],
     ])
     expect(ok[1]?.labels.application).toBe('other')
+  })
+})
+
+describe('metrics.token on the metrics listener', () => {
+  it('is asked for there too, and a main listener without one does not start', async () => {
+    expect(() =>
+      loadConfig({
+        env: {},
+        file: undefined,
+        providerKinds,
+        values: { metrics: { expose: 'main' } },
+      }),
+    ).toThrow(/metrics\.token: metrics on the main listener need a token/)
+    const token = 'listener-token-0123456789'
+    const h = await startHarness({ values: { metrics: { token } } })
+    try {
+      const url = h.server.metricsUrl ?? ''
+      const refused = await fetch(url)
+      expect(refused.status).toBe(401)
+      expect(await refused.json()).toMatchObject({ error: { code: 'unauthorized' } })
+      expect(sampleValue(await scrape(url, token), 'warden_requests_in_flight')).toBe(0)
+    } finally {
+      await h.close()
+    }
   })
 })
 
