@@ -11,6 +11,7 @@
 //                      tracing off; both with metrics on
 // Run after `npm run build`:
 //   node packages/warden/bench/limits-ab.mjs [--compare limits] [--rounds 8] [--duration 5]
+//     [--slices 1] [--warmup 2] [--scrape-every 1]
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
@@ -35,6 +36,9 @@ const { values: flags } = parseArgs({
     connections: { type: 'string', default: '50' },
     compare: { type: 'string', default: 'limits' },
     'scrape-every': { type: 'string', default: '1' },
+    // Measurements of each process per round, alternating on and off: on a machine whose
+    // other load comes and goes, both then see more of the same conditions (the median counts).
+    slices: { type: 'string', default: '1' },
   },
 })
 const rounds = Number(flags.rounds)
@@ -141,7 +145,7 @@ async function main() {
     model: 'stub-model',
     durationS: Number(flags.duration),
     warmupS: Number(flags.warmup),
-    rounds: 1,
+    rounds: Number(flags.slices),
     stubPid: stub.pid,
     log,
     peaks: new Map(),
@@ -164,25 +168,40 @@ async function main() {
     )
     stopScraping()
     for (const target of Object.values(started)) await stopChild(target.child)
-    const on = run[ON]
-    const off = run[OFF]
-    const figures = {
-      rps: on.requestsPerSecond / off.requestsPerSecond,
-      cpu: on.server.cpuMsPerRequest / off.server.cpuMsPerRequest,
-      onRps: on.requestsPerSecond,
-      offRps: off.requestsPerSecond,
+    // With slices, each slice of one process is paired with the adjacent slice of the other.
+    const pairs = run.rounds ?? [
+      {
+        [ON]: {
+          requestsPerSecond: run[ON].requestsPerSecond,
+          cpuMsPerRequest: run[ON].server.cpuMsPerRequest,
+        },
+        [OFF]: {
+          requestsPerSecond: run[OFF].requestsPerSecond,
+          cpuMsPerRequest: run[OFF].server.cpuMsPerRequest,
+        },
+      },
+    ]
+    for (const pair of pairs) {
+      const on = pair[ON]
+      const off = pair[OFF]
+      const figures = {
+        rps: on.requestsPerSecond / off.requestsPerSecond,
+        cpu: on.cpuMsPerRequest / off.cpuMsPerRequest,
+        onRps: on.requestsPerSecond,
+        offRps: off.requestsPerSecond,
+      }
+      perRound.push(figures)
+      log(
+        `  on/off req/s x${figures.rps.toFixed(3)} (${figures.onRps.toFixed(0)} / ${figures.offRps.toFixed(0)}), CPU/req x${figures.cpu.toFixed(3)}`,
+      )
     }
-    perRound.push(figures)
-    log(
-      `  on/off req/s x${figures.rps.toFixed(3)} (${figures.onRps.toFixed(0)} / ${figures.offRps.toFixed(0)}), CPU/req x${figures.cpu.toFixed(3)}`,
-    )
   }
   const rps = perRound.map((r) => r.rps)
   const cpu = perRound.map((r) => r.cpu)
   process.stdout.write(
     [
-      `${comparison.title}, ${rounds} rounds of fresh processes, ${flags.connections} connections, non-streaming`,
-      `  req/s ratio by round: ${rps.map((v) => v.toFixed(3)).join(' ')}`,
+      `${comparison.title}, ${rounds} rounds of fresh processes × ${flags.slices} slice(s), ${flags.connections} connections, non-streaming`,
+      `  req/s ratio by slice: ${rps.map((v) => v.toFixed(3)).join(' ')}`,
       `  req/s ratio: median x${median(rps).toFixed(3)}, geometric mean x${geomean(rps).toFixed(3)}  (goal >= ${comparison.goal})`,
       `  CPU per request ratio: median x${median(cpu).toFixed(3)}, geometric mean x${geomean(cpu).toFixed(3)}`,
       '',

@@ -1,6 +1,6 @@
 // What the end-of-request observers cost per request, in this process's CPU: the Prometheus
 // metrics (counting into their series) and tracing (building the spans, batching them and
-// exporting them as OTLP/JSON to a sink in another process). Steadier than an A/B of whole
+// exporting them over OTLP/HTTP, as protobuf, to a sink in another process). Steadier than an A/B of whole
 // servers on a busy machine, since it times only the observers' own work.
 // Run after `npm run build`:
 //   node packages/warden/bench/observer-bench.mjs [--requests 200000]
@@ -142,7 +142,7 @@ try {
     [
       `Observers' CPU per request (${requests} chat observations, ${MODELS.length} models, ${APPS.length} applications):`,
       `  metrics: ${metricsUs.total.toFixed(2)} µs/request; one scrape: ${((scrape.user + scrape.system) / 1000).toFixed(1)} ms CPU, ${text.length} bytes`,
-      `  tracing, every request sampled, OTLP/JSON to a local sink: ${tracingUs.total.toFixed(1)} µs/request, ${tracingUs.observe.toFixed(1)} of them building spans (${traced.length} spans; sink got ${received.exports} exports, ${(received.bytes / 1e6).toFixed(1)} MB)`,
+      `  tracing, every request sampled, OTLP/HTTP protobuf to a local sink: ${tracingUs.total.toFixed(1)} µs/request, ${tracingUs.observe.toFixed(1)} of them building spans (${traced.length} spans; sink got ${received.exports} exports, ${(received.bytes / 1e6).toFixed(1)} MB)`,
       '',
     ].join('\n'),
   )

@@ -282,6 +282,7 @@ describe('the metrics listener at start', () => {
         env: {
           PATH: process.env.PATH,
           HOME: home,
+          WARDEN_HOME: home,
           WARDEN_PORT: '0',
           WARDEN_METRICS_PORT: `${port}`,
         },

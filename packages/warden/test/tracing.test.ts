@@ -112,7 +112,9 @@ describe('OpenTelemetry traces', () => {
 
   it('sends the configured headers, and never the prompt, the answer or an API key', () => {
     expect(receiver.headers.at(-1)?.['x-collector-token']).toBe('otlp-collector-secret-42')
-    const exported = receiver.bodies.join('\n')
+    // OTLP's default encoding over HTTP.
+    expect(receiver.headers.at(-1)?.['content-type']).toBe('application/x-protobuf')
+    const exported = Buffer.concat(receiver.bodies).toString('utf8')
     expect(exported).not.toContain('about the sea')
     expect(exported).not.toContain('Hello from the stub upstream')
     expect(exported).not.toContain(key)
@@ -194,10 +196,12 @@ describe('OpenTelemetry traces', () => {
 })
 
 describe('OpenTelemetry traces with tracing.captureContent', () => {
-  it('puts the prompt and the answer in the span, and samples by tracing.sampleRatio', async () => {
+  it('puts the prompt and the answer in the span, as JSON when asked, and samples by tracing.sampleRatio', async () => {
     const receiver = await startOtlpReceiver()
     const h = await startHarness({
-      values: { tracing: { otlp: { endpoint: receiver.url }, captureContent: true } },
+      values: {
+        tracing: { otlp: { endpoint: receiver.url, protocol: 'http/json' }, captureContent: true },
+      },
     })
     const unsampled = await startHarness({
       values: { tracing: { otlp: { endpoint: receiver.url }, sampleRatio: 0 } },
@@ -218,6 +222,7 @@ describe('OpenTelemetry traces with tracing.captureContent', () => {
         })
         await harness.services.tracing?.flush()
       }
+      expect(receiver.headers.map((h) => h['content-type'])).toEqual(['application/json'])
       const roots = receiver.spans.filter((s) => s.kind === SERVER)
       expect(roots).toHaveLength(1)
       const root = roots[0] as ReceivedSpan
@@ -283,6 +288,8 @@ describe('the OpenTelemetry SDK when tracing is off', () => {
     const env = {
       PATH: process.env.PATH,
       HOME: home,
+      // Its own database, whatever .warden/ folder a parent of the temp folder may hold.
+      WARDEN_HOME: home,
       WARDEN_UPSTREAM_URL: stub.url,
       WARDEN_PORT: '0',
       WARDEN_METRICS_PORT: '0',
@@ -331,7 +338,7 @@ describe('the OpenTelemetry SDK when tracing is off', () => {
       expect(sdk(on)).toEqual(
         expect.arrayContaining([
           expect.stringContaining('/@opentelemetry/sdk-trace/'),
-          expect.stringContaining('/@opentelemetry/exporter-trace-otlp-http/'),
+          expect.stringContaining('/@opentelemetry/exporter-trace-otlp-proto/'),
         ]),
       )
       expect(sdk(off)).toEqual([])

@@ -141,6 +141,8 @@ const tracingSchema = z
       .object({
         /** The collector's OTLP/HTTP address (`http://collector:4318`); unset, tracing is off. */
         endpoint: z.url({ protocol: /^https?$/ }).optional(),
+        /** `http/protobuf` (OTLP's default, about a third of JSON's CPU and size) or `http/json`. */
+        protocol: z.enum(['http/protobuf', 'http/json']).default('http/protobuf'),
         /** Headers sent with every export (an API key of a tracing service). (secret each) */
         headers: z.record(z.string().min(1), secretString()).default({}),
         /** Longest wait for one export. */

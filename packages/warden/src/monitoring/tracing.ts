@@ -66,8 +66,9 @@ function serverOf(baseUrl: string): { address: string; port: number } | null {
 }
 
 /**
- * Starts tracing. The OpenTelemetry SDK and exporter are loaded here, with `import()`, so a
- * Warden without `tracing.otlp.endpoint` never loads them (nor needs them installed).
+ * Starts tracing. The OpenTelemetry SDK and exporter (OTLP/HTTP as protobuf or JSON, as
+ * `tracing.otlp.protocol` says) are loaded here, with `import()`, so a Warden without
+ * `tracing.otlp.endpoint` never loads them (nor needs them installed).
  *
  * Spans are built when a request settles, from what it recorded, with the times it recorded:
  * nothing runs on the request's way through, and a request that is not sampled costs one
@@ -87,7 +88,9 @@ export async function createTracing(
       import('@opentelemetry/api'),
       import('@opentelemetry/core'),
       import('@opentelemetry/sdk-trace'),
-      import('@opentelemetry/exporter-trace-otlp-http'),
+      config.otlp.protocol === 'http/json'
+        ? import('@opentelemetry/exporter-trace-otlp-http')
+        : import('@opentelemetry/exporter-trace-otlp-proto'),
       import('@opentelemetry/resources'),
     ]).catch((error: unknown) => {
       throw new Error(
