@@ -1,5 +1,6 @@
 export * from './errors.js'
 export * from './openai.js'
 export * from './records.js'
+export * from './request-observation.js'
 export * from './use-case-form.js'
 export * from './wire-json.js'
