@@ -81,7 +81,7 @@ const classifierEntrySchema = z
 
 /** The classifiers of a default install: all local, none needs a network. */
 const DEFAULT_CLASSIFIERS: Array<z.input<typeof classifierEntrySchema>> = [
-  // The trained model flags about 1 in 20 benign prompts that sound harmful (its model card):
+  // The trained model flags about 1 in 35 benign prompts that sound harmful (its model card):
   // it feeds review, and blocks nothing on its own.
   { id: 'text-harm', kind: 'text-harm', maxAction: 'flag' },
   // Validated, not only matched: checksums, number plans, entropy.
