@@ -44,6 +44,9 @@ export async function serve(services: Services): Promise<RunningServer> {
     webhooks: services.webhooks,
     metricsRoute:
       metrics !== null && expose === 'main' ? { metrics, token: config.metrics.token } : null,
+    incidents: services.incidents,
+    mitigations: services.mitigations,
+    store: services.store,
     health: () => {
       const usage = services.usage.stats()
       const kept = services.contentTexts.stats()
@@ -85,6 +88,11 @@ export async function serve(services: Services): Promise<RunningServer> {
   services.webhooks.schedule(config.webhooks.intervalMs, (err) =>
     services.logger.error({ err }, 'webhook delivery round failed; will retry'),
   )
+  if (config.monitoring.enabled) {
+    services.monitor.schedule(config.monitoring.intervalMs, (err) =>
+      services.logger.error({ err }, 'monitoring: reading the usage feed failed; will retry'),
+    )
+  }
   services.contentRetention.schedule(
     config.retention.purgeIntervalMs,
     (purged) => {

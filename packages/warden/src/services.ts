@@ -1,13 +1,17 @@
 import type { Logger } from 'pino'
 import { createRequestLineWriter } from './logger.js'
+import { randomBytes } from 'node:crypto'
+import { hostname } from 'node:os'
 import {
   createAdminUsers,
   createApiKeys,
   createLimitOverrides,
+  createMitigationActions,
   createOrganizations,
   createUseCaseApplications,
   createWebhooks,
   prescreenForm,
+  type NotifyChannel,
 } from './access/index.js'
 import { collectSecrets, processEnv, type Config } from './config/index.js'
 import {
@@ -19,7 +23,11 @@ import {
   createContentTextRecorder,
   createMetrics,
   createTracing,
+  createIncidents,
+  createMitigations,
+  createMonitor,
   createUsageRecorder,
+  monitoringProblems,
   loadSigningKey,
   readCheckpointIndex,
 } from './monitoring/index.js'
@@ -139,6 +147,7 @@ export async function createServices(config: Config, options: ServiceOptions) {
     now,
     changes: store.changes,
     isUniqueViolation: (error) => store.isUniqueViolation(error),
+    check: (document) => monitoringProblems(document.monitoring),
   })
   if (options.migrate ?? true) {
     // A new database starts with the operator's policy file, or the default policy, as version 1.
@@ -167,6 +176,29 @@ export async function createServices(config: Config, options: ServiceOptions) {
     now,
     allowHttp: config.webhooks.allowHttp,
     allowPrivateNetworks: config.webhooks.allowPrivateNetworks,
+    channels: notifyChannels(config),
+  })
+  const incidents = createIncidents({ db, audit: auditLog, now })
+  const mitigations = createMitigations({
+    db,
+    audit: auditLog,
+    now,
+    actions: createMitigationActions({ apiKeys, organizations, limitOverrides, webhooks }),
+    policy: () => policyVersions.snapshot().document.monitoring,
+    channels: config.monitoring.channels.map((c) => c.id),
+    markMitigated: (trx, id) => incidents.markMitigated(trx, id),
+  })
+  const monitor = createMonitor({
+    store,
+    audit: auditLog,
+    now,
+    policy: () => policyVersions.snapshot(),
+    incidents,
+    mitigations,
+    holder: `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`,
+    leaseMs: config.monitoring.leaseMs,
+    batchSize: config.monitoring.batchSize,
+    warmupEvents: config.monitoring.warmupEvents,
   })
   const useCaseApplications = createUseCaseApplications({
     db,
@@ -310,6 +342,9 @@ export async function createServices(config: Config, options: ServiceOptions) {
     policyVersions,
     useCaseApplications,
     webhooks,
+    incidents,
+    mitigations,
+    monitor,
     providers,
     models,
     pipeline,
@@ -317,6 +352,7 @@ export async function createServices(config: Config, options: ServiceOptions) {
     tracing,
     /** Flushes usage and audit entries, checkpoints the audit head, closes pools and the database. */
     async close(): Promise<void> {
+      await monitor.close()
       await webhooks.close()
       throttles.close()
       await usage.close()
@@ -332,6 +368,23 @@ export async function createServices(config: Config, options: ServiceOptions) {
       await store.close()
     },
   }
+}
+
+/**
+ * The operator's notification channels with their secrets read; a channel whose secret cannot
+ * be read is left out (the start warns about it), and its notifications fail, saying so.
+ */
+function notifyChannels(config: Config): ReadonlyMap<string, NotifyChannel> {
+  const channels = new Map<string, NotifyChannel>()
+  for (const channel of config.monitoring.channels) {
+    if (channel.url.problem() !== undefined || channel.secret?.problem() !== undefined) continue
+    channels.set(channel.id, {
+      url: channel.url.reveal(),
+      format: channel.format,
+      secret: channel.secret?.reveal() ?? null,
+    })
+  }
+  return channels
 }
 
 /** Reads every secret once, at start, so requests never do; names each one that is missing. */

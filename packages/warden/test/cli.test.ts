@@ -75,6 +75,7 @@ describe('the warden command and server process', () => {
         'models',
         'expires_at',
         'revoked_at',
+        'suspended_at',
         'created_at',
       ].sort(),
     )
@@ -437,6 +438,8 @@ describe('the warden command and server process', () => {
         '004-limits',
         '005-moderation',
         '006-retention',
+        '007-usage-signals',
+        '008-incidents',
       ],
     })
     expect(again.stdout).toMatch(/already up to date/)

@@ -25,6 +25,8 @@ export interface ApiKeyInfo {
   readonly allowedModels: readonly string[] | null
   readonly expiresAt: number | null
   readonly revokedAt: number | null
+  /** When the key was suspended (monitoring or an admin), while it is; null otherwise. */
+  readonly suspendedAt: number | null
   readonly createdAt: number
 }
 
@@ -52,11 +54,12 @@ export interface ApiKeyDeps {
 }
 
 // Limits are read and written only through `limit-overrides.ts`.
-type KeyRow = Omit<Database['api_key'], 'limits'>
+type KeyRow = Omit<Database['api_key'], 'limits' | 'suspended_at'>
 
 /** A key as the request path needs it, cached by its secret. */
 interface CachedKey {
   readonly revoked: boolean
+  readonly suspended: boolean
   readonly expiresAt: number | null
   readonly principal: Principal
 }
@@ -70,7 +73,7 @@ function toApplicationStatus(status: string): ApplicationStatus {
     : 'suspended'
 }
 
-function toInfo(row: KeyRow): ApiKeyInfo {
+function toInfo(row: KeyRow & { readonly suspended_at?: number | null }): ApiKeyInfo {
   return {
     id: row.id,
     appId: row.app_id,
@@ -81,6 +84,7 @@ function toInfo(row: KeyRow): ApiKeyInfo {
       row.allowed_models === null ? null : (JSON.parse(row.allowed_models) as string[]),
     expiresAt: row.expires_at,
     revokedAt: row.revoked_at,
+    suspendedAt: row.suspended_at ?? null,
     createdAt: row.created_at,
   }
 }
@@ -160,6 +164,41 @@ export function createApiKeys(deps: ApiKeyDeps) {
     },
 
     /**
+     * Suspends a key (its next request is refused with `api_key_suspended`) or lifts the
+     * suspension; audited with the reason. Returns false when it was so already.
+     */
+    async setSuspended(
+      id: string,
+      suspended: boolean,
+      input: { readonly actor: string; readonly reason: string; readonly incidentId?: string },
+    ): Promise<boolean> {
+      const row = await db
+        .selectFrom('api_key')
+        .select(['id', 'prefix', 'suspended_at'])
+        .where('id', '=', id)
+        .executeTakeFirst()
+      if (!row) throw new WardenError('not_found', `no API key with id "${id}"`, { param: 'id' })
+      if ((row.suspended_at !== null) === suspended) return false
+      await db
+        .updateTable('api_key')
+        .set({ suspended_at: suspended ? now() : null })
+        .where('id', '=', id)
+        .execute()
+      await changes.announce()
+      await audit.appendNow({
+        actor: input.actor,
+        action: suspended ? 'key.suspend' : 'key.unsuspend',
+        target: id,
+        details: {
+          prefix: row.prefix,
+          reason: input.reason,
+          ...(input.incidentId === undefined ? {} : { incident_id: input.incidentId }),
+        },
+      })
+      return true
+    },
+
+    /**
      * Turns the bearer secret of a request into a principal, or throws the refusal. Found keys
      * are cached until the change feed moves, so a revocation by any process still applies to
      * the next request; expiry is checked on every request.
@@ -196,6 +235,7 @@ export function createApiKeys(deps: ApiKeyDeps) {
             'api_key.allowed_models',
             'api_key.expires_at',
             'api_key.revoked_at',
+            'api_key.suspended_at',
             'application.tier',
             'application.status',
             'api_key.limits as key_limits',
@@ -213,6 +253,7 @@ export function createApiKeys(deps: ApiKeyDeps) {
         if (!row) throw new WardenError('invalid_api_key', 'Incorrect API key provided.')
         entry = {
           revoked: row.revoked_at !== null,
+          suspended: row.suspended_at !== null,
           expiresAt: row.expires_at,
           principal: {
             keyId: row.id,
@@ -239,6 +280,13 @@ export function createApiKeys(deps: ApiKeyDeps) {
         throw new WardenError(
           'api_key_revoked',
           `The API key ${entry.principal.keyPrefix}… has been revoked.`,
+        )
+      }
+      if (entry.suspended) {
+        throw new WardenError(
+          'api_key_suspended',
+          `The API key ${entry.principal.keyPrefix}… is suspended pending review of unusual ` +
+            'activity. Contact the operator of this gateway.',
         )
       }
       if (entry.expiresAt !== null && entry.expiresAt <= now()) {

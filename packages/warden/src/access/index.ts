@@ -23,7 +23,8 @@ export type {
   ApplicationEvent,
 } from './review-states.js'
 export { createWebhooks, MAX_ATTEMPTS } from './webhooks.js'
-export type { Webhooks, WebhookEndpoint } from './webhooks.js'
+export type { Webhooks, WebhookEndpoint, NotifyChannel } from './webhooks.js'
 export { prescreenForm } from './prescreen-form.js'
 export { createLimitOverrides, parseStoredLimits } from './limit-overrides.js'
 export type { LimitOverrideStore } from './limit-overrides.js'
+export { createMitigationActions } from './mitigation-actions.js'

@@ -133,6 +133,17 @@ export function createOrganizations(deps: OrganizationDeps) {
     findOrganization,
     findApplication,
 
+    /** One application by id; 404 when there is none. */
+    async getApplication(appId: string): Promise<Application> {
+      const row = await db
+        .selectFrom('application')
+        .selectAll()
+        .where('id', '=', appId)
+        .executeTakeFirst()
+      if (!row) throw new WardenError('not_found', `No application "${appId}".`, { param: 'app' })
+      return toApplication(row)
+    },
+
     /** Creates an organization; a taken name is a 409. */
     async createOrganization(name: string, actor: string): Promise<Organization> {
       checkName(name, 'name')

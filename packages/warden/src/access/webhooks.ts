@@ -4,7 +4,7 @@ import { BlockList, isIP } from 'node:net'
 import type { Kysely } from 'kysely'
 import { Webhook } from 'standardwebhooks'
 import { request } from 'undici'
-import { WardenError, type AuditSink } from '../domain/index.js'
+import { WardenError, type AuditSink, type NotifyFormat } from '../domain/index.js'
 import type { Database } from '../store/index.js'
 import { createId } from './ids.js'
 
@@ -31,6 +31,31 @@ export interface WebhookDeps {
   readonly allowHttp: boolean
   /** Endpoints on loopback, private and link-local addresses are refused unless allowed. */
   readonly allowPrivateNetworks: boolean
+  /**
+   * The operator's own channels (`monitoring.channels`), by id: incident notifications go there.
+   * Configured by the operator, not by an organization, so they may be on a private network.
+   */
+  readonly channels?: ReadonlyMap<string, NotifyChannel>
+}
+
+/** An operator channel, its secrets resolved. */
+export interface NotifyChannel {
+  readonly url: string
+  readonly format: NotifyFormat
+  /** The Standard Webhooks secret a `standard` channel signs with. */
+  readonly secret: string | null
+}
+
+/** A delivery due, and where it goes. */
+interface Due {
+  readonly id: string
+  readonly payload: string
+  readonly attempts: number
+  readonly url: string
+  /** Null: posted unsigned (a Slack-compatible channel). */
+  readonly secret: string | null
+  /** Whether the address is checked against private networks (an organization's endpoint). */
+  readonly checkHost: boolean
 }
 
 /** Addresses a webhook must not reach: this host, private networks, link-local (cloud metadata). */
@@ -103,6 +128,52 @@ export function createWebhooks(deps: WebhookDeps) {
   const { db, audit, now } = deps
   let timer: NodeJS.Timeout | null = null
   let running: Promise<unknown> | null = null
+
+  /** Claims one due delivery, posts it and records the outcome; false when another claimed it. */
+  async function attempt(row: Due, at: number): Promise<boolean> {
+    const claimed = await db
+      .updateTable('webhook_delivery')
+      .set({ locked_until: at + CLAIM_MS })
+      .where('id', '=', row.id)
+      .where('locked_until', '<', at)
+      .where('delivered_at', 'is', null)
+      .executeTakeFirst()
+    if (claimed.numUpdatedRows !== 1n) return false
+    // Checked again at each delivery: a name can come to resolve somewhere private later.
+    const refused =
+      row.url === ''
+        ? 'the channel is no longer configured'
+        : !row.checkHost || deps.allowPrivateNetworks
+          ? null
+          : await privateHostProblem(row.url)
+    const error =
+      refused === null
+        ? await post(row.url, row.secret, row.id, row.payload)
+        : `not sent: ${refused}`
+    const attempts = row.attempts + 1
+    const done = now()
+    if (error === null) {
+      await db
+        .updateTable('webhook_delivery')
+        .set({ attempts, delivered_at: done, last_error: null, locked_until: 0 })
+        .where('id', '=', row.id)
+        .execute()
+    } else {
+      const delay = BACKOFF_MS[Math.min(attempts - 1, BACKOFF_MS.length - 1)] ?? 3_600_000
+      await db
+        .updateTable('webhook_delivery')
+        .set({
+          attempts,
+          last_error: error.slice(0, 500),
+          locked_until: 0,
+          next_attempt_at: done + delay,
+          failed_at: attempts >= MAX_ATTEMPTS ? done : null,
+        })
+        .where('id', '=', row.id)
+        .execute()
+    }
+    return true
+  }
 
   const webhooks = {
     /** Sets the organization's endpoint and returns a new signing secret, shown only here. */
@@ -189,13 +260,57 @@ export function createWebhooks(deps: WebhookDeps) {
     },
 
     /**
+     * Queues a notification on an operator channel: a Standard Webhooks event, or a `{text}`
+     * body for a Slack-compatible one. `id` makes it idempotent: queued twice, it is sent once.
+     */
+    async enqueueChannel(input: {
+      readonly id: string
+      readonly channel: string
+      readonly type: string
+      readonly data: unknown
+      readonly text: string
+    }): Promise<void> {
+      const target = deps.channels?.get(input.channel)
+      if (target === undefined) {
+        throw new WardenError('not_found', `no monitoring channel "${input.channel}"`)
+      }
+      const at = now()
+      const payload =
+        target.format === 'slack'
+          ? JSON.stringify({ text: input.text })
+          : JSON.stringify({
+              type: input.type,
+              timestamp: new Date(at).toISOString(),
+              data: input.data,
+            })
+      await db
+        .insertInto('webhook_delivery')
+        .values({
+          id: input.id,
+          org_id: '',
+          channel: input.channel,
+          event_type: input.type,
+          payload,
+          created_at: at,
+          attempts: 0,
+          next_attempt_at: at,
+          locked_until: 0,
+          delivered_at: null,
+          failed_at: null,
+          last_error: null,
+        })
+        .onConflict((oc) => oc.column('id').doNothing())
+        .execute()
+    },
+
+    /**
      * Delivers what is due, once: claims each row (one replica wins it), posts it signed, and
      * records the outcome; a failure is retried later with a growing backoff. Returns how many
-     * were attempted.
+     * were attempted. Organizations' endpoints first, then the operator's channels.
      */
     async deliverDue(limit = 20): Promise<number> {
       const at = now()
-      const due = await db
+      const forOrganizations = await db
         .selectFrom('webhook_delivery')
         .innerJoin('webhook_endpoint', 'webhook_endpoint.org_id', 'webhook_delivery.org_id')
         .select([
@@ -205,6 +320,7 @@ export function createWebhooks(deps: WebhookDeps) {
           'webhook_endpoint.url',
           'webhook_endpoint.secret',
         ])
+        .where('webhook_delivery.channel', 'is', null)
         .where('webhook_delivery.delivered_at', 'is', null)
         .where('webhook_delivery.failed_at', 'is', null)
         .where('webhook_delivery.next_attempt_at', '<=', at)
@@ -212,45 +328,35 @@ export function createWebhooks(deps: WebhookDeps) {
         .orderBy('webhook_delivery.next_attempt_at')
         .limit(limit)
         .execute()
+      const forChannels = await db
+        .selectFrom('webhook_delivery')
+        .select(['id', 'payload', 'attempts', 'channel'])
+        .where('channel', 'is not', null)
+        .where('delivered_at', 'is', null)
+        .where('failed_at', 'is', null)
+        .where('next_attempt_at', '<=', at)
+        .where('locked_until', '<', at)
+        .orderBy('next_attempt_at')
+        .limit(limit)
+        .execute()
+      const due: Due[] = [
+        ...forOrganizations.map((row) => ({ ...row, checkHost: true })),
+        ...forChannels.map((row) => {
+          const target = deps.channels?.get(row.channel ?? '')
+          return {
+            id: row.id,
+            payload: row.payload,
+            attempts: row.attempts,
+            // A channel taken out of the configuration: the attempt fails, and says why.
+            url: target?.url ?? '',
+            secret: target === undefined || target.format === 'slack' ? null : target.secret,
+            checkHost: false,
+          }
+        }),
+      ]
       let attempted = 0
       for (const row of due) {
-        const claimed = await db
-          .updateTable('webhook_delivery')
-          .set({ locked_until: at + CLAIM_MS })
-          .where('id', '=', row.id)
-          .where('locked_until', '<', at)
-          .where('delivered_at', 'is', null)
-          .executeTakeFirst()
-        if (claimed.numUpdatedRows !== 1n) continue
-        attempted += 1
-        // Checked again at each delivery: a name can come to resolve somewhere private later.
-        const refused = deps.allowPrivateNetworks ? null : await privateHostProblem(row.url)
-        const error =
-          refused === null
-            ? await post(row.url, row.secret, row.id, row.payload)
-            : `not sent: ${refused}`
-        const attempts = row.attempts + 1
-        const done = now()
-        if (error === null) {
-          await db
-            .updateTable('webhook_delivery')
-            .set({ attempts, delivered_at: done, last_error: null, locked_until: 0 })
-            .where('id', '=', row.id)
-            .execute()
-        } else {
-          const delay = BACKOFF_MS[Math.min(attempts - 1, BACKOFF_MS.length - 1)] ?? 3_600_000
-          await db
-            .updateTable('webhook_delivery')
-            .set({
-              attempts,
-              last_error: error.slice(0, 500),
-              locked_until: 0,
-              next_attempt_at: done + delay,
-              failed_at: attempts >= MAX_ATTEMPTS ? done : null,
-            })
-            .where('id', '=', row.id)
-            .execute()
-        }
+        if (await attempt(row, at)) attempted += 1
       }
       return attempted
     },
@@ -304,21 +410,27 @@ export function createWebhooks(deps: WebhookDeps) {
 /** Posts one signed delivery; null when the endpoint answered 2xx, else what went wrong. */
 async function post(
   url: string,
-  secret: string,
+  secret: string | null,
   id: string,
   payload: string,
 ): Promise<string | null> {
   const timestamp = new Date()
   try {
-    const signature = new Webhook(secret).sign(id, timestamp, payload)
+    // A Slack-compatible channel takes a plain `{text}` post: its URL is its credential.
+    const signed =
+      secret === null
+        ? {}
+        : {
+            'webhook-id': id,
+            'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)),
+            'webhook-signature': new Webhook(secret).sign(id, timestamp, payload),
+          }
     const response = await request(url, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
         'user-agent': 'Warden-Webhooks/1',
-        'webhook-id': id,
-        'webhook-timestamp': String(Math.floor(timestamp.getTime() / 1000)),
-        'webhook-signature': signature,
+        ...signed,
       },
       body: payload,
       headersTimeout: ATTEMPT_TIMEOUT_MS,

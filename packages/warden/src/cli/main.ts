@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { Command, CommanderError } from 'commander'
 import { isWardenError } from '../domain/index.js'
 import { registerAdminCommands } from './commands/admin.js'
+import { registerIncidentCommands } from './commands/incident.js'
 import { registerKeyCommands } from './commands/key.js'
 import { registerLimitCommands } from './commands/limits.js'
 import { registerUsageCommand } from './commands/usage.js'
@@ -53,6 +54,7 @@ export function createProgram(onServing: () => void = () => undefined): Command 
   registerKeyCommands(program, cli)
   registerLimitCommands(program, cli)
   registerUsageCommand(program, cli)
+  registerIncidentCommands(program, cli)
   registerClassifyCommand(program, cli)
   registerPolicyCommands(program, cli)
   registerRetentionCommands(program, cli)

@@ -160,6 +160,47 @@ const tracingSchema = z
   .strict()
   .prefault({})
 
+/** One place incident notifications are posted to. */
+const notifyChannelSchema = z
+  .object({
+    /** Names the channel in mitigations and the deliveries' log. */
+    id: z.string().regex(/^[a-z0-9_-]{1,40}$/, 'lowercase letters, digits, - and _'),
+    /** Where to POST (a Slack incoming-webhook URL holds its token: a secret reference). */
+    url: secretString(z.url({ protocol: /^https?$/ })),
+    /** `standard`: a Standard Webhooks event, signed; `slack`: a `{text}` body. */
+    format: z.enum(['standard', 'slack']).default('standard'),
+    /** The Standard Webhooks signing secret (`whsec_…`); a `standard` channel needs one. */
+    secret: secretString(
+      z.string().regex(/^whsec_[A-Za-z0-9+/=]{16,}$/, 'must be whsec_…'),
+    ).optional(),
+  })
+  .strict()
+  .refine((channel) => channel.format !== 'standard' || channel.secret !== undefined, {
+    message: 'a standard channel needs a secret (whsec_…) to sign with',
+    path: ['secret'],
+  })
+
+/**
+ * Where the live detectors run and how they read usage: the thresholds and what incidents set
+ * off are the usage policy's `monitoring` section.
+ */
+const monitoringConfigSchema = z
+  .object({
+    /** Run the detectors in this server (one replica at a time reads the feed). */
+    enabled: flag.default(true),
+    /** How often the feed is read, ms: the bound on detection lag, beside `usage.flushIntervalMs`. */
+    intervalMs: positiveInt.default(1_000),
+    /** A replica that stops renewing its turn loses it after this, ms. */
+    leaseMs: positiveInt.default(15_000),
+    /** Usage events read per transaction. */
+    batchSize: positiveInt.max(10_000).default(1_000),
+    /** Events before its cursor a replica that takes the feed over warms its detectors on. */
+    warmupEvents: z.coerce.number().int().min(0).max(1_000_000).default(50_000),
+    /** Where `notify` posts incidents: signed webhooks or Slack-compatible chat hooks. */
+    channels: z.array(notifyChannelSchema).max(20).default([]),
+  })
+  .strict()
+
 /** The whole configuration schema, with each provider entry checked by its kind's schema. */
 export function configSchema(kinds: ProviderKindSchemas) {
   return z
@@ -262,8 +303,8 @@ export function configSchema(kinds: ProviderKindSchemas) {
           /** Flush buffered usage events at least this often. */
           flushIntervalMs: positiveInt.default(1_000),
           /** Flush as soon as this many events are buffered. */
-          // 17 values a row: SQLite binds at most 32,766 in one statement, PostgreSQL 65,535.
-          batchSize: positiveInt.max(1900).default(100),
+          // 25 values a row: SQLite binds at most 32,766 in one statement, PostgreSQL 65,535.
+          batchSize: positiveInt.max(1300).default(100),
           /** Events beyond this many waiting are dropped, and counted. */
           maxQueue: positiveInt.default(100_000),
         })
@@ -383,6 +424,8 @@ export function configSchema(kinds: ProviderKindSchemas) {
         .prefault({}),
       metrics: metricsSchema,
       tracing: tracingSchema,
+
+      monitoring: monitoringConfigSchema.prefault({}),
       providers: z.record(z.string().regex(/^[a-z0-9_-]+$/), providerSchema(kinds)).default({}),
       models: z.array(modelSchema).default([]),
     })

@@ -101,5 +101,7 @@ export interface ApiKeyDto {
   readonly models: readonly string[] | null
   readonly expires_at: number | null
   readonly revoked_at: number | null
+  /** Unix seconds since the key was suspended, while it is; null otherwise. */
+  readonly suspended_at: number | null
   readonly created_at: number
 }

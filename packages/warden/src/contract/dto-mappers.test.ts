@@ -49,6 +49,7 @@ describe('DTO mappers', () => {
       models: ['stub-model'],
       expires_at: null,
       revoked_at: 1_700_000_100,
+      suspended_at: null,
       created_at: 1_700_000_000,
     })
   })

@@ -44,6 +44,8 @@ export interface ApiKeyRecord {
   /** Milliseconds since the epoch, each. */
   readonly expiresAt: number | null
   readonly revokedAt: number | null
+  /** Set while the key is suspended (monitoring or an admin); absent or null otherwise. */
+  readonly suspendedAt?: number | null
   readonly createdAt: number
 }
 
@@ -120,6 +122,7 @@ export const toApiKeyDto = (k: ApiKeyRecord): ApiKeyDto => ({
   models: k.allowedModels,
   expires_at: toUnixSeconds(k.expiresAt),
   revoked_at: toUnixSeconds(k.revokedAt),
+  suspended_at: toUnixSeconds(k.suspendedAt ?? null),
   created_at: toUnixSeconds(k.createdAt),
 })
 

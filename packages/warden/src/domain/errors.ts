@@ -42,6 +42,8 @@ export const ERRORS = {
   invalid_api_key: spec(401, 'authentication_error', 'refused', true),
   api_key_revoked: spec(403, 'permission_error', 'refused', true),
   api_key_expired: spec(401, 'authentication_error', 'refused', true),
+  // Reversible, unlike a revocation: monitoring's mitigation or an admin, pending review.
+  api_key_suspended: spec(403, 'permission_error', 'refused', true),
   model_not_allowed: spec(403, 'permission_error', 'refused', true),
   model_not_found: spec(404, 'not_found_error', 'client_error'),
   application_not_approved: spec(403, 'permission_error', 'refused', true),

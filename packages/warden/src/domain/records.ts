@@ -43,7 +43,27 @@ export interface UsageEvent {
   readonly errorCode: string | null
   /** The usage-policy clause a refusal cites, so reports can count refusals by clause. */
   readonly clause: string | null
+  /** The client address as limits count it: IPv4 as is, IPv6 folded to its /64. */
+  readonly clientSource: string | null
+  /** The client's `User-Agent`, cut to 128 characters; null when it sent none. */
+  readonly userAgent: string | null
+  /** The application's tier in the policy then (its default tier when it had none set). */
+  readonly tier: string | null
+  /** Whether that tier was the policy's default one: a sandbox application. */
+  readonly sandbox: boolean
+  /** The strongest thing the content filter did to the request or its answer. */
+  readonly contentAction: ContentOutcome
+  /** Whether a prompt-injection (jailbreak) finding reached its threshold. */
+  readonly injection: boolean
+  /** A 64-bit SimHash (16 hex digits) of the newest prompt text; never the text itself. */
+  readonly promptSignature: string | null
+  /** A 64-bit SimHash (16 hex digits) of the answer's text; never the text itself. */
+  readonly completionSignature: string | null
 }
+
+export const CONTENT_OUTCOMES = ['none', 'flag', 'redact', 'block'] as const
+/** What the content filter did to a request as a whole: the strongest action it took. */
+export type ContentOutcome = (typeof CONTENT_OUTCOMES)[number]
 
 /**
  * One thing the content filter found in a request or an answer, as stored: never the text,

@@ -12,6 +12,7 @@ import { gateRequests } from './request-gate.js'
 import { logNotFound, logRequestsOutsidePipeline } from './request-log.js'
 import { registerAdminRoutes, type AdminRouteDeps } from './routes/admin/admin-routes.js'
 import { registerContentRoutes, type ContentRouteDeps } from './routes/admin/content-routes.js'
+import { registerIncidentRoutes, type IncidentRouteDeps } from './routes/admin/incident-routes.js'
 import { registerLimitRoutes, type LimitRouteDeps } from './routes/admin/limit-routes.js'
 import { registerOpenAiRoutes, type OpenAiRouteDeps } from './routes/openai/openai-routes.js'
 import { registerPolicyPages, type PolicyPageDeps } from './routes/public/policy-pages.js'
@@ -24,6 +25,7 @@ export interface HttpAppDeps
     OpenAiRouteDeps,
     AdminRouteDeps,
     ContentRouteDeps,
+    IncidentRouteDeps,
     LimitRouteDeps,
     PolicyPageDeps,
     PortalRouteDeps,
@@ -126,6 +128,7 @@ export function createHttpApp(deps: HttpAppDeps): FastifyInstance {
   registerAdminRoutes(app, deps)
   registerLimitRoutes(app, deps)
   registerContentRoutes(app, deps)
+  registerIncidentRoutes(app, deps)
   registerReviewRoutes(app, deps)
   registerPortalRoutes(app, deps)
   registerPolicyPages(app, deps)

@@ -31,3 +31,37 @@ export { createMetrics } from './metrics.js'
 export type { Metrics, MetricsDeps } from './metrics.js'
 export { createTracing } from './tracing.js'
 export type { Tracing, TracingDeps } from './tracing.js'
+export { createMonitor } from './monitor.js'
+export type { Monitor } from './monitor.js'
+export { createIncidents, INCIDENT_STATUSES } from './incidents.js'
+export type {
+  Incident,
+  IncidentFilter,
+  IncidentMove,
+  IncidentNote,
+  IncidentStatus,
+  Incidents,
+} from './incidents.js'
+export { createMitigations, MITIGATION_STATES } from './mitigations.js'
+export type { Mitigation, MitigationState, Mitigations } from './mitigations.js'
+export { createUsageFeed } from './usage-feed.js'
+export type { FeedConsumer, FeedTick, UsageFeed } from './usage-feed.js'
+export {
+  detectorKinds,
+  createDetectors,
+  monitoringProblems,
+  SEVERITIES,
+  SUBJECT_KINDS,
+} from './detectors/index.js'
+export type {
+  Detector,
+  DetectorKind,
+  DetectorKinds,
+  Evidence,
+  IncidentCandidate,
+  Severity,
+  SubjectKind,
+} from './detectors/index.js'
+export { usageEventOfRow } from './usage-recorder.js'
+export { dailyUsage } from './usage-report.js'
+export type { DailyUsage } from './usage-report.js'

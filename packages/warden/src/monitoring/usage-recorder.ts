@@ -1,5 +1,14 @@
-import type { UsageEvent, UsageSink } from '../domain/index.js'
-import type { Store } from '../store/index.js'
+import {
+  CONTENT_OUTCOMES,
+  ENDPOINTS,
+  REQUEST_OUTCOMES,
+  type ContentOutcome,
+  type Endpoint,
+  type RequestOutcome,
+  type UsageEvent,
+  type UsageSink,
+} from '../domain/index.js'
+import type { Store, UsageEventTable } from '../store/index.js'
 import { createBatchQueue, type BatchQueueStats } from './batch-queue.js'
 
 export interface UsageRecorderOptions {
@@ -61,6 +70,14 @@ export function createUsageRecorder(options: UsageRecorderOptions): UsageRecorde
           outcome: e.outcome,
           error_code: columnText(e.errorCode),
           clause: columnText(e.clause),
+          client_source: columnText(e.clientSource),
+          user_agent: columnText(e.userAgent),
+          tier: columnText(e.tier),
+          sandbox: e.sandbox ? 1 : 0,
+          content_action: e.contentAction,
+          injection: e.injection ? 1 : 0,
+          prompt_signature: e.promptSignature,
+          completion_signature: e.completionSignature,
         })),
       ),
   })
@@ -69,5 +86,42 @@ export function createUsageRecorder(options: UsageRecorderOptions): UsageRecorde
     flush: () => queue.flush(),
     close: () => queue.close(),
     stats: () => queue.stats(),
+  }
+}
+
+const oneOf = <T extends string>(values: readonly T[], value: string, otherwise: T): T =>
+  (values as readonly string[]).includes(value) ? (value as T) : otherwise
+
+/** A stored `usage_event` row as the event it was recorded from. */
+export function usageEventOfRow(row: Readonly<UsageEventTable>): UsageEvent {
+  return {
+    requestId: row.request_id,
+    at: Number(row.at),
+    endpoint: oneOf<Endpoint>(ENDPOINTS, row.endpoint, 'chat'),
+    keyId: row.key_id,
+    appId: row.app_id,
+    orgId: row.org_id,
+    model: row.model,
+    stream: Number(row.stream) === 1,
+    promptTokens: Number(row.prompt_tokens),
+    completionTokens: Number(row.completion_tokens),
+    tokensSource:
+      row.tokens_source === 'upstream' || row.tokens_source === 'counted'
+        ? row.tokens_source
+        : 'none',
+    gatewayMs: Number(row.gateway_ms),
+    upstreamMs: Number(row.upstream_ms),
+    status: Number(row.status),
+    outcome: oneOf<RequestOutcome>(REQUEST_OUTCOMES, row.outcome, 'internal_error'),
+    errorCode: row.error_code,
+    clause: row.clause,
+    clientSource: row.client_source,
+    userAgent: row.user_agent,
+    tier: row.tier,
+    sandbox: Number(row.sandbox) === 1,
+    contentAction: oneOf<ContentOutcome>(CONTENT_OUTCOMES, row.content_action ?? 'none', 'none'),
+    injection: Number(row.injection) === 1,
+    promptSignature: row.prompt_signature,
+    completionSignature: row.completion_signature,
   }
 }

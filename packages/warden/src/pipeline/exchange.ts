@@ -50,6 +50,8 @@ export interface Exchange<Body = unknown> {
   readonly apiKey: string | undefined
   /** The client's address (the proxy's client when `server.trustProxy`), for throttling. */
   readonly clientAddress: string
+  /** The client's `User-Agent` header, if it sent one; monitoring counts distinct ones. */
+  readonly userAgent: string | undefined
   /** Aborts when the client goes away. */
   readonly signal: AbortSignal
   /**
@@ -90,7 +92,8 @@ export interface Exchange<Body = unknown> {
 export type ExchangeInit = Pick<
   Exchange,
   'requestId' | 'at' | 'startedAt' | 'endpoint' | 'apiKey' | 'clientAddress' | 'signal' | 'readBody'
->
+> &
+  Partial<Pick<Exchange, 'userAgent'>>
 
 /**
  * A fresh exchange for one request. Every field is written here, in one order, and none is
@@ -106,6 +109,7 @@ export function createExchange(init: ExchangeInit): Exchange {
     endpoint: init.endpoint,
     apiKey: init.apiKey,
     clientAddress: init.clientAddress,
+    userAgent: init.userAgent,
     signal: init.signal,
     readBody: init.readBody,
     body: undefined,

@@ -102,3 +102,5 @@ export {
 export type { LearnedModel, LearnedClause } from './prescreen-learned.js'
 export { trainLearnedModel } from './prescreen-training.js'
 export type { TrainingExample, TrainingOptions } from './prescreen-training.js'
+export { monitoringPolicySchema } from './monitoring-policy.js'
+export type { MonitoringPolicy } from './monitoring-policy.js'

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { monitoringPolicySchema } from './monitoring-policy.js'
 
 /** Ids inside a section: lower-case slugs, so a clause id reads `prohibited.spam`. */
 const slug = z
@@ -154,6 +155,7 @@ export const policyDocumentSchema = z
     categories: z.array(categorySchema).max(100).default([]),
     tiers: z.array(tierSchema).min(1).max(20),
     retention: retentionSchema,
+    monitoring: monitoringPolicySchema.prefault({}),
   })
   .superRefine((doc, ctx) => {
     const sections = ['prohibited', 'high_scrutiny', 'mitigations', 'categories', 'tiers'] as const

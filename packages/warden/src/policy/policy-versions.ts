@@ -94,6 +94,11 @@ export interface PolicyVersionDeps {
   /** Moves when any process publishes a version or records an acceptance. */
   readonly changes: ChangeFeed
   readonly isUniqueViolation: (error: unknown) => boolean
+  /**
+   * Problems a higher module finds in a policy it reads (detector options, say); a policy with
+   * any is not published. Wired by the composition root.
+   */
+  readonly check?: (document: PolicyDocument) => readonly string[]
 }
 
 type VersionRow = Database['policy_version']
@@ -169,6 +174,14 @@ export function createPolicyVersions(deps: PolicyVersionDeps) {
   }
 
   async function publish(policy: ParsedPolicy, options: PublishOptions): Promise<PolicyVersion> {
+    const problems = deps.check?.(policy.document) ?? []
+    if (problems.length > 0) {
+      throw new WardenError(
+        'invalid_request_error',
+        `source is not a valid usage policy: ${problems.join('; ')}`,
+        { param: 'source' },
+      )
+    }
     const graceDays = options.graceDays ?? 0
     if (!Number.isInteger(graceDays) || graceDays < 0 || graceDays > MAX_GRACE_DAYS) {
       throw new WardenError(

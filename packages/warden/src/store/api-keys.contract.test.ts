@@ -57,6 +57,7 @@ describe.each(testDatabaseKinds(process.env.WARDEN_TEST_DATABASE_URL))(
         allowedModels: null,
         expiresAt: null,
         revokedAt: null,
+        suspendedAt: null,
         createdAt: fx.clock.now(),
       })
     })
@@ -82,6 +83,7 @@ describe.each(testDatabaseKinds(process.env.WARDEN_TEST_DATABASE_URL))(
           allowed_models: '["gpt-4o-mini"]',
           expires_at: null,
           revoked_at: null,
+          suspended_at: null,
           created_at: fx.clock.now(),
           limits: null,
         },

@@ -1,5 +1,6 @@
 import type { Dialect } from 'kysely'
 import type { ChangeFeed } from './change-feed.js'
+import type { FeedSql } from './usage-feed.js'
 
 /** An opened dialect: the Kysely dialect plus what differs about it, as data. */
 export interface OpenedDialect {
@@ -15,6 +16,8 @@ export interface OpenedDialect {
   readonly isUniqueViolation: (error: unknown) => boolean
   /** Opens the feed of access-data changes made by any process. */
   readonly openChangeFeed: () => Promise<ChangeFeed>
+  /** Where a usage event's place in commit order is kept, for the monitoring feed. */
+  readonly feed: FeedSql
   /** A migration that lost a race with another process and may simply be run again. */
   readonly isRetryableMigrationError: (error: unknown) => boolean
 }

@@ -2,6 +2,7 @@ import { PostgresDialect } from 'kysely'
 import type { Pool } from 'pg'
 import type { ChangeFeed } from './change-feed.js'
 import type { OpenedDialect } from './dialect.js'
+import { postgresFeedSql } from './usage-feed.js'
 
 const CHANNEL = 'warden_access_changed'
 
@@ -79,6 +80,7 @@ export async function openPostgresDialect(url: string, poolSize: number): Promis
       return result.rows[0]?.schema
     },
     placeholder: (index) => `$${index + 1}`,
+    feed: postgresFeedSql,
     openChangeFeed: () => openPostgresChangeFeed(pool, url),
     isUniqueViolation: (error) => (error as { code?: unknown }).code === '23505',
     // Kysely's PostgreSQL adapter takes an advisory lock, so concurrent migrations wait instead.

@@ -18,6 +18,10 @@ export interface Database {
   application_event: ApplicationEventTable
   webhook_endpoint: WebhookEndpointTable
   webhook_delivery: WebhookDeliveryTable
+  monitor_lease: MonitorLeaseTable
+  incident: IncidentTable
+  incident_note: IncidentNoteTable
+  mitigation: MitigationTable
 }
 
 export interface OrganizationTable {
@@ -54,6 +58,8 @@ export interface ApiKeyTable {
   allowed_models: string | null
   expires_at: number | null
   revoked_at: number | null
+  /** Set while monitoring (or an admin) has the key suspended; lifting clears it. */
+  suspended_at: Generated<number | null>
   created_at: number
   /** JSON `{limits, models}` an operator set (see `LimitOverrides`); null for none. */
   limits: Generated<string | null>
@@ -97,6 +103,20 @@ export interface UsageEventTable {
   outcome: string
   error_code: string | null
   clause: string | null
+  /** The client address as limits count it (IPv6 folded to its /64); see migration 007. */
+  client_source: string | null
+  /** The client's `User-Agent`, cut to 128 characters. */
+  user_agent: string | null
+  /** The application's tier then, and 1 when it was the policy's default (sandbox) tier. */
+  tier: string | null
+  sandbox: number
+  /** The strongest content-filter action: `none`, `flag`, `redact` or `block`. */
+  content_action: string
+  /** 1 when a prompt-injection finding reached its threshold. */
+  injection: number
+  /** 64-bit SimHashes, 16 hex digits, of the newest prompt text and of the answer. */
+  prompt_signature: string | null
+  completion_signature: string | null
 }
 
 export interface ContentFindingTable {
@@ -237,4 +257,76 @@ export interface WebhookDeliveryTable {
   /** Set when the attempts ran out. */
   failed_at: number | null
   last_error: string | null
+  /** An operator channel (`monitoring.channels`) for incident notifications; null for an org's. */
+  channel: Generated<string | null>
+}
+
+/** A background consumer's turn: who holds it until when, and its position; see migration 007. */
+export interface MonitorLeaseTable {
+  name: string
+  holder: string
+  expires_at: number
+  cursor: string
+  updated_at: number
+}
+
+/** An incident a detector raised; see migration 008. */
+export interface IncidentTable {
+  id: string
+  detector: string
+  subject_kind: string
+  subject_id: string
+  org_id: string | null
+  app_id: string | null
+  key_id: string | null
+  severity: string
+  status: string
+  summary: string
+  /** JSON: counts, windows, sample request ids. */
+  evidence: string
+  occurrences: number
+  /** `detector/kind/id` while not closed; null once closed. Unique. */
+  open_key: string | null
+  owner: string | null
+  first_seen_at: number
+  last_seen_at: number
+  created_at: number
+  updated_at: number
+  acknowledged_at: number | null
+  mitigated_at: number | null
+  closed_at: number | null
+  revision: number
+}
+
+export interface IncidentNoteTable {
+  id: string
+  incident_id: string
+  at: number
+  author: string
+  text: string
+}
+
+/** One action taken on an incident's subject, and how to undo it. */
+export interface MitigationTable {
+  id: string
+  incident_id: string
+  /** `notify`, `throttle`, `suspend_key` or `suspend_app`. */
+  kind: string
+  /** `key`, `app` or `operator` (a notification). */
+  level: string
+  target_id: string
+  severity: string
+  /** `pending`, `applied`, `failed`, `lifted`, `expired` or `skipped`. */
+  state: string
+  /** JSON: what the action was asked to do (limits and minutes, channels). */
+  params: string
+  /** JSON: what it replaced, so lifting restores it. */
+  previous: string | null
+  actor: string
+  created_at: number
+  applied_at: number | null
+  expires_at: number | null
+  lifted_at: number | null
+  lifted_by: string | null
+  error: string | null
 }

@@ -10,6 +10,7 @@ import {
 } from 'kysely'
 import type { ChangeFeed } from './change-feed.js'
 import type { OpenedDialect } from './dialect.js'
+import { sqliteFeedSql } from './usage-feed.js'
 
 /**
  * SQLite runs DDL inside transactions, but Kysely's adapter says it does not, so two processes
@@ -144,6 +145,7 @@ export async function openSqliteDialect(path: string): Promise<OpenedDialect> {
     kysely,
     description: `sqlite:${path}`,
     placeholder: () => '?',
+    feed: sqliteFeedSql,
     migrationSchema: () => Promise.resolve(undefined),
     // SQLite's data_version moves when another connection (the CLI, say) commits to the file.
     openChangeFeed: () => Promise.resolve(openSqliteChangeFeed(path, database)),

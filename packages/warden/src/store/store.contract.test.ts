@@ -35,6 +35,8 @@ describe.each(testDatabaseKinds(process.env.WARDEN_TEST_DATABASE_URL))(
           '004-limits',
           '005-moderation',
           '006-retention',
+          '007-usage-signals',
+          '008-incidents',
         ])
 
         for (const table of STORE_TABLES) {
@@ -75,6 +77,8 @@ describe.each(testDatabaseKinds(process.env.WARDEN_TEST_DATABASE_URL))(
             '004-limits',
             '005-moderation',
             '006-retention',
+            '007-usage-signals',
+            '008-incidents',
           ])
           expect(await fx.store.db.selectFrom('audit_head').select('seq').execute()).toEqual([
             { seq: 0 },
@@ -96,6 +100,8 @@ describe.each(testDatabaseKinds(process.env.WARDEN_TEST_DATABASE_URL))(
           '004-limits',
           '005-moderation',
           '006-retention',
+          '007-usage-signals',
+          '008-incidents',
         ])
         const executed = await sql<{
           name: string
@@ -107,6 +113,8 @@ describe.each(testDatabaseKinds(process.env.WARDEN_TEST_DATABASE_URL))(
           '004-limits',
           '005-moderation',
           '006-retention',
+          '007-usage-signals',
+          '008-incidents',
         ])
         expect(await fx.store.db.selectFrom('audit_head').select('seq').execute()).toEqual([
           { seq: 0 },

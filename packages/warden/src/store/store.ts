@@ -3,6 +3,7 @@ import type { ChangeFeed } from './change-feed.js'
 import { migrations } from './migrations/index.js'
 import { openPostgresDialect } from './postgres-dialect.js'
 import type { Database } from './schema.js'
+import { createUsageFeedReader, type UsageFeedReader } from './usage-feed.js'
 import { openSqliteDialect } from './sqlite-dialect.js'
 
 export interface StoreOptions {
@@ -19,6 +20,8 @@ export interface Store {
   readonly description: string
   /** Changes to access data made by any process sharing this database. */
   readonly changes: ChangeFeed
+  /** `usage_event` in commit order, for monitoring's one consumer at a time. */
+  readonly usageFeed: UsageFeedReader
   /**
    * Inserts many rows in one statement. For the write-heavy tables (usage): Kysely's query
    * builder would build and compile a tree of thousands of nodes per batch, which costs more
@@ -55,6 +58,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     dialect: opened.name,
     description: opened.description,
     isUniqueViolation: opened.isUniqueViolation,
+    usageFeed: createUsageFeedReader(db, opened.feed),
     async insertRows(table, rows) {
       const first = rows[0]
       if (first === undefined) return

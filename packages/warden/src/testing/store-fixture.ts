@@ -21,6 +21,10 @@ const TABLES: Record<keyof Database, true> = {
   application_event: true,
   webhook_endpoint: true,
   webhook_delivery: true,
+  monitor_lease: true,
+  incident: true,
+  incident_note: true,
+  mitigation: true,
 }
 
 /** Every table of the schema. */

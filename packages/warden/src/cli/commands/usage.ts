@@ -1,5 +1,7 @@
 import type { Command } from 'commander'
+import { dailyUsageQuerySchema } from '../../contract/index.js'
 import { usageView, usageViewJson, type UsageLine } from '../../limits/index.js'
+import { dailyUsage } from '../../monitoring/index.js'
 import type { CliProgram } from '../main.js'
 import { CliError, output, withServices } from '../context.js'
 import { findApp } from './org.js'
@@ -7,7 +9,60 @@ import { findApp } from './org.js'
 interface UsageOptions {
   org: string
   app?: string
+  daily?: boolean
+  from?: string
+  to?: string
   json?: boolean
+}
+
+const DAY_MS = 86_400_000
+
+/** `--daily`: usage per application, day and model from the usage records, as the admin API. */
+async function printDaily(cli: CliProgram, opts: UsageOptions): Promise<void> {
+  const parsed = dailyUsageQuerySchema.safeParse({
+    org: opts.org,
+    ...(opts.app === undefined ? {} : { app: opts.app }),
+    ...(opts.from === undefined ? {} : { from: opts.from }),
+    ...(opts.to === undefined ? {} : { to: opts.to }),
+  })
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    throw new CliError(`--${String(issue?.path[0] ?? 'option')}: must be a day, YYYY-MM-DD`)
+  }
+  await withServices(cli.globals(), async (s) => {
+    const org = await s.organizations.findOrganization(opts.org)
+    if (!org) throw new CliError(`no organization "${opts.org}"`)
+    const app = opts.app === undefined ? undefined : await findApp(s, org.id, opts.app)
+    const to = parsed.data.to === undefined ? s.now() : Date.parse(`${parsed.data.to}T00:00:00Z`)
+    const from =
+      parsed.data.from === undefined
+        ? to - 29 * DAY_MS
+        : Date.parse(`${parsed.data.from}T00:00:00Z`)
+    if (from > to) throw new CliError('--from must be on or before --to')
+    const rows = await dailyUsage(s.store.db, {
+      orgId: org.id,
+      ...(app === undefined ? {} : { appId: app.app.id }),
+      from,
+      to,
+    })
+    const json = rows.map((r) => ({
+      app_id: r.appId,
+      day: r.day,
+      model: r.model,
+      requests: r.requests,
+      ok: r.ok,
+      refused: r.refused,
+      errors: r.errors,
+      prompt_tokens: r.promptTokens,
+      completion_tokens: r.completionTokens,
+      blocked_or_flagged: r.blockedOrFlagged,
+    }))
+    const human = rows.map(
+      (r) =>
+        `${r.day}  ${r.appId}  ${(r.model ?? '-').padEnd(24)}  ${r.requests} requests (${r.ok} ok, ${r.refused} refused, ${r.errors} errors)  ${r.promptTokens}+${r.completionTokens} tokens  ${r.blockedOrFlagged} blocked or flagged`,
+    )
+    output(opts.json === true, json, human.join('\n') || 'no usage in those days')
+  })
 }
 
 const SHORT: Record<UsageLine['name'], string> = {
@@ -37,8 +92,18 @@ export function registerUsageCommand(program: Command, cli: CliProgram): void {
     )
     .requiredOption('--org <name-or-id>', 'the organization')
     .option('--app <name-or-id>', 'only this application and its keys')
-    .option('--json', 'print the view as JSON, as GET /api/admin/usage answers it')
+    .option('--daily', 'usage per application, day and model from the usage records instead')
+    .option(
+      '--from <day>',
+      'with --daily: the first day, YYYY-MM-DD (default: 29 days before --to)',
+    )
+    .option('--to <day>', 'with --daily: the last day, YYYY-MM-DD (default: today)')
+    .option(
+      '--json',
+      'print the view as JSON, as GET /api/admin/usage (or /usage/daily) answers it',
+    )
     .action(async (opts: UsageOptions) => {
+      if (opts.daily === true) return printDaily(cli, opts)
       await withServices(
         cli.globals(),
         async (s) => {

@@ -5,6 +5,8 @@ import { reviewMigration } from './003-review.js'
 import { limitsMigration } from './004-limits.js'
 import { moderationMigration } from './005-moderation.js'
 import { retentionMigration } from './006-retention.js'
+import { usageSignalsMigration } from './007-usage-signals.js'
+import { incidentsMigration } from './008-incidents.js'
 
 /** Every migration, in order; names sort the same way they run. */
 export const migrations: Readonly<Record<string, Migration>> = {
@@ -14,4 +16,6 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '004-limits': limitsMigration,
   '005-moderation': moderationMigration,
   '006-retention': retentionMigration,
+  '007-usage-signals': usageSignalsMigration,
+  '008-incidents': incidentsMigration,
 }

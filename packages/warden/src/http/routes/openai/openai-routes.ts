@@ -39,6 +39,7 @@ export function registerOpenAiRoutes(app: FastifyInstance, deps: OpenAiRouteDeps
         endpoint,
         apiKey: bearerToken(request.headers.authorization),
         clientAddress: request.ip,
+        userAgent: request.headers['user-agent'],
         signal: controller.signal,
         readBody:
           given ??

@@ -25,8 +25,15 @@ const PAGE_HEADERS = {
 
 const date = (ms: number) => new Date(ms).toISOString().slice(0, 10)
 
-/** The policy version as JSON: metadata, the document, and its clauses with their ids. */
+/**
+ * The policy version as JSON: metadata, the document, and its clauses with their ids. The
+ * document's `monitoring` section (detector thresholds) is left out: published, it would tell
+ * misuse where to stop.
+ */
 export function toPolicyVersionJson(v: PolicyVersion) {
+  const document = Object.fromEntries(
+    Object.entries(v.document).filter(([section]) => section !== 'monitoring'),
+  )
   return {
     version: v.version,
     hash: v.hash,
@@ -35,7 +42,7 @@ export function toPolicyVersionJson(v: PolicyVersion) {
     grace_days: v.graceDays,
     changelog: v.changelog,
     url: `/policy/versions/${v.version}`,
-    document: v.document,
+    document,
     clauses: clausesOf(v.document).map((c) => ({
       id: c.id,
       section: c.section,
