@@ -85,6 +85,7 @@ describe.each(testDatabaseKinds(process.env.WARDEN_TEST_DATABASE_URL))(
           policy: { file: policyFile(dir) },
           webhooks: { intervalMs: 50 },
           monitoring: {
+            enabled: true,
             intervalMs: 50,
             channels: [
               { id: 'ops', url: `${receiver.url}/ops`, format: 'standard', secret },

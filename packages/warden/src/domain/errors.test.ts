@@ -18,6 +18,7 @@ describe('the one error table', () => {
       [
         'api_key_expired',
         'api_key_revoked',
+        'api_key_suspended',
         'application_not_approved',
         'application_suspended',
         'policy_acceptance_required',

@@ -46,6 +46,18 @@ describe.each(testDatabaseKinds(process.env.WARDEN_TEST_DATABASE_URL))(
       )
 
     it('keeps one open incident per detector and subject, escalates it, and throttles at high', async () => {
+      // The operator's policy throttles volume spikes at high (the default one only tells).
+      const current = await loadPolicyFile(null)
+      await h.services.policyVersions.publish(
+        parsePolicy(
+          current.source.replace(
+            'volume_spike: { medium: [notify], high: [notify] }',
+            'volume_spike: { medium: [notify], high: [notify, throttle] }',
+          ),
+        ),
+        { actor: 'admin:test' },
+      )
+      await h.services.policyVersions.load()
       const start = clock.now()
       await feed(burst(start, 400))
       let incidents = await h.services.incidents.list({ detector: 'volume_spike' })

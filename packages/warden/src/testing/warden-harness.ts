@@ -68,8 +68,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     cwd: emptyDir,
     providerKinds,
     values: {
-      // Most suites send many requests on one sandbox key: they opt in to limits by setting them.
+      // Most suites send many requests on one sandbox key: they opt in to limits by setting them,
+      // and to monitoring, whose mitigations would otherwise act on their bursts.
       limits: { enabled: false },
+      monitoring: { enabled: false },
       ...options.values,
       usage: { flushIntervalMs: 50 },
       providers: {
