@@ -54,6 +54,8 @@ export async function startWarden({
     WARDEN_UPSTREAM_URL: upstreamUrl,
     WARDEN_PORT: String(port),
     WARDEN_HOST: '127.0.0.1',
+    // Metrics stay on (the default) on a free port: several Wardens may run side by side.
+    WARDEN_METRICS_PORT: '0',
     WARDEN_SQLITE_PATH: path.join(tempDir, 'warden.db'),
     // The default level: the one log line per request is part of what is measured.
     WARDEN_LOG_LEVEL: logLevel,

@@ -1,11 +1,13 @@
 import type { FastifyInstance } from 'fastify'
-import { createHttpApp } from './http/index.js'
+import { createHttpApp, startMetricsListener, type MetricsListener } from './http/index.js'
 import type { Services } from './services.js'
 
 /** A listening server and how to stop it. */
 export interface RunningServer {
   readonly app: FastifyInstance
   readonly url: string
+  /** Where `/metrics` is served on a listener of its own (`metrics.expose: listener`), or null. */
+  readonly metricsUrl: string | null
   /**
    * Stops accepting, lets in-flight requests finish within the grace, cuts the rest, waits for
    * every request to settle (usage events of cut ones included), flushes, closes the database.
@@ -20,7 +22,8 @@ const SETTLE_WAIT_MS = 5_000
 
 /** Builds the HTTP app over the services and listens on the configured host and port. */
 export async function serve(services: Services): Promise<RunningServer> {
-  const { config } = services
+  const { config, metrics } = services
+  const expose = metrics === null ? 'off' : config.metrics.expose
   const app = createHttpApp({
     logger: services.logger,
     bodyLimitBytes: config.server.bodyLimitBytes,
@@ -39,6 +42,8 @@ export async function serve(services: Services): Promise<RunningServer> {
     policyVersions: services.policyVersions,
     useCaseApplications: services.useCaseApplications,
     webhooks: services.webhooks,
+    metricsRoute:
+      metrics !== null && expose === 'main' ? { metrics, token: config.metrics.token } : null,
     incidents: services.incidents,
     mitigations: services.mitigations,
     store: services.store,
@@ -64,6 +69,21 @@ export async function serve(services: Services): Promise<RunningServer> {
     },
   })
   await app.listen({ host: config.server.host, port: config.server.port })
+  let metricsListener: MetricsListener | null = null
+  if (metrics !== null && expose === 'listener') {
+    try {
+      metricsListener = await startMetricsListener({
+        metrics,
+        token: config.metrics.token,
+        host: config.metrics.host,
+        port: config.metrics.port,
+        logger: services.logger,
+      })
+    } catch (error) {
+      await app.close()
+      throw new MetricsListenError(error)
+    }
+  }
   services.auditCheckpoints.schedule(config.audit.checkpointIntervalMs)
   services.webhooks.schedule(config.webhooks.intervalMs, (err) =>
     services.logger.error({ err }, 'webhook delivery round failed; will retry'),
@@ -88,11 +108,12 @@ export async function serve(services: Services): Promise<RunningServer> {
   return {
     app,
     url: `http://${host}:${port}`,
+    metricsUrl: metricsListener?.url ?? null,
     close() {
       closing ??= (async () => {
         const grace = setTimeout(cutConnections, config.server.shutdownGraceMs)
         grace.unref()
-        await app.close()
+        await Promise.all([app.close(), metricsListener?.close()])
         clearTimeout(grace)
         // Requests cut at the grace settle as cancelled, with the tokens they got so far:
         // their usage events must be queued before the queue is flushed and closed.
@@ -110,5 +131,13 @@ export async function serve(services: Services): Promise<RunningServer> {
     hurry() {
       cutConnections()
     },
+  }
+}
+
+/** The metrics listener could not listen; `cause` holds the system error (`EADDRINUSE`, …). */
+export class MetricsListenError extends Error {
+  override readonly name = 'MetricsListenError'
+  constructor(cause: unknown) {
+    super('the metrics listener could not listen', { cause })
   }
 }

@@ -21,6 +21,8 @@ import {
   createContentFindingRecorder,
   createContentRetention,
   createContentTextRecorder,
+  createMetrics,
+  createTracing,
   createIncidents,
   createMitigations,
   createMonitor,
@@ -56,6 +58,8 @@ export interface ServiceOptions {
   readonly limits?: boolean
   /** Build the classifiers (the server, `warden classify`); other commands leave them out. */
   readonly moderation?: boolean
+  /** Build metrics and tracing (the server); commands that serve no request leave them out. */
+  readonly observe?: boolean
 }
 
 /** The composition root: the one place that picks implementations and wires them together. */
@@ -261,6 +265,39 @@ export async function createServices(config: Config, options: ServiceOptions) {
       policy: () => policyVersions.snapshot(),
       maxChars: config.moderation.maxChars,
     })
+  const observe = options.observe ?? true
+  const metrics =
+    observe && config.metrics.expose !== 'off'
+      ? createMetrics({
+          maxApplications: config.metrics.maxApplications,
+          isKnownModel: (id) => models.isKnown(id),
+          policy: () => policyVersions.snapshot(),
+          queues: {
+            usage: () => usage.stats(),
+            findings: () => findings.stats(),
+            kept_texts: () => contentTexts.stats(),
+          },
+          inFlight: () => pipeline.inFlight(),
+        })
+      : null
+  // The OpenTelemetry packages are loaded only here, when an endpoint is configured.
+  const tracing =
+    observe && config.tracing.otlp.endpoint !== undefined
+      ? await createTracing(config.tracing, {
+          upstreams: Object.fromEntries(
+            Object.entries(config.providers).flatMap(([name, p]) =>
+              typeof p.baseUrl === 'string' ? [[name, p.baseUrl]] : [],
+            ),
+          ),
+          onExportFailed: (err) =>
+            logger.warn(
+              { err },
+              'tracing: exporting spans failed; they are dropped until it works',
+            ),
+          onExportRecovered: () => logger.info('tracing: exporting spans works again'),
+          onError: (err) => logger.error({ err }, 'tracing: a span could not be built'),
+        })
+      : null
   const pipeline = createPipeline(
     endpointStages({
       audit: auditLog,
@@ -279,6 +316,7 @@ export async function createServices(config: Config, options: ServiceOptions) {
       contentFilter,
       outputWindow: config.moderation.stream,
       createRedactor,
+      observers: [metrics, tracing].filter((o) => o !== null),
     }),
     (err) => logger.error({ err }, 'an end-of-request handler failed'),
   )
@@ -310,6 +348,8 @@ export async function createServices(config: Config, options: ServiceOptions) {
     providers,
     models,
     pipeline,
+    metrics,
+    tracing,
     /** Flushes usage and audit entries, checkpoints the audit head, closes pools and the database. */
     async close(): Promise<void> {
       await monitor.close()
@@ -319,6 +359,7 @@ export async function createServices(config: Config, options: ServiceOptions) {
       await findings.close()
       await contentTexts.close()
       await contentRetention.close()
+      await tracing?.close()
       await classifiers?.close()
       await auditLog.close()
       await auditCheckpoints.close()

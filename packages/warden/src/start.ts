@@ -1,9 +1,9 @@
 import type { BootstrapResult } from './access/index.js'
 import { CliError, loadCliConfig, openServices, type GlobalOptions } from './cli/context.js'
-import { explainListenError } from './cli/failure.js'
+import { explainListenError, explainMetricsListenError } from './cli/failure.js'
 import type { Config } from './config/index.js'
 import { createLogger } from './logger.js'
-import { serve, type RunningServer } from './serve.js'
+import { MetricsListenError, serve, type RunningServer } from './serve.js'
 
 /**
  * `npm start` and `warden start`: load the config, build the services, serve, and print how to
@@ -19,7 +19,10 @@ export async function start(globals: GlobalOptions = {}): Promise<RunningServer>
     server = await serve(services)
   } catch (error) {
     await services.close().catch(() => undefined)
-    const explained = explainListenError(error, config.server)
+    const explained =
+      error instanceof MetricsListenError
+        ? explainMetricsListenError(error.cause, config.metrics)
+        : explainListenError(error, config.server)
     if (explained !== null) throw new CliError(explained, 1)
     throw error
   }
@@ -31,7 +34,7 @@ export async function start(globals: GlobalOptions = {}): Promise<RunningServer>
     await server.close().catch(() => undefined)
     throw error
   }
-  process.stderr.write(banner(config, server.url, services.store.description, bootstrap))
+  process.stderr.write(banner(config, server, services.store.description, bootstrap))
 
   let signals = 0
   const stop = (signal: string) => {
@@ -66,15 +69,17 @@ export async function start(globals: GlobalOptions = {}): Promise<RunningServer>
 /** What a person reads at start: where Warden listens, the admin token, the next step. */
 function banner(
   config: Config,
-  url: string,
+  server: RunningServer,
   database: string,
   bootstrap: BootstrapResult | null,
 ): string {
+  const { url } = server
   const lines = [
     '',
     `Warden is listening on ${url} (database: ${database})`,
     `  OpenAI-compatible API: ${url}/v1`,
   ]
+  if (server.metricsUrl !== null) lines.push(`  Prometheus metrics: ${server.metricsUrl}`)
   if (Object.keys(config.providers).length === 0) {
     lines.push(
       '  No upstream yet: set WARDEN_UPSTREAM_URL (e.g. http://localhost:11434/v1 for Ollama) and restart.',

@@ -278,7 +278,10 @@ describe('the warden command and server process', () => {
     const created = JSON.parse(
       warden('key', 'create', '--org', 'acme', '--app', 'web', '--json').stdout,
     ) as { key: string }
-    const child = spawn(process.execPath, [main], { cwd: dir, env: { ...env, WARDEN_PORT: '0' } })
+    const child = spawn(process.execPath, [main], {
+      cwd: dir,
+      env: { ...env, WARDEN_PORT: '0', WARDEN_METRICS_PORT: '0' },
+    })
     let stdout = ''
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
     let stderr = ''
@@ -539,7 +542,7 @@ describe('the warden command and server process', () => {
     }
     const child = spawn(process.execPath, [main], {
       cwd: cfg,
-      env: { ...plainEnv, WARDEN_PORT: '0' },
+      env: { ...plainEnv, WARDEN_PORT: '0', WARDEN_METRICS_PORT: '0' },
     })
     let stdout = ''
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
@@ -614,7 +617,7 @@ describe('the warden command and server process', () => {
       const home = mkdtempSync(join(tmpdir(), 'warden-port-'))
       const out = spawnSync(process.execPath, [main], {
         cwd: home,
-        env: { ...env, WARDEN_PORT: String(port) },
+        env: { ...env, WARDEN_PORT: String(port), WARDEN_METRICS_PORT: '0' },
         encoding: 'utf8',
         timeout: 15_000,
       })
@@ -633,7 +636,12 @@ describe('the warden command and server process', () => {
     writeFileSync(blocker, '')
     const sqlite = spawnSync(process.execPath, [main], {
       cwd: dir,
-      env: { ...env, WARDEN_PORT: '0', WARDEN_SQLITE_PATH: join(blocker, 'warden.db') },
+      env: {
+        ...env,
+        WARDEN_PORT: '0',
+        WARDEN_METRICS_PORT: '0',
+        WARDEN_SQLITE_PATH: join(blocker, 'warden.db'),
+      },
       encoding: 'utf8',
       timeout: 15_000,
     })
@@ -655,7 +663,10 @@ describe('the warden command and server process', () => {
 
   /** Starts `npm start`'s entry point in `cwd` on a free port; resolves once its banner is out. */
   async function startServer(cwd: string, at: NodeJS.ProcessEnv) {
-    const child = spawn(process.execPath, [main], { cwd, env: { ...at, WARDEN_PORT: '0' } })
+    const child = spawn(process.execPath, [main], {
+      cwd,
+      env: { ...at, WARDEN_PORT: '0', WARDEN_METRICS_PORT: '0' },
+    })
     let stderr = ''
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
     child.stdout.resume()

@@ -100,7 +100,7 @@ interface Replica {
 async function startReplica(env: Record<string, string>): Promise<Replica> {
   const port = await freePort()
   const child = spawn(process.execPath, [main], {
-    env: { ...env, WARDEN_PORT: String(port) },
+    env: { ...env, WARDEN_PORT: String(port), WARDEN_METRICS_PORT: '0' },
     cwd: env.HOME,
   })
   let output = ''

@@ -259,7 +259,12 @@ describe('the README', () => {
         const dir = mkdtempSync(join(tmpdir(), 'warden-readme-start-'))
         const child = spawn(process.execPath, [main], {
           cwd: dir,
-          env: { PATH: process.env.PATH, WARDEN_UPSTREAM_URL: stub.url, WARDEN_PORT: '0' },
+          env: {
+            PATH: process.env.PATH,
+            WARDEN_UPSTREAM_URL: stub.url,
+            WARDEN_PORT: '0',
+            WARDEN_METRICS_PORT: '0',
+          },
         })
         // The banner is for the terminal (stderr); stdout carries only JSON log lines.
         let stderr = ''

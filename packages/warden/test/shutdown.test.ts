@@ -45,6 +45,7 @@ async function startWarden(stub: StubUpstream, dir: string, graceMs: number): Pr
     WARDEN_CONFIG: config,
     WARDEN_SQLITE_PATH: dbPath,
     WARDEN_PORT: String(port),
+    WARDEN_METRICS_PORT: '0',
     WARDEN_UPSTREAM_URL: stub.url,
     WARDEN_LOG_LEVEL: 'warn',
   }

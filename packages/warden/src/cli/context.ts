@@ -64,6 +64,7 @@ export async function openServices(
     readonly checkSecrets?: boolean
     readonly limits?: boolean
     readonly moderation?: boolean
+    readonly observe?: boolean
   },
 ): Promise<Services> {
   try {
@@ -101,6 +102,7 @@ export async function withServices<T>(
     migrate: options.migrate ?? true,
     limits: options.limits ?? false,
     moderation: options.moderation ?? false,
+    observe: false,
   })
   try {
     return await run(services)

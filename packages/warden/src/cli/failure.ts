@@ -81,3 +81,20 @@ export function explainListenError(error: unknown, server: Config['server']): st
   }
   return null
 }
+
+/** One line saying why the metrics listener could not listen and what to do, or null. */
+export function explainMetricsListenError(
+  error: unknown,
+  metrics: Config['metrics'],
+): string | null {
+  const code = codesOf(error)[0]
+  const fix = 'set WARDEN_METRICS_PORT or metrics.port, or metrics.expose to main or off'
+  if (code === 'EADDRINUSE') {
+    return `metrics port ${metrics.port} is in use (another Warden on this host?): ${fix}`
+  }
+  if (code === 'EACCES') return `metrics port ${metrics.port} needs privileges here: ${fix}`
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') {
+    return `cannot listen for metrics on host "${metrics.host}" (${code}): set WARDEN_METRICS_HOST or metrics.host to an address of this machine`
+  }
+  return null
+}

@@ -40,6 +40,11 @@ export const ENV_KEYS: Readonly<Record<string, readonly string[]>> = {
   WARDEN_MONITORING_ENABLED: ['monitoring', 'enabled'],
   WARDEN_REDIS_URL: ['limits', 'redisUrl'],
   WARDEN_REDIS_FAILURE: ['limits', 'redisFailure'],
+  WARDEN_METRICS_EXPOSE: ['metrics', 'expose'],
+  WARDEN_METRICS_HOST: ['metrics', 'host'],
+  WARDEN_METRICS_PORT: ['metrics', 'port'],
+  WARDEN_METRICS_TOKEN: ['metrics', 'token'],
+  WARDEN_TRACING_ENDPOINT: ['tracing', 'otlp', 'endpoint'],
 }
 
 /**

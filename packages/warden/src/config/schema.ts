@@ -81,7 +81,7 @@ const classifierEntrySchema = z
 
 /** The classifiers of a default install: all local, none needs a network. */
 const DEFAULT_CLASSIFIERS: Array<z.input<typeof classifierEntrySchema>> = [
-  // The trained model flags about 1 in 20 benign prompts that sound harmful (its model card):
+  // The trained model flags about 1 in 35 benign prompts that sound harmful (its model card):
   // it feeds review, and blocks nothing on its own.
   { id: 'text-harm', kind: 'text-harm', maxAction: 'flag' },
   // Validated, not only matched: checksums, number plans, entropy.
@@ -107,6 +107,58 @@ export const modelSchema = z
     ownedBy: z.string().default('warden'),
   })
   .strict()
+
+export const METRICS_EXPOSURES = ['listener', 'main', 'off'] as const
+
+/** Prometheus metrics: where `/metrics` is served, who may read it, how many series it has. */
+const metricsSchema = z
+  .object({
+    /**
+     * `listener`: on a listener of its own (`host`, `port`), off the public one; `main`: at
+     * `/metrics` on the main listener, behind `token`; `off`: nothing is counted or served.
+     */
+    expose: z.enum(METRICS_EXPOSURES).default('listener'),
+    /** The metrics listener's interface (loopback unless you say otherwise). */
+    host: z.string().min(1).default('127.0.0.1'),
+    /** The metrics listener's port; 0 picks a free one. */
+    port: port.default(9464),
+    /** A bearer token scrapers must send; required with `expose: main`. (secret) */
+    token: secretString(z.string().min(16, 'must be at least 16 characters')).optional(),
+    /** Applications with a label of their own, the first seen; the rest count as `other`. */
+    maxApplications: z.coerce.number().int().min(0).max(10_000).default(100),
+  })
+  .strict()
+  .refine((metrics) => metrics.expose !== 'main' || metrics.token !== undefined, {
+    message: 'metrics on the main listener need a token (metrics.token)',
+    path: ['token'],
+  })
+  .prefault({})
+
+/** OpenTelemetry traces, exported over OTLP/HTTP when an endpoint is set. */
+const tracingSchema = z
+  .object({
+    otlp: z
+      .object({
+        /** The collector's OTLP/HTTP address (`http://collector:4318`); unset, tracing is off. */
+        endpoint: z.url({ protocol: /^https?$/ }).optional(),
+        /** `http/protobuf` (OTLP's default, about a third of JSON's CPU and size) or `http/json`. */
+        protocol: z.enum(['http/protobuf', 'http/json']).default('http/protobuf'),
+        /** Headers sent with every export (an API key of a tracing service). (secret each) */
+        headers: z.record(z.string().min(1), secretString()).default({}),
+        /** Longest wait for one export. */
+        timeoutMs: positiveInt.max(120_000).default(10_000),
+      })
+      .strict()
+      .prefault({}),
+    /** The share of requests traced, 0 to 1. */
+    sampleRatio: z.coerce.number().min(0).max(1).default(1),
+    /** Put prompt and answer texts in spans (`gen_ai.input.messages`, …); off by default. */
+    captureContent: flag.default(false),
+    /** `service.name` of the spans' resource. */
+    serviceName: z.string().min(1).max(100).default('warden'),
+  })
+  .strict()
+  .prefault({})
 
 /** One place incident notifications are posted to. */
 const notifyChannelSchema = z
@@ -370,6 +422,9 @@ export function configSchema(kinds: ProviderKindSchemas) {
         })
         .strict()
         .prefault({}),
+      metrics: metricsSchema,
+      tracing: tracingSchema,
+
       monitoring: monitoringConfigSchema.prefault({}),
       providers: z.record(z.string().regex(/^[a-z0-9_-]+$/), providerSchema(kinds)).default({}),
       models: z.array(modelSchema).default([]),

@@ -1,4 +1,4 @@
-import type { RequestOutcome } from './records.js'
+import type { LimitLevel, LimitName, RequestOutcome } from './records.js'
 
 /** The OpenAI error `type` field, which clients switch on. */
 export type ErrorType =
@@ -88,6 +88,15 @@ export interface ErrorBody {
   }
 }
 
+/**
+ * Which limit refused a request: one of the four at a key, application or organization, or
+ * the throttle on an address that sent too many bad keys. Metrics count refusals by it.
+ */
+export interface RefusedLimit {
+  readonly name: LimitName | 'bad_keys'
+  readonly level: LimitLevel | 'address'
+}
+
 /** The one error class of Warden: stages throw it, the HTTP layer maps it. */
 export class WardenError extends Error {
   override readonly name = 'WardenError'
@@ -99,6 +108,8 @@ export class WardenError extends Error {
   readonly clause: string | null
   /** The body's `type` when it is not the code's usual one (`tokens` for a token limit). */
   readonly type: ErrorType
+  /** The limit behind a 429, if one was. */
+  readonly limit: RefusedLimit | null
 
   constructor(
     readonly code: ErrorCode,
@@ -109,6 +120,7 @@ export class WardenError extends Error {
       headers?: Readonly<Record<string, string>>
       clause?: string | null
       type?: ErrorType
+      limit?: RefusedLimit
     } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
@@ -116,6 +128,7 @@ export class WardenError extends Error {
     this.headers = options.headers ?? null
     this.clause = options.clause ?? null
     this.type = options.type ?? ERRORS[code].type
+    this.limit = options.limit ?? null
   }
 
   /** The HTTP status this error is sent with. */

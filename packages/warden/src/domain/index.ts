@@ -1,6 +1,7 @@
 export * from './errors.js'
 export * from './openai.js'
 export * from './records.js'
+export * from './request-observation.js'
 export * from './use-case-form.js'
 export * from './wire-json.js'
 export * from './mitigation-actions.js'

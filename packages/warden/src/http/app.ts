@@ -7,6 +7,7 @@ import { createBodyBudget } from './body-budget.js'
 import { createClientErrorHandler } from './client-errors.js'
 import { sendError } from './errors.js'
 import { decodeJsonBody } from './json-body.js'
+import { registerMetricsRoute, type MetricsExposure } from './metrics-endpoint.js'
 import { gateRequests } from './request-gate.js'
 import { logNotFound, logRequestsOutsidePipeline } from './request-log.js'
 import { registerAdminRoutes, type AdminRouteDeps } from './routes/admin/admin-routes.js'
@@ -36,6 +37,8 @@ export interface HttpAppDeps
   readonly limits: HttpLimits
   /** What `/healthz` reports; it answers 200 once the server is listening. */
   readonly health: () => Readonly<Record<string, unknown>>
+  /** `/metrics` on this listener (`metrics.expose: main`), or null when it is served elsewhere. */
+  readonly metricsRoute: MetricsExposure | null
 }
 
 /** The `server.*` settings the HTTP app enforces on connections and requests. */
@@ -120,6 +123,7 @@ export function createHttpApp(deps: HttpAppDeps): FastifyInstance {
       body_bytes_in_flight: bodyBudget.inFlight(),
     }),
   )
+  if (deps.metricsRoute !== null) registerMetricsRoute(app, deps.metricsRoute)
   registerOpenAiRoutes(app, deps)
   registerAdminRoutes(app, deps)
   registerLimitRoutes(app, deps)

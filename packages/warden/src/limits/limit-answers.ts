@@ -129,11 +129,12 @@ export function refusal(
   const numbers = `Limit ${counter.limit}, Used ${used}, Requested ${requested}.`
   const where = `${LIMIT_TEXT[counter.name]} on ${placeOf(counter)}`
   const clause = counter.tier === null ? null : `tier.${counter.tier}`
+  const limit = { name: counter.name, level: counter.level }
   if (counter.name === 'tokens_per_day') {
     return new WardenError(
       'insufficient_quota',
       `You exceeded your daily token budget: ${where}. ${numbers} It resets at 00:00 UTC, in ${formatDuration(wait)}.`,
-      { headers, clause },
+      { headers, clause, limit },
     )
   }
   const type = counter.kind === 'tokens' ? 'tokens' : 'requests'
@@ -148,6 +149,7 @@ export function refusal(
       headers,
       clause,
       type,
+      limit,
     },
   )
 }

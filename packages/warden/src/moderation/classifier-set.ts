@@ -109,11 +109,18 @@ export async function createClassifierSet(
     async classify(text, direction, signal) {
       const running = byDirection[direction]
       if (running.length === 0) return { findings: [], failures: [] }
-      const outcomes = await runAll(running, text, direction, signal)
+      const outcomes = judgeNow(running, text, direction, signal)
+      const later = running.filter((_, i) => outcomes[i] === undefined)
+      if (later.length > 0) {
+        const judged = await runAll(later, text, direction, signal)
+        for (let i = 0, k = 0; i < outcomes.length; i += 1) {
+          if (outcomes[i] === undefined) outcomes[i] = judged[k++]
+        }
+      }
       if (signal.aborted) throw signal.reason
       const findings: CappedFinding[] = []
       const failures: ClassifierFailure[] = []
-      for (const outcome of outcomes) {
+      for (const outcome of outcomes as Outcome[]) {
         if ('failure' in outcome) failures.push(outcome.failure)
         else findings.push(...outcome.findings)
       }
@@ -128,8 +135,41 @@ export async function createClassifierSet(
 type Outcome = { readonly findings: CappedFinding[] } | { readonly failure: ClassifierFailure }
 
 /**
- * Runs every member on one text at once and resolves with each one's outcome, in order. The
- * time limits share one timer, set for the nearest deadline and set again for the next: a
+ * The outcomes of the members that judge at once (`classifyNow`), in order; `undefined` for
+ * each member that must be waited for. One input object serves them all: they never mutate it.
+ */
+function judgeNow(
+  running: readonly Member[],
+  text: string,
+  direction: Direction,
+  signal: AbortSignal,
+): Array<Outcome | undefined> {
+  const outcomes = new Array<Outcome | undefined>(running.length)
+  const input = { text, direction, signal }
+  for (let i = 0; i < running.length; i += 1) {
+    const { classifier, entry } = running[i] as Member
+    if (classifier.classifyNow === undefined) continue
+    try {
+      const found = classifier.classifyNow(input)
+      if (found !== undefined) outcomes[i] = { findings: found.map((f) => capped(f, entry)) }
+    } catch (error) {
+      outcomes[i] = {
+        failure: {
+          classifier: entry.id,
+          reason: 'error',
+          fail: entry.fail,
+          message: errorText(error),
+        },
+      }
+    }
+  }
+  return outcomes
+}
+
+/**
+ * Runs the members that must be waited for (remote ones, and local ones on texts too long to
+ * judge without yielding) on one text at once, and resolves with each one's outcome, in order.
+ * The time limits share one timer, set for the nearest deadline and set again for the next: a
  * request pays one timer, not one per classifier, and no controller unless a member is remote
  * (measured: a controller and an abort per run cost more than the local classifiers' work).
  */

@@ -77,4 +77,14 @@ describe('hashed linear model', () => {
     expect(copy.second).toEqual(second)
     expect(decodeModel(encodeModel(model)).second).toBeUndefined()
   })
+
+  it('keeps the operating scores, one per category strictly between 0 and 1', () => {
+    const model = { ...tinyModel(), operating: Float32Array.from([0.5, 0.25]) }
+    expect(decodeModel(encodeModel(model)).operating).toEqual(model.operating)
+    expect(decodeModel(encodeModel(tinyModel())).operating).toBeUndefined()
+    const short = { ...model, operating: Float32Array.from([0.5]) }
+    expect(() => decodeModel(encodeModel(short))).toThrow(/one number per category/)
+    const out = { ...model, operating: Float32Array.from([0.5, 1]) }
+    expect(() => decodeModel(encodeModel(out))).toThrow(/operating/)
+  })
 })

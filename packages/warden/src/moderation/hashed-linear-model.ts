@@ -29,10 +29,17 @@ export interface HashedLinearModel {
   readonly about: Readonly<Record<string, unknown>>
   /**
    * A second linear model over the same features, trained on each category's positives and the
-   * negatives the first one finds hard ("kill a process" beside "kill a person"): a text's score
-   * is the smaller of the two (`text-harm-second-stage.ts`). None in older files.
+   * negatives the first one finds hard ("kill a process" beside "kill a person"): it may veto the
+   * first (`text-harm-second-stage.ts`). None in older files.
    */
   readonly second?: LinearStage
+  /**
+   * Per category: the score of its operating point (the default policy's sandbox threshold). The
+   * second stage agrees with the first from this score up, and the category's score is then the
+   * first stage's alone; below it, the smaller of the two. Absent (older files): always the
+   * smaller of the two.
+   */
+  readonly operating?: Float32Array
 }
 
 /** The weights of one linear model over a {@link HashedLinearModel}'s features. */
@@ -235,9 +242,12 @@ export function encodeModel(model: HashedLinearModel): Uint8Array {
       scales: [...model.scales],
       biases: [...model.biases],
       gates: gatesByName(model),
+      ...(model.operating ? { operating: [...model.operating] } : {}),
       about: model.about,
       ...(model.second
-        ? { second: { scales: [...model.second.scales], biases: [...model.second.biases] } }
+        ? {
+            second: { scales: [...model.second.scales], biases: [...model.second.biases] },
+          }
         : {}),
     }),
   )
@@ -294,6 +304,7 @@ export function decodeModel(bytes: Uint8Array): HashedLinearModel {
   }
   return {
     ...(second ? { second } : {}),
+    ...(header.operating ? { operating: Float32Array.from(header.operating) } : {}),
     categories: header.categories,
     bits: header.bits,
     weights,
@@ -315,14 +326,19 @@ const headerSchema = z
     gates: z.record(z.string(), z.array(z.string())).default({}),
     about: z.record(z.string(), z.unknown()).default({}),
     second: z.object({ scales: z.array(z.number()), biases: z.array(z.number()) }).optional(),
+    operating: z.array(z.number().gt(0).lt(1)).optional(),
   })
   .superRefine((header, context) => {
     const size = header.categories.length
     const stages = header.second ? [header, header.second] : [header]
-    if (stages.some((stage) => stage.scales.length !== size || stage.biases.length !== size)) {
+    const operating = header.operating
+    if (
+      stages.some((stage) => stage.scales.length !== size || stage.biases.length !== size) ||
+      (operating !== undefined && operating.length !== size)
+    ) {
       context.addIssue({
         code: 'custom',
-        message: 'scales and biases need one number per category',
+        message: 'scales, biases and operating scores need one number per category',
       })
     }
     for (const [category, gates] of Object.entries(header.gates)) {

@@ -1,5 +1,11 @@
 import { z } from 'zod'
-import type { Classifier, ClassifierKind, ClassifyInput, Finding } from './classifier.js'
+import {
+  judgedAtOnce,
+  type Classifier,
+  type ClassifierKind,
+  type ClassifyInput,
+  type Finding,
+} from './classifier.js'
 import {
   COMPACT_RULES,
   INJECTION_RULES,
@@ -57,7 +63,7 @@ export function createInjectionClassifier(
 ): Classifier {
   return {
     id,
-    classify: ({ text, signal }: ClassifyInput): Promise<readonly Finding[]> => {
+    ...judgedAtOnce(({ text, signal }: ClassifyInput): readonly Finding[] => {
       signal.throwIfAborted()
       const folded = fold(text)
       const find = (again: string): Hit[] =>
@@ -65,8 +71,8 @@ export function createInjectionClassifier(
       const damped = placeHits(text, folded, find(folded), find)
       signal.throwIfAborted()
       const decoded = options.decode ? findInDecoded(text, options.maxDecodedChars, signal) : []
-      return Promise.resolve(bestPerLabel([...damped, ...decoded], options.minScore, id))
-    },
+      return bestPerLabel([...damped, ...decoded], options.minScore, id)
+    }),
   }
 }
 

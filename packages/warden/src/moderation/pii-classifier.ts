@@ -2,7 +2,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises'
 import type { CountryCode } from 'libphonenumber-js/max'
 import { z } from 'zod'
 import type { Classifier, ClassifierKind, ClassifyInput, Finding } from './classifier.js'
-import { foldText } from './folded-text.js'
+import { foldText, type FoldedText } from './folded-text.js'
 import { withoutOverlaps } from './span-overlaps.js'
 import { DEFAULT_PHONE_REGIONS, findPhones, isPhoneRegion } from './phone-finder.js'
 import {
@@ -74,8 +74,24 @@ export function createPiiClassifier(id: string, options: Partial<PiiOptions> = {
     ['phone', (text) => findPhones(text, { regions })],
   ]
   const active = finders.filter(([type]) => enabled.has(type))
+  const toFindings = (folded: FoldedText, matches: readonly PiiMatch[]): Finding[] =>
+    withoutOverlaps(matches).map((m) => ({
+      category: m.type === 'payment_card' ? 'payment_card' : 'pii',
+      score: m.score,
+      span: folded.toOriginal(m),
+      label: m.type,
+      classifier: id,
+    }))
   return {
     id,
+    classifyNow({ text, signal }: ClassifyInput): readonly Finding[] | undefined {
+      if (text.length > YIELD_ABOVE_CHARS) return undefined
+      signal.throwIfAborted()
+      const folded = foldText(text)
+      const matches: PiiMatch[] = []
+      for (const [, find] of active) for (const m of find(folded.text)) matches.push(m)
+      return toFindings(folded, matches)
+    },
     async classify({ text, signal }: ClassifyInput): Promise<readonly Finding[]> {
       signal.throwIfAborted()
       const folded = foldText(text)
@@ -87,13 +103,7 @@ export function createPiiClassifier(id: string, options: Partial<PiiOptions> = {
         }
         for (const m of find(folded.text)) matches.push(m)
       }
-      return withoutOverlaps(matches).map((m) => ({
-        category: m.type === 'payment_card' ? 'payment_card' : 'pii',
-        score: m.score,
-        span: folded.toOriginal(m),
-        label: m.type,
-        classifier: id,
-      }))
+      return toFindings(folded, matches)
     },
   }
 }

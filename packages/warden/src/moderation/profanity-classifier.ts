@@ -1,5 +1,11 @@
 import { z } from 'zod'
-import type { Classifier, ClassifierKind, ClassifyInput, Finding } from './classifier.js'
+import {
+  judgedAtOnce,
+  type Classifier,
+  type ClassifierKind,
+  type ClassifyInput,
+  type Finding,
+} from './classifier.js'
 import { fold, placeHits } from './phrase-rules.js'
 import { matchesOf } from './regex-matches.js'
 
@@ -121,7 +127,7 @@ export function createProfanityClassifier(
 ): Classifier {
   return {
     id,
-    classify: ({ text, signal }: ClassifyInput): Promise<readonly Finding[]> => {
+    ...judgedAtOnce(({ text, signal }: ClassifyInput): readonly Finding[] => {
       signal.throwIfAborted()
       const folded = fold(text)
       const find = (again: string): Hit[] => bestOfEach(findWords(again), options.minScore)
@@ -140,8 +146,8 @@ export function createProfanityClassifier(
           label: hit.label,
           classifier: id,
         }))
-      return Promise.resolve(findings)
-    },
+      return findings
+    }),
   }
 }
 

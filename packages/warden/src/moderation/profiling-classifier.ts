@@ -1,5 +1,11 @@
 import { z } from 'zod'
-import type { Classifier, ClassifierKind, ClassifyInput, Finding } from './classifier.js'
+import {
+  judgedAtOnce,
+  type Classifier,
+  type ClassifierKind,
+  type ClassifyInput,
+  type Finding,
+} from './classifier.js'
 import { fold, oneOf, placeHits } from './phrase-rules.js'
 import { matchesOf } from './regex-matches.js'
 
@@ -322,7 +328,7 @@ export function createProfilingClassifier(
 ): Classifier {
   return {
     id,
-    classify: ({ text, signal }: ClassifyInput): Promise<readonly Finding[]> => {
+    ...judgedAtOnce(({ text, signal }: ClassifyInput): readonly Finding[] => {
       signal.throwIfAborted()
       const folded = fold(text)
       const placed = placeHits(text, folded, findRequests(folded), findRequests)
@@ -340,8 +346,8 @@ export function createProfilingClassifier(
           label: hit.label,
           classifier: id,
         }))
-      return Promise.resolve(findings)
-    },
+      return findings
+    }),
   }
 }
 

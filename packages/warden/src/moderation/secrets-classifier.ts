@@ -1,7 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises'
 import { z } from 'zod'
 import type { Classifier, ClassifierKind, ClassifyInput, Finding } from './classifier.js'
-import { foldText } from './folded-text.js'
+import { foldText, type FoldedText } from './folded-text.js'
 import { withoutOverlaps } from './span-overlaps.js'
 import { SECRET_LABELS, SECRET_RULES, type SecretLabel } from './secret-rules.js'
 import { matchesOf } from './regex-matches.js'
@@ -51,8 +51,36 @@ export function createSecretsClassifier(
   const enabled = new Set<SecretLabel>(labels)
   const rules = SECRET_RULES.filter((r) => enabled.has(r.label))
   const findPem = enabled.has('private_key')
+  /** One rule's matches in the folded text, checked and trimmed. */
+  const matchesOfRule = (rule: (typeof rules)[number], folded: string, into: SecretMatch[]) => {
+    for (const m of matchesOf(rule.pattern, folded)) {
+      const groups = m.groups ?? {}
+      const value = groups.value ?? groups.dq ?? groups.sq
+      const checked = groups.password ?? value ?? m[0]
+      if (!rule.check(checked)) continue
+      const start = value === undefined ? m.index : m.index + m[0].lastIndexOf(value)
+      const end = value === undefined ? m.index + m[0].length : start + value.length
+      into.push({ ...trimmed(folded, start, end), label: rule.label, score: rule.score })
+    }
+  }
+  const toFindings = (folded: FoldedText, matches: readonly SecretMatch[]): Finding[] =>
+    withoutOverlaps(matches).map((m) => ({
+      category: 'secrets',
+      score: m.score,
+      span: folded.toOriginal(m),
+      label: m.label,
+      classifier: id,
+    }))
   return {
     id,
+    classifyNow({ text, signal }: ClassifyInput): readonly Finding[] | undefined {
+      if (text.length > YIELD_ABOVE_CHARS) return undefined
+      signal.throwIfAborted()
+      const folded = foldText(text)
+      const matches: SecretMatch[] = findPem ? findPrivateKeys(folded.text) : []
+      for (const rule of rules) matchesOfRule(rule, folded.text, matches)
+      return toFindings(folded, matches)
+    },
     async classify({ text, signal }: ClassifyInput): Promise<readonly Finding[]> {
       signal.throwIfAborted()
       const folded = foldText(text)
@@ -62,27 +90,9 @@ export function createSecretsClassifier(
           await nextTurn()
           signal.throwIfAborted()
         }
-        for (const m of matchesOf(rule.pattern, folded.text)) {
-          const groups = m.groups ?? {}
-          const value = groups.value ?? groups.dq ?? groups.sq
-          const checked = groups.password ?? value ?? m[0]
-          if (!rule.check(checked)) continue
-          const start = value === undefined ? m.index : m.index + m[0].lastIndexOf(value)
-          const end = value === undefined ? m.index + m[0].length : start + value.length
-          matches.push({
-            ...trimmed(folded.text, start, end),
-            label: rule.label,
-            score: rule.score,
-          })
-        }
+        matchesOfRule(rule, folded.text, matches)
       }
-      return withoutOverlaps(matches).map((m) => ({
-        category: 'secrets',
-        score: m.score,
-        span: folded.toOriginal(m),
-        label: m.label,
-        classifier: id,
-      }))
+      return toFindings(folded, matches)
     },
   }
 }

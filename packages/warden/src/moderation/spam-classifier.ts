@@ -1,5 +1,11 @@
 import { z } from 'zod'
-import type { Classifier, ClassifierKind, ClassifyInput, Finding } from './classifier.js'
+import {
+  judgedAtOnce,
+  type Classifier,
+  type ClassifierKind,
+  type ClassifyInput,
+  type Finding,
+} from './classifier.js'
 import { findPhrases, fold, oneOf, placeHits, rule, startingWith, wordsOf } from './phrase-rules.js'
 import { matchesOf } from './regex-matches.js'
 
@@ -157,7 +163,7 @@ export function createSpamClassifier(
 ): Classifier {
   return {
     id,
-    classify: ({ text, signal }: ClassifyInput): Promise<readonly Finding[]> => {
+    ...judgedAtOnce(({ text, signal }: ClassifyInput): readonly Finding[] => {
       signal.throwIfAborted()
       const folded = fold(text)
       const hits = [...findLinks(text), ...findRepetition(text, folded)].map((hit) => ({
@@ -177,8 +183,8 @@ export function createSpamClassifier(
           label: hit.label,
           classifier: id,
         }))
-      return Promise.resolve(findings)
-    },
+      return findings
+    }),
   }
 }
 

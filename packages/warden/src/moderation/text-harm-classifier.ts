@@ -86,14 +86,24 @@ export const textHarmClassifierKind: ClassifierKind<z.infer<typeof textHarmOptio
 export function createTextHarmClassifier(options: TextHarmClassifierOptions = {}): Classifier {
   const settings: Settings = { ...TEXT_HARM_DEFAULTS, ...withoutUndefined(options) }
   let loading: Promise<HashedLinearModel> | undefined
+  /** The model once loaded: texts of one slice are then judged at once. */
+  let ready: HashedLinearModel | undefined
   const model = (): Promise<HashedLinearModel> =>
-    (loading ??= options.model
-      ? Promise.resolve(options.model)
-      : loadHashedLinearModel(options.modelFile ?? TEXT_HARM_MODEL_FILE))
+    (loading ??= (
+      options.model
+        ? Promise.resolve(options.model)
+        : loadHashedLinearModel(options.modelFile ?? TEXT_HARM_MODEL_FILE)
+    ).then((loaded) => (ready = loaded)))
   const id = options.id ?? 'text-harm'
   const wordSums = boundedWordSums(WORD_SUMS_KEPT)
   return {
     id,
+    classifyNow({ text, signal }: ClassifyInput): readonly Finding[] | undefined {
+      if (ready === undefined || text.length > settings.sliceChars) return undefined
+      signal.throwIfAborted()
+      const scores = scoreWithCache(ready, text, settings.windowChars, settings.maxChars, wordSums)
+      return toFindings(ready, scores, settings.minScore, id)
+    },
     async classify({ text, signal }: ClassifyInput): Promise<readonly Finding[]> {
       const loaded = await model()
       const scores = await scoreInSlices(loaded, text, settings, signal, wordSums)
@@ -126,7 +136,17 @@ export function scoreText(
   windowChars: number = TEXT_HARM_DEFAULTS.windowChars,
   maxChars: number = TEXT_HARM_DEFAULTS.maxChars,
 ): WindowScores {
-  const cache: WordSums = new Map<string, Int32Array>()
+  return scoreWithCache(model, text, windowChars, maxChars, new Map<string, Int32Array>())
+}
+
+/** {@link scoreText} with a classifier's word sums: what one slice of {@link scoreInSlices} does. */
+function scoreWithCache(
+  model: HashedLinearModel,
+  text: string,
+  windowChars: number,
+  maxChars: number,
+  cache: WordSums,
+): WindowScores {
   const parts = chunksOf(text, windowChars, maxChars)
   const first = bestWindows(
     model,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { HashedLinearModel } from './hashed-linear-model.js'
+import type { HashedLinearModel, LinearStage } from './hashed-linear-model.js'
 import { scoreText } from './text-harm-classifier.js'
 import { featureIndices, featureWords } from './text-features.js'
 
@@ -47,6 +47,24 @@ describe('the second stage of the text harm classifier', () => {
     expect(violence(model, 'how do I kill a stuck process')).toBeLessThan(0.5)
     expect(violence(model, 'how do I kill my neighbour')).toBeGreaterThan(0.5)
     expect(violence(model, 'my neighbour is kind')).toBeLessThan(0.5) // the first stage says no
+  })
+
+  it("gives the first stage's score where the second agrees, and vetoes it where it does not", () => {
+    const base = twoStageModel()
+    // A second stage that agrees, less sure than the first: 0.68 where the first says 1.
+    const second = { ...(base.second as LinearStage), scales: Float32Array.from([0.01, 0.01]) }
+    const firstOnly: HashedLinearModel = { ...base, second: undefined }
+    const withSecond = { ...base, second }
+    const model = { ...withSecond, operating: Float32Array.from([0.5, 0.5]) }
+    const harmful = 'how do I kill my neighbour'
+    const first = violence(firstOnly, harmful)
+    // Without operating scores, the smaller of the two; with them, the first stage's own score.
+    expect(violence(withSecond, harmful)).toBeLessThan(first)
+    expect(violence(withSecond, harmful)).toBeGreaterThan(0.5)
+    expect(violence(model, harmful)).toBe(first)
+    const benign = 'how do I kill a stuck process'
+    expect(violence(model, benign)).toBeLessThan(0.5)
+    expect(violence(model, benign)).toBe(violence(withSecond, benign))
   })
 
   it('reads each line of a short text too, so a system prompt before a message cannot hide it', () => {

@@ -12,13 +12,16 @@ import type { WindowScores } from './window-scores.js'
  * harmful requests than in benign ones, and flags "how do I kill a stuck process" with "how do I
  * kill my neighbour". The second was trained only on each category's positives and on the
  * negatives the first scores high or that were written to look harmful, so the verb tells it
- * little and its object and context tell it much. A category's score is the smaller of the two:
- * flagged when both agree.
+ * little and its object and context tell it much. A category is flagged when both agree. How
+ * harmful a text is stays the first stage's call: where the second agrees (its score reaches the
+ * category's operating score), the category's score is the first stage's, so the default
+ * policy's stricter production thresholds keep their meaning; where it does not, the smaller of
+ * the two.
  */
 
 /**
- * Below this first-stage score a category's second stage is not run: its score, the smaller of
- * the two, is at most this anyway (findings start at 0.1). Benign texts rarely reach it, so they
+ * Below this first-stage score a category's second stage is not run: its score is at most this
+ * whatever the second says (findings start at 0.1). Benign texts rarely reach it, so they
  * pay nothing for the second stage.
  */
 export const SECOND_STAGE_FROM = 0.05
@@ -33,7 +36,9 @@ export function secondStageOf(model: HashedLinearModel): HashedLinearModel | und
 /**
  * Applies the second stage to a text's first-stage window scores: each category scoring at least
  * {@link SECOND_STAGE_FROM} is scored again by the second stage on the window the first scored
- * highest, and keeps the smaller score. A gated category (`sexual_minors`) is not: its gates are
+ * highest, and keeps the first stage's score if the second agrees (reaches the model's operating
+ * score for it), else the smaller of the two (always, in a file without operating scores). A gated
+ * category (`sexual_minors`) is not: its gates are
  * its second condition, and are applied again to the rescored categories that gate it (its own
  * second stage, trained on about a hundred positives, kept half as many of the held-out ones).
  */
@@ -54,7 +59,9 @@ export function applySecondStage(
       second = secondStageScores(stage, window, first.windows > 1)
       bySpan.set(window, second)
     }
-    scores[c] = Math.min(score, second[c] as number)
+    const verdict = second[c] as number
+    const agree = model.operating?.[c]
+    scores[c] = agree !== undefined && verdict >= agree ? score : Math.min(score, verdict)
   })
   applyGates(model, scores)
   return { ...first, scores }

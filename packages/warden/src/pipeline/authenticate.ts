@@ -24,6 +24,6 @@ function tooManyBadKeys(waitMs: number): WardenError {
   return new WardenError(
     'rate_limit_exceeded',
     `Too many requests with a missing or invalid API key from this address. Try again in ${seconds} s.`,
-    { headers: retryAfterHeaders(waitMs) },
+    { headers: retryAfterHeaders(waitMs), limit: { name: 'bad_keys', level: 'address' } },
   )
 }

@@ -10,6 +10,7 @@ import type {
   ContentFindingSink,
   ContentTextSink,
   Principal,
+  RequestObserver,
   UsageSink,
 } from '../domain/index.js'
 import type { Limiter } from '../limits/index.js'
@@ -30,6 +31,7 @@ import {
   type OutputTextsOf,
 } from './output-texts.js'
 import { moderate } from './moderate.js'
+import { observeRequests } from './observe-requests.js'
 import { listModels } from './list-models.js'
 import { logRequest, type RequestLogLine } from './log-request.js'
 import { meterTokens, type TokenMeter } from './meter-tokens.js'
@@ -81,6 +83,8 @@ export interface PipelineDeps {
   /** How streamed answers are checked as they stream. */
   readonly outputWindow: OutputWindowOptions
   readonly createRedactor: () => Redactor
+  /** What sees every settled request (metrics, traces); none leaves the stage out. */
+  readonly observers: readonly RequestObserver[]
 }
 
 /**
@@ -95,6 +99,7 @@ export function endpointStages(deps: PipelineDeps): EndpointStages {
     recordFindings(deps),
     recordContent(deps),
     logRequest(deps),
+    ...(deps.observers.length === 0 ? [] : [observeRequests(deps)]),
   ] as const
   const { limiter } = deps
   // With limits off the stage is left out, not skipped per request.

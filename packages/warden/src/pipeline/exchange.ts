@@ -71,6 +71,8 @@ export interface Exchange<Body = unknown> {
   upstreamMs: number
   /** When the upstream call began (monotonic ms), once it has. */
   upstreamStartedAt?: number
+  /** When a stream's first chunk went to the client (monotonic ms), once one has. */
+  firstChunkAt?: number
   /** Headers every answer to this request carries, refusals included (`x-ratelimit-*`). */
   responseHeaders: Readonly<Record<string, string>> | null
   /** What the content filter made of the request's texts, and of its answer's. */
@@ -118,6 +120,7 @@ export function createExchange(init: ExchangeInit): Exchange {
     usage: { promptTokens: 0, completionTokens: 0, source: 'none' },
     upstreamMs: 0,
     upstreamStartedAt: undefined,
+    firstChunkAt: undefined,
     responseHeaders: null,
     content: [],
     redactor: null,

@@ -52,6 +52,7 @@ const policyDeps = {
   contentTexts: { record: () => undefined },
   contentFilter: null,
   createRedactor,
+  observers: [],
   outputWindow: { holdBackChars: 64, checkEveryChars: 96, contextChars: 128, maxHoldChars: 4096 },
 }
 

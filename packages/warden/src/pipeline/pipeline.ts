@@ -88,7 +88,14 @@ export function createPipeline(
       if (output?.kind === 'stream') {
         x.output = {
           ...output,
-          chunks: tapStream(output.chunks, { end: (error) => settle(x, error) }),
+          chunks: tapStream(output.chunks, {
+            // Outermost: the chunk goes to the client next, so this is its time to first chunk.
+            chunk: (chunk) => {
+              x.firstChunkAt ??= performance.now()
+              return chunk
+            },
+            end: (error) => settle(x, error),
+          }),
         }
       } else {
         await settle(x, null)

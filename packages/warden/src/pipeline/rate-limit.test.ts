@@ -61,6 +61,7 @@ function setup() {
     contentTexts: { record: () => undefined },
     contentFilter: null,
     createRedactor,
+    observers: [],
     outputWindow: { holdBackChars: 64, checkEveryChars: 96, contextChars: 128, maxHoldChars: 4096 },
   }
   let counter = 0

@@ -99,6 +99,16 @@ export function createModelRegistry(options: ModelRegistryOptions) {
       )
     },
 
+    /**
+     * True for a configured id or one a passthrough upstream listed when last asked; no I/O.
+     * An id routed only because an upstream's list could not be read is not known.
+     */
+    isKnown(id: string): boolean {
+      if (configured.has(id)) return true
+      for (const listing of listings.values()) if (listing.ids.has(id)) return true
+      return false
+    },
+
     /** Every model served, configured and passthrough, in the OpenAI list shape. */
     async list(): Promise<ModelInfo[]> {
       const seen = new Map<string, ModelInfo>()

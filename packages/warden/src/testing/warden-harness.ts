@@ -57,6 +57,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const config = loadConfig({
     env: {
       WARDEN_PORT: '0',
+      // Tests run side by side: the metrics listener takes a free port, not the default one.
+      WARDEN_METRICS_PORT: '0',
       WARDEN_LOG_LEVEL: 'info',
       WARDEN_DATABASE_URL: database.url,
       WARDEN_SQLITE_PATH: database.sqlitePath || join(emptyDir, 'unused.db'),

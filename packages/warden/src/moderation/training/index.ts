@@ -8,7 +8,7 @@ export {
   WRITTEN_CASES_FILE,
 } from './harm-data.js'
 export { formatComparison, formatSetFigures, HELD_OUT_SETS, measureHeldOut } from './harm-report.js'
-export { benign, labelsOf, isBenign, isHarmful, splitOf, SPLITS } from './labeled-text.js'
+export { benign, foldOf, labelsOf, isBenign, isHarmful, splitOf, SPLITS } from './labeled-text.js'
 export type { HarmLabels, HarmSource, LabeledText, Split } from './labeled-text.js'
 export { measure } from './harm-evaluation.js'
 export type { CategoryFigures, SetFigures, Verdict } from './harm-evaluation.js'

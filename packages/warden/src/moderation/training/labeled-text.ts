@@ -54,17 +54,27 @@ export function labelsOf(
   return labels
 }
 
-export const SPLITS = ['train', 'validation', 'test'] as const
-/** `train` fits the weights, `validation` picks options and calibrates, `test` is reported. */
+export const SPLITS = ['train', 'test'] as const
+/**
+ * `train` fits the weights and, by folds of it, calibrates them (`train-harm-model.ts`); `test`
+ * is reported.
+ */
 export type Split = (typeof SPLITS)[number]
 
+const bucketOf = (key: string, buckets: number): number =>
+  createHash('sha256').update(key).digest().readUInt32BE(0) % buckets
+
 /**
- * The split of a group, from a hash of it: 70% train, 10% validation, 20% test. The same group
- * always lands in the same split, whatever else the data holds.
+ * The split of a group, from a hash of it: 80% train, 20% test. The same group always lands in
+ * the same split, whatever else the data holds.
  */
 export function splitOf(group: string): Split {
-  const bucket = createHash('sha256').update(group).digest().readUInt32BE(0) % 100
-  return bucket < 70 ? 'train' : bucket < 80 ? 'validation' : 'test'
+  return bucketOf(group, 100) < 80 ? 'train' : 'test'
+}
+
+/** The fold (0 to `folds - 1`) of a group of the train split: another hash, so folds mix sources. */
+export function foldOf(group: string, folds: number): number {
+  return bucketOf(`fold:${group}`, folds)
 }
 
 /** Whether the text is harmful in any category, labeled or not. */

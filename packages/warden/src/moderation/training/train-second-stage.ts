@@ -1,157 +1,121 @@
-import { TEXT_HARM_CATEGORIES, type TextHarmCategory } from '../harm-categories.js'
+import { TEXT_HARM_CATEGORIES } from '../harm-categories.js'
 import type { HashedLinearModel, LinearStage } from '../hashed-linear-model.js'
-import { scoreText } from '../text-harm-classifier.js'
 import { isGated, secondStageOf, secondStageScores, windowText } from '../text-harm-second-stage.js'
-import type { WindowScores } from '../window-scores.js'
-import { fitPlatt } from './calibrate.js'
-import { isBenign } from './labeled-text.js'
-import type { HarmTrainingOptions, PreparedText } from './train-harm-model.js'
 import { labelVector, quantize } from './harm-weights.js'
-import { toExample, trainLinear } from './train-linear.js'
+import {
+  operatingScore,
+  outOfFoldFigures,
+  secondStagePoints,
+  type Scored,
+} from './second-stage-points.js'
+import type { HarmTrainingOptions, OutOfFold } from './train-harm-model.js'
+import { toExample, trainLinear, type TrainingExample } from './train-linear.js'
 
 /**
  * Trains the second stage (`text-harm-second-stage.ts`) of a calibrated first-stage model.
  *
- * It learns, per category, from the category's positives of the train split and from the
- * negatives that are hard: those the first stage scores at least `floor`, and every written
- * case (they were written to sound harmful). Easy negatives teach it nothing, so a word seen in
- * both positives and hard negatives ("kill", "shoot") weighs little and what it acts on weighs
- * much. A gated category (`sexual_minors`) learns nothing: its gates are its second condition.
- * On the validation split each threshold is set so that it keeps `keep` of the positives the
- * first stage flags, and flags at most `lookAlikeFlagRate` of the written benign look-alikes;
- * above it, the slope is Platt's on the hard validation texts.
+ * It learns, per category, from the category's positives and from the negatives that are hard:
+ * those the first stage scores at least `floor` out of fold, and every written case (they were
+ * written to sound harmful). Easy negatives teach it nothing, so a word seen in both positives
+ * and hard negatives ("kill", "shoot") weighs little and what it acts on weighs much. A gated
+ * category (`sexual_minors`) learns nothing: its gates are its second condition.
+ *
+ * Its thresholds are set, like the first stage's, on scores out of fold: a second stage per fold,
+ * trained without it, scores the fold's texts on the windows that fold's first stage chose
+ * (`second-stage-points.ts` says how). From its threshold up the second stage agrees with the
+ * first, and the category's score is the first stage's; below it, the smaller of the two.
  */
 export function trainSecondStage(
   first: HashedLinearModel,
-  texts: readonly PreparedText[],
+  foldFirsts: readonly HashedLinearModel[],
+  outOfFold: readonly OutOfFold[],
   options: HarmTrainingOptions,
 ): HashedLinearModel {
-  const ungated = { ...first, gates: first.gates.map(() => []) }
-  const train = texts.filter((t) => t.split === 'train')
-  const examples = train.flatMap((t) => {
-    const scores = scoreText(ungated, t.item.text).scores
-    const labels = hardLabels(first, t, scores, options.second.floor)
-    return labels ? [toExample(t.words, labels, t.item.weight, options.bits)] : []
+  const examples = outOfFold.map((o) => hardExample(first, o, options))
+  const scored: Scored[] = []
+  foldFirsts.forEach((foldFirst, k) => {
+    const raw = trainRaw(
+      examples.filter((e, i): e is TrainingExample => e !== null && outOfFold[i]?.fold !== k),
+      options,
+    )
+    const stage = secondStageOf({ ...foldFirst, second: raw }) as HashedLinearModel
+    for (const o of outOfFold) {
+      if (o.fold === k && o.first.scores.some((s) => s >= options.second.floor)) {
+        scored.push({ ...o, logits: secondLogits(first, stage, o) })
+      }
+    }
   })
+  const points = secondStagePoints(first, outOfFold, scored, options)
+  const raw = trainRaw(
+    examples.filter((e): e is TrainingExample => e !== null),
+    options,
+  )
+  const scales = Float32Array.from(raw.scales)
+  const biases = Float32Array.from(raw.biases)
+  first.categories.forEach((category, c) => {
+    const point = points[category]
+    if (point === undefined) return // gated: not rescored, its gates are its second condition
+    scales[c] = point.slope * (raw.scales[c] as number)
+    biases[c] =
+      point.slope * ((raw.biases[c] as number) - point.threshold) +
+      logitOf(operatingScore(options, category))
+  })
+  const second: LinearStage = { weights: raw.weights, scales, biases }
+  const figures = outOfFoldFigures(first, points, outOfFold, scored, options)
+  return { ...first, second, about: { ...first.about, secondStage: points, outOfFold: figures } }
+}
+
+const logitOf = (p: number): number => Math.log(p / (1 - p))
+
+function trainRaw(
+  examples: readonly TrainingExample[],
+  options: HarmTrainingOptions,
+): HashedLinearModel {
   const trained = trainLinear(examples, TEXT_HARM_CATEGORIES.length, {
     ...options,
     positiveShare: options.second.positiveShare,
   })
-  const raw = quantize(trained, options.bits, {})
-  const validation = texts.filter((t) => t.split === 'validation')
-  return calibrateSecondStage(first, raw, validation, options)
+  return quantize(trained, options.bits, {})
 }
 
 /**
- * Per category: 1 for a positive, 0 for a hard negative, -1 (learns nothing) otherwise and for a
- * gated category; null when the text teaches no category.
+ * A text as the second stage learns from it: per category 1 for a positive, 0 for a hard
+ * negative, -1 (learns nothing) otherwise and for a gated category; null when the text teaches
+ * no category.
  */
-function hardLabels(
+function hardExample(
   first: HashedLinearModel,
-  t: PreparedText,
-  scores: Float64Array,
-  floor: number,
-): Int8Array | null {
-  const written = t.item.source === 'written'
+  { text, first: scores }: OutOfFold,
+  options: HarmTrainingOptions,
+): TrainingExample | null {
+  const written = text.item.source === 'written'
   const hard = (label: number, c: number): boolean =>
     !isGated(first, c) &&
-    (label === 1 || (label === 0 && (written || (scores[c] as number) >= floor)))
-  const labels = Int8Array.from(labelVector(t.item), (label, c) => (hard(label, c) ? label : -1))
-  return labels.some((label) => label >= 0) ? labels : null
+    (label === 1 ||
+      (label === 0 && (written || (scores.scores[c] as number) >= options.second.floor)))
+  const labels = Int8Array.from(labelVector(text.item), (label, c) => (hard(label, c) ? label : -1))
+  if (!labels.some((label) => label >= 0)) return null
+  return toExample(text.words, labels, text.item.weight, options.bits)
 }
 
-/** A validation text as both stages see it: first-stage scores and second-stage raw logits. */
-interface Scored {
-  readonly text: PreparedText
-  readonly first: WindowScores
-  readonly logits: Float64Array
-}
-
-function calibrateSecondStage(
+/** Every rescored category's second-stage logit, on the window the first stage chose for it. */
+function secondLogits(
   first: HashedLinearModel,
-  raw: HashedLinearModel,
-  validation: readonly PreparedText[],
-  options: HarmTrainingOptions,
-): HashedLinearModel {
-  const ungated = { ...first, gates: first.gates.map(() => []) }
-  const stage = secondStageOf({ ...first, second: raw }) as HashedLinearModel
-  const scored: Scored[] = validation.map((text) => {
-    const scores = scoreText(ungated, text.item.text)
-    const logits = new Float64Array(first.categories.length)
-    first.categories.forEach((_, c) => {
-      const window = windowText(text.item.text, scores, c)
-      const p = secondStageScores(stage, window, scores.windows > 1)[c] as number
-      logits[c] = Math.log(Math.max(1e-12, p) / Math.max(1e-12, 1 - p))
-    })
-    return { text, first: scores, logits }
+  stage: HashedLinearModel,
+  { text, first: scores }: OutOfFold,
+): Float64Array {
+  const logits = new Float64Array(first.categories.length)
+  const byWindow = new Map<string, Float64Array>()
+  first.categories.forEach((_, c) => {
+    if (isGated(first, c)) return
+    const window = windowText(text.item.text, scores, c)
+    let second = byWindow.get(window)
+    if (second === undefined) {
+      second = secondStageScores(stage, window, scores.windows > 1)
+      byWindow.set(window, second)
+    }
+    const p = second[c] as number
+    logits[c] = Math.log(Math.max(1e-12, p) / Math.max(1e-12, 1 - p))
   })
-  const scales = Float32Array.from(raw.scales)
-  const biases = Float32Array.from(raw.biases)
-  const points: Record<string, { slope: number; threshold: number }> = {}
-  first.categories.forEach((category, c) => {
-    if (isGated(first, c)) return // not rescored: its gates are its second condition
-    const score = options.operatingScores[category as TextHarmCategory] ?? 0.5
-    const { slope, threshold } = secondStagePoint(scored, c, score, options)
-    points[category] = { slope, threshold }
-    scales[c] = slope * (raw.scales[c] as number)
-    biases[c] = slope * ((raw.biases[c] as number) - threshold) + Math.log(score / (1 - score))
-  })
-  const second: LinearStage = { weights: raw.weights, scales, biases }
-  return { ...first, second, about: { ...first.about, secondStage: points } }
-}
-
-/** Bounds on the second stage's calibrated slope, as for the first. */
-const MIN_SLOPE = 0.25
-const MAX_SLOPE = 4
-
-/**
- * The second stage's threshold for category `c` (keeping `keep` of the positives the first stage
- * flags at its operating `score`, or flagging at most `lookAlikeFlagRate` of the written benign
- * look-alikes, whichever is stricter) and its Platt slope on the texts it would be run on.
- */
-function secondStagePoint(
-  scored: readonly Scored[],
-  c: number,
-  score: number,
-  { second }: HarmTrainingOptions,
-): { slope: number; threshold: number } {
-  const labelOf = (s: Scored): number | undefined => labelVector(s.text.item)[c]
-  const flagged = scored
-    .filter((s) => labelOf(s) === 1 && (s.first.scores[c] as number) >= score)
-    .map((s) => s.logits[c] as number)
-    .sort((a, b) => a - b)
-  // Never stricter than the stage's own boundary (logit 0, where its balanced weights make a
-  // positive and a hard negative equally likely): a few validation positives cannot raise it.
-  const kept = Math.min(0, flagged[Math.floor((1 - second.keep) * flagged.length)] ?? 0)
-  const threshold = Math.max(kept, lookAlikeThreshold(scored, c, score, second.lookAlikeFlagRate))
-  const hard = scored.filter((s) => {
-    const label = labelOf(s)
-    return (label === 0 || label === 1) && (s.first.scores[c] as number) >= second.floor
-  })
-  const platt = fitPlatt(
-    hard.map((s) => s.logits[c] as number),
-    hard.map((s) => (labelOf(s) === 1 ? 1 : 0)),
-  )
-  return { slope: Math.min(MAX_SLOPE, Math.max(MIN_SLOPE, platt.a)), threshold }
-}
-
-/**
- * The lowest second-stage threshold at which category `c` flags at most `rate` of the written
- * benign look-alikes of the validation split ("how do I kill a stuck process"): those are the
- * texts the issue's goal is about, and the public benign sets hold almost none of them.
- */
-function lookAlikeThreshold(
-  scored: readonly Scored[],
-  c: number,
-  score: number,
-  rate: number,
-): number {
-  const lookAlikes = scored.filter((s) => s.text.item.source === 'written' && isBenign(s.text.item))
-  const allowed = Math.floor(rate * lookAlikes.length)
-  const passing = lookAlikes
-    .filter((s) => (s.first.scores[c] as number) >= score)
-    .map((s) => s.logits[c] as number)
-    .sort((a, b) => b - a)
-  const above = passing[allowed]
-  return above === undefined ? Number.NEGATIVE_INFINITY : above + 1e-6
+  return logits
 }
