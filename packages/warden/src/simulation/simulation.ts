@@ -91,6 +91,8 @@ async function startWarden(
       values: {
         // Client addresses arrive in X-Forwarded-For, as behind a load balancer.
         server: { host: '127.0.0.1', trustProxy: true },
+        // Metrics are counted as in a real server, on a free port beside a Warden already running.
+        metrics: { port: 0 },
         log: { level: 'warn' },
         // Flushed by the simulation before each read of the feed, not on a timer; and the
         // monitor reads the feed when the simulation says, at fixed points of simulated time.
