@@ -62,6 +62,9 @@ const USAGE = `Usage: npm run bench -- [flags]
   --no-limits         leave out the limits' figures (Warden itself still runs with limits on)
   --prompt-bytes N    send a prompt of N characters of everyday prose instead of "Say hello"
                       (the content filter's goal is stated for 1 KB prompts: --prompt-bytes 1024)
+  --warden-env NAME=VALUE
+                      set a WARDEN_* variable on the Warden the bench starts (repeatable),
+                      e.g. WARDEN_MODERATION_ENABLED=false to see the gateway without filters
   --limits-only       only the limits' figures: Warden with limits on (memory) and off, side
                       by side over the rounds at 50 connections, and on Redis at one
                       connection; no floor, no streams (try --rounds 8 --duration 5)
@@ -86,6 +89,7 @@ const { values: flags } = parseArgs({
     'no-limits': { type: 'boolean', default: false },
     'limits-only': { type: 'boolean', default: false },
     'prompt-bytes': { type: 'string' },
+    'warden-env': { type: 'string', multiple: true },
     help: { type: 'boolean', short: 'h', default: false },
   },
   strict: true,
@@ -161,6 +165,19 @@ async function redisUrlToUse() {
   if (await redisAnswers(url)) return url
   log(`  no Redis answers at ${url}: the limits' Redis figures are left out`)
   return null
+}
+
+/** `--warden-env NAME=VALUE` flags as an environment; only WARDEN_* names are taken. */
+function wardenEnv(pairs) {
+  const env = {}
+  for (const pair of pairs) {
+    const at = pair.indexOf('=')
+    const name = at > 0 ? pair.slice(0, at) : ''
+    if (!name.startsWith('WARDEN_'))
+      throw new Error(`--warden-env takes WARDEN_NAME=VALUE, not "${pair}"`)
+    env[name] = pair.slice(at + 1)
+  }
+  return env
 }
 
 /** Warden with limits off, and (when Redis answers) Warden counting in Redis. */
@@ -251,11 +268,12 @@ async function main() {
         upstreamUrl: stub.url,
         tempDir,
         cpuProfileDir: flags['cpu-prof'] ? profileDir : null,
+        env: wardenEnv(flags['warden-env'] ?? []),
       })
       gateway = {
         ...warden,
         apiKey: flags['api-key'] ?? warden.apiKey,
-        label: `Warden started by the bench, pid ${warden.pid}${flags['cpu-prof'] ? ', under --cpu-prof' : ''}`,
+        label: `Warden started by the bench, pid ${warden.pid}${flags['cpu-prof'] ? ', under --cpu-prof' : ''}${(flags['warden-env'] ?? []).map((p) => `, ${p}`).join('')}`,
       }
     }
     log(`  gateway:       ${gateway.url} (${gateway.label})`)

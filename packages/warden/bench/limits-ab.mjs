@@ -9,9 +9,11 @@
 //   --compare metrics  metrics on (the default listener, scraped every --scrape-every s) / off
 //   --compare tracing  tracing to a local OTLP sink (another process), every request sampled /
 //                      tracing off; both with metrics on
+//   --compare moderation  the default content filter on / off (no goal: it says what filtering
+//                      costs; use --prompt-bytes 1024 for the content filter's stated prompt)
 // Run after `npm run build`:
 //   node packages/warden/bench/limits-ab.mjs [--compare limits] [--rounds 8] [--duration 5]
-//     [--slices 1] [--warmup 2] [--scrape-every 1]
+//     [--slices 1] [--warmup 2] [--scrape-every 1] [--prompt-bytes N]
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
@@ -25,7 +27,7 @@ import {
   stopAllChildren,
   stopChild,
 } from './children.mjs'
-import { median, preflight, runScenario } from './measure.mjs'
+import { median, preflight, prose, runScenario, usePrompt } from './measure.mjs'
 import { startWarden } from './start-warden.mjs'
 
 const { values: flags } = parseArgs({
@@ -36,12 +38,14 @@ const { values: flags } = parseArgs({
     connections: { type: 'string', default: '50' },
     compare: { type: 'string', default: 'limits' },
     'scrape-every': { type: 'string', default: '1' },
+    'prompt-bytes': { type: 'string' },
     // Measurements of each process per round, alternating on and off: on a machine whose
     // other load comes and goes, both then see more of the same conditions (the median counts).
     slices: { type: 'string', default: '1' },
   },
 })
 const rounds = Number(flags.rounds)
+if (flags['prompt-bytes'] !== undefined) usePrompt(prose(Number(flags['prompt-bytes'])))
 const log = (line) => process.stderr.write(`${line}\n`)
 const benchDir = path.dirname(fileURLToPath(import.meta.url))
 const tempDir = mkdtempSync(path.join(os.tmpdir(), 'warden-limits-ab-'))
@@ -69,6 +73,12 @@ const COMPARISONS = {
     on: (sink) => ({ WARDEN_TRACING_ENDPOINT: sink }),
     off: () => ({}),
     goal: 0.95,
+  },
+  moderation: {
+    title: 'Content filter on (the default classifiers) / off',
+    on: () => ({}),
+    off: () => ({ WARDEN_MODERATION_ENABLED: 'false' }),
+    goal: 0,
   },
 }
 const comparison = COMPARISONS[flags.compare]

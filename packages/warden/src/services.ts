@@ -36,8 +36,9 @@ import { createThrottles } from './throttles.js'
 import { createPipeline, endpointStages } from './pipeline/index.js'
 import { createPolicyVersions, loadPolicyFile } from './policy/index.js'
 import {
+  autoWorkers,
   classifierKinds,
-  createClassifierSet,
+  createPooledClassifierSet,
   createContentFilter,
   createRedactor,
 } from './moderation/index.js'
@@ -253,10 +254,21 @@ export async function createServices(config: Config, options: ServiceOptions) {
   })
   const classifiers =
     config.moderation.enabled && (options.moderation ?? true)
-      ? await createClassifierSet(config.moderation.classifiers, classifierKinds, {
-          baseDir: config.moderation.baseDir,
-          env: processEnv(),
-        })
+      ? await createPooledClassifierSet(
+          config.moderation.classifiers,
+          classifierKinds,
+          { baseDir: config.moderation.baseDir, env: processEnv() },
+          {
+            workers:
+              config.moderation.workers.count === 'auto'
+                ? autoWorkers()
+                : config.moderation.workers.count,
+            offload: config.moderation.workers.offload,
+            // The pipeline is built below; this is read only once requests flow.
+            inFlight: () => pipeline.inFlight(),
+            onError: (err) => logger.error({ err }, 'content filter: a classifier worker failed'),
+          },
+        )
       : null
   const contentFilter =
     classifiers &&
@@ -332,6 +344,8 @@ export async function createServices(config: Config, options: ServiceOptions) {
     findings,
     contentTexts,
     contentRetention,
+    /** The content filter's classifiers, with their worker threads; null with moderation off. */
+    classifiers,
     contentFilter,
     organizations,
     apiKeys,

@@ -161,47 +161,56 @@ describe('content filter on prompts', () => {
     expect(events.map((e) => e.status).sort()).toEqual([200, 400])
   })
 
-  it('redacts cards and secrets from what the upstream gets, one value one placeholder, and flags other personal data', async () => {
-    h = await startHarness()
-    const client = new OpenAI({
-      apiKey: await h.createKey(),
-      baseURL: `${h.url}/v1`,
-      maxRetries: 0,
-    })
-    const card = '4111 1111 1111 1111'
-    const secret = 'sk-proj-Q7vLx2Rk9TfWm4Zs8NcY3HbJd6PqA1Ue'
-    await client.chat.completions.create({
-      model: 'stub-model',
-      messages: [
-        { role: 'system', content: 'Help the customer with their order.' },
-        {
-          role: 'user',
-          content: `My card ${card} was charged twice; write to ana.lopez@correo-lopez.es.`,
-        },
-        { role: 'user', content: `Again: card ${card}. Our integration key is ${secret}.` },
-      ],
-    })
-    const sent = h.stub.requests.filter((r) => r.path.endsWith('/chat/completions')).at(-1)
-    const messages = (sent?.body as { messages: Array<{ content: string }> }).messages
-    expect(messages[1]?.content).toBe(
-      'My card [PAYMENT_CARD_1] was charged twice; write to ana.lopez@correo-lopez.es.',
-    )
-    expect(messages[2]?.content).toBe(
-      'Again: card [PAYMENT_CARD_1]. Our integration key is [OPENAI_KEY_1].',
-    )
-    expect(JSON.stringify(sent?.body)).not.toContain(card)
+  it.each([
+    ['in the event loop', { count: 0 }],
+    ['in a worker thread', { count: 1, offload: 'always' }],
+  ])(
+    'redacts cards and secrets from what the upstream gets, one value one placeholder, and flags other personal data, judged %s',
+    async (_where, workers) => {
+      h = await startHarness({ values: { moderation: { workers } } })
+      const client = new OpenAI({
+        apiKey: await h.createKey(),
+        baseURL: `${h.url}/v1`,
+        maxRetries: 0,
+      })
+      const card = '4111 1111 1111 1111'
+      const secret = 'sk-proj-Q7vLx2Rk9TfWm4Zs8NcY3HbJd6PqA1Ue'
+      await client.chat.completions.create({
+        model: 'stub-model',
+        messages: [
+          { role: 'system', content: 'Help the customer with their order.' },
+          {
+            role: 'user',
+            content: `My card ${card} was charged twice; write to ana.lopez@correo-lopez.es.`,
+          },
+          { role: 'user', content: `Again: card ${card}. Our integration key is ${secret}.` },
+        ],
+      })
+      const sent = h.stub.requests.filter((r) => r.path.endsWith('/chat/completions')).at(-1)
+      const messages = (sent?.body as { messages: Array<{ content: string }> }).messages
+      expect(messages[1]?.content).toBe(
+        'My card [PAYMENT_CARD_1] was charged twice; write to ana.lopez@correo-lopez.es.',
+      )
+      expect(messages[2]?.content).toBe(
+        'Again: card [PAYMENT_CARD_1]. Our integration key is [OPENAI_KEY_1].',
+      )
+      expect(JSON.stringify(sent?.body)).not.toContain(card)
 
-    await h.services.findings.flush()
-    const rows = await h.services.store.db.selectFrom('content_finding').selectAll().execute()
-    const seen = rows
-      .map((r) => `${r.category}/${r.label ?? ''}:${r.action}@${r.text_index}`)
-      .sort()
-    expect(seen).toEqual([
-      'payment_card/payment_card:redact@1',
-      'payment_card/payment_card:redact@2',
-      'pii/email:flag@1',
-      'secrets/openai_key:redact@2',
-    ])
-    expect(JSON.stringify(rows)).not.toContain(card)
-  })
+      await h.services.findings.flush()
+      const rows = await h.services.store.db.selectFrom('content_finding').selectAll().execute()
+      const seen = rows
+        .map((r) => `${r.category}/${r.label ?? ''}:${r.action}@${r.text_index}`)
+        .sort()
+      expect(seen).toEqual([
+        'payment_card/payment_card:redact@1',
+        'payment_card/payment_card:redact@2',
+        'pii/email:flag@1',
+        'secrets/openai_key:redact@2',
+      ])
+      expect(JSON.stringify(rows)).not.toContain(card)
+      const stats = h.services.classifiers?.stats()
+      // Both checks (the prompt, the answer) went where the configuration says.
+      expect(workers.count === 0 ? stats?.inline : stats?.offloaded).toBe(2)
+    },
+  )
 })

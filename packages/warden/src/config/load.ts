@@ -37,6 +37,7 @@ export const ENV_KEYS: Readonly<Record<string, readonly string[]>> = {
   WARDEN_POLICY_FILE: ['policy', 'file'],
   WARDEN_LIMITS_ENABLED: ['limits', 'enabled'],
   WARDEN_MODERATION_ENABLED: ['moderation', 'enabled'],
+  WARDEN_MODERATION_WORKERS: ['moderation', 'workers', 'count'],
   WARDEN_MONITORING_ENABLED: ['monitoring', 'enabled'],
   WARDEN_REDIS_URL: ['limits', 'redisUrl'],
   WARDEN_REDIS_FAILURE: ['limits', 'redisFailure'],

@@ -353,6 +353,21 @@ export function configSchema(kinds: ProviderKindSchemas) {
           classifiers: z.array(classifierEntrySchema).max(32).prefault(DEFAULT_CLASSIFIERS),
           /** Longest text classified per request and direction; the rest is cut off, and said so. */
           maxChars: positiveInt.max(10_000_000).default(1_000_000),
+          /**
+           * Worker threads for the local classifiers: while the event loop is busy, or for a
+           * long text, their share of a check is judged beside it instead of in it.
+           */
+          workers: z
+            .object({
+              /** How many; `auto`: one fewer than the cores, at most 4; 0: none. */
+              count: z
+                .union([z.literal('auto'), z.coerce.number().int().min(0).max(64)])
+                .default('auto'),
+              /** `when-busy` (the default) or `always`: every check goes to a worker. */
+              offload: z.enum(['when-busy', 'always']).default('when-busy'),
+            })
+            .strict()
+            .prefault({}),
           /** Where relative paths in classifiers' options lie; empty: the config file's folder. */
           baseDir: z.string().default(''),
           /**

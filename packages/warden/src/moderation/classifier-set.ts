@@ -44,7 +44,8 @@ export interface ClassifierSet {
   close(): Promise<void>
 }
 
-interface Member {
+/** One built classifier of a set, with its configuration entry. */
+export interface Member {
   readonly entry: ClassifierEntry
   readonly classifier: Classifier
   /** Its kind calls out over the network: it gets a signal of its own. */
@@ -59,15 +60,24 @@ export class ClassifierConfigError extends Error {
   override readonly name = 'ClassifierConfigError'
 }
 
-/**
- * Builds every configured classifier, checking each entry's options with its kind's schema:
- * a mistake stops start-up with the entry's place (`moderation.classifiers[2].options.x`).
- */
+/** Every configured classifier, built (see {@link buildMembers}), judging in this thread. */
 export async function createClassifierSet(
   entries: readonly ClassifierEntry[],
   kinds: ClassifierKinds,
   deps: ClassifierDeps,
 ): Promise<ClassifierSet> {
+  return setOf(await buildMembers(entries, kinds, deps))
+}
+
+/**
+ * Builds every configured classifier, checking each entry's options with its kind's schema:
+ * a mistake stops start-up with the entry's place (`moderation.classifiers[2].options.x`).
+ */
+export async function buildMembers(
+  entries: readonly ClassifierEntry[],
+  kinds: ClassifierKinds,
+  deps: ClassifierDeps,
+): Promise<Member[]> {
   const members: Member[] = []
   const seen = new Set<string>()
   for (const [index, entry] of entries.entries()) {
@@ -98,41 +108,73 @@ export async function createClassifierSet(
       throw new ClassifierConfigError(`${place}: ${(error as Error).message}`, { cause: error })
     }
   }
-  const byDirection = {
+  return members
+}
+
+/** The members of each direction, in configuration order. */
+export function byDirection(members: readonly Member[]): Record<Direction, Member[]> {
+  return {
     input: members.filter((m) => m.entry.directions.includes('input')),
     output: members.filter((m) => m.entry.directions.includes('output')),
   }
+}
 
+/** A set over built members: judges in this thread. */
+function setOf(members: readonly Member[]): ClassifierSet {
+  const running = byDirection(members)
   return {
     ids: members.map((m) => m.entry.id),
-    reads: (direction) => byDirection[direction].length > 0,
+    reads: (direction) => running[direction].length > 0,
     async classify(text, direction, signal) {
-      const running = byDirection[direction]
-      if (running.length === 0) return { findings: [], failures: [] }
-      const outcomes = judgeNow(running, text, direction, signal)
-      const later = running.filter((_, i) => outcomes[i] === undefined)
-      if (later.length > 0) {
-        const judged = await runAll(later, text, direction, signal)
-        for (let i = 0, k = 0; i < outcomes.length; i += 1) {
-          if (outcomes[i] === undefined) outcomes[i] = judged[k++]
-        }
-      }
+      if (running[direction].length === 0) return { findings: [], failures: [] }
+      const outcomes = await outcomesOf(running[direction], text, direction, signal)
       if (signal.aborted) throw signal.reason
-      const findings: CappedFinding[] = []
-      const failures: ClassifierFailure[] = []
-      for (const outcome of outcomes as Outcome[]) {
-        if ('failure' in outcome) failures.push(outcome.failure)
-        else findings.push(...outcome.findings)
-      }
-      return { findings, failures }
+      return gather(outcomes)
     },
-    async close() {
-      await Promise.all(members.map((m) => m.classifier.close?.() ?? Promise.resolve()))
-    },
+    close: () => closeMembers(members),
   }
 }
 
-type Outcome = { readonly findings: CappedFinding[] } | { readonly failure: ClassifierFailure }
+/** Every member lets go of what it holds. */
+export async function closeMembers(members: readonly Member[]): Promise<void> {
+  await Promise.all(members.map((m) => m.classifier.close?.() ?? Promise.resolve()))
+}
+
+/**
+ * Each member's outcome on one text, in order: those that judge at once first, in a plain loop,
+ * then the rest at once, each within its own time. Never rejects for a member's sake.
+ */
+export async function outcomesOf(
+  running: readonly Member[],
+  text: string,
+  direction: Direction,
+  signal: AbortSignal,
+): Promise<Outcome[]> {
+  const outcomes = judgeNow(running, text, direction, signal)
+  const later = running.filter((_, i) => outcomes[i] === undefined)
+  if (later.length > 0) {
+    const judged = await runAll(later, text, direction, signal)
+    for (let i = 0, k = 0; i < outcomes.length; i += 1) {
+      if (outcomes[i] === undefined) outcomes[i] = judged[k++]
+    }
+  }
+  return outcomes as Outcome[]
+}
+
+/** The findings and failures of members' outcomes, in order. */
+export function gather(outcomes: readonly Outcome[]): Classified {
+  const findings: CappedFinding[] = []
+  const failures: ClassifierFailure[] = []
+  for (const outcome of outcomes) {
+    if ('failure' in outcome) failures.push(outcome.failure)
+    else findings.push(...outcome.findings)
+  }
+  return { findings, failures }
+}
+
+/** What one member made of a text: its findings, or why it could not judge. */
+export type Outcome =
+  { readonly findings: readonly CappedFinding[] } | { readonly failure: ClassifierFailure }
 
 /**
  * The outcomes of the members that judge at once (`classifyNow`), in order; `undefined` for

@@ -39,6 +39,14 @@ export type { TextHarmClassifierOptions } from './text-harm-classifier.js'
 export { bestWindows, chunksOf, sumChunks } from './window-scores.js'
 export type { ChunkSums, Span, WindowScores } from './window-scores.js'
 export { createClassifierSet, ClassifierConfigError } from './classifier-set.js'
+export {
+  autoWorkers,
+  createPooledClassifierSet,
+  OFFLOADABLE_KINDS,
+  type ClassifierPoolOptions,
+  type ClassifierPoolStats,
+  type PooledClassifierSet,
+} from './classifier-pool.js'
 export type {
   CappedFinding,
   Classified,
