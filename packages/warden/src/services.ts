@@ -290,6 +290,7 @@ export async function createServices(config: Config, options: ServiceOptions) {
             kept_texts: () => contentTexts.stats(),
           },
           inFlight: () => pipeline.inFlight(),
+          ...(classifiers !== null ? { contentChecks: () => classifiers.stats() } : {}),
         })
       : null
   // The OpenTelemetry packages are loaded only here, when an endpoint is configured.

@@ -169,6 +169,13 @@ describe('Prometheus metrics on their own listener', () => {
     expect(sampleValue(now, 'warden_queue_items', { queue: 'usage' })).toBe(0)
     expect(sampleValue(now, 'warden_queue_written_total', { queue: 'findings' })).toBe(1)
     expect(sampleValue(now, 'warden_requests_in_flight')).toBe(0)
+    // One request at a time leaves the event loop idle: every check was judged in it, and no
+    // classifier worker was started.
+    expect(
+      sampleValue(now, 'warden_content_checks_total', { where: 'event_loop' }),
+    ).toBeGreaterThan(0)
+    expect(sampleValue(now, 'warden_content_checks_total', { where: 'worker' })).toBe(0)
+    expect(sampleValue(now, 'warden_content_workers')).toBe(0)
     expect(sampleValue(now, 'process_cpu_user_seconds_total')).toBeGreaterThan(0)
     expect(sampleValue(now, 'nodejs_heap_size_used_bytes')).toBeGreaterThan(0)
   })

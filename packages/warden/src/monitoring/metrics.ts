@@ -21,6 +21,12 @@ export interface MetricsDeps {
   readonly queues: Readonly<Record<string, () => BatchQueueStats>>
   /** Requests not settled yet, read at scrape time. */
   readonly inFlight: () => number
+  /** Where the content filter's checks ran, and its worker threads up; none with it off. */
+  readonly contentChecks?: () => {
+    readonly inline: number
+    readonly offloaded: number
+    readonly workers: number
+  }
 }
 
 /** Prometheus metrics: counts every settled request, and writes them out when scraped. */
@@ -310,6 +316,27 @@ export function createMetrics(deps: MetricsDeps): Metrics {
       for (const [queue, stats] of Object.entries(deps.queues)) this.set({ queue }, stats().queued)
     },
   })
+  const checks = deps.contentChecks
+  if (checks !== undefined) {
+    counter(
+      'warden_content_checks_total',
+      'Content filter checks, by where the local classifiers judged them (event_loop or worker).',
+      ['where'],
+      (emit) => {
+        const stats = checks()
+        emit({ where: 'event_loop' }, stats.inline)
+        emit({ where: 'worker' }, stats.offloaded)
+      },
+    )
+    new Gauge({
+      name: 'warden_content_workers',
+      help: 'Classifier worker threads up.',
+      registers: [registry],
+      collect() {
+        this.set(checks().workers)
+      },
+    })
+  }
   new Gauge({
     name: 'warden_requests_in_flight',
     help: 'Requests not settled yet (a stream counts until it ends).',
