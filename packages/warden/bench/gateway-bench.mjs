@@ -151,8 +151,13 @@ function openAiBase(url) {
 async function takeProfile(dir) {
   const files = (await readdir(dir).catch(() => [])).filter((f) => f.endsWith('.cpuprofile'))
   if (files.length === 0) return null
-  files.sort()
-  const text = await readFile(path.join(dir, files[files.length - 1]), 'utf8')
+  // CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile: thread 0 is the event loop; the others
+  // are classifier workers, whose time the summary would otherwise take for Warden's.
+  const main = files.filter((f) => f.split('.')[4] === '0').sort()
+  const text = await readFile(
+    path.join(dir, (main.length > 0 ? main : files.sort()).at(-1)),
+    'utf8',
+  )
   const file = outFile.replace(/\.json$/, '') + '.cpuprofile'
   await mkdir(path.dirname(file), { recursive: true })
   await writeFile(file, text)

@@ -19,6 +19,10 @@ import {
 } from './classifier-set.js'
 import type { ClassifierWorkerData, ClassifierWorkerHello } from './classifier-worker.js'
 
+/** The worker's answer for a text in which nothing was found (`CLEAN` in the worker). */
+const CLEAN = 0
+const NOTHING: Outcome = { findings: [] }
+
 /**
  * The content filter's classifiers with worker threads beside the event loop. The local
  * classifiers are pure CPU: judged in the event loop, a gateway at saturation spends most of a
@@ -96,7 +100,7 @@ interface Thread {
 }
 
 interface Waiting {
-  readonly resolve: (outcomes: readonly Outcome[] | Error) => void
+  readonly resolve: (outcomes: readonly Outcome[] | typeof CLEAN | Error) => void
   readonly deadline: number
   readonly thread: Thread
 }
@@ -190,6 +194,7 @@ export async function createPooledClassifierSet(
       let n = 0
       plan.members.forEach((member, i) => {
         if (!plan.far[i]) outcomes.push(nearOutcomes[n++] as Outcome)
+        else if (farOutcomes === CLEAN) outcomes.push(NOTHING)
         else if (Array.isArray(farOutcomes)) outcomes.push(farOutcomes[f++] as Outcome)
         else outcomes.push(failed(member, farOutcomes as Error))
       })
@@ -243,7 +248,7 @@ function createThreads(wanted: number, data: ClassifierWorkerData, onError: (e: 
   let closed = false
   let flushScheduled = false
 
-  const settle = (id: number, answer: readonly Outcome[] | Error) => {
+  const settle = (id: number, answer: readonly Outcome[] | typeof CLEAN | Error) => {
     const entry = waiting.get(id)
     if (entry === undefined) return
     waiting.delete(id)
@@ -280,7 +285,7 @@ function createThreads(wanted: number, data: ClassifierWorkerData, onError: (e: 
           thread.worker.on('message', (answers: Array<number | readonly Outcome[]>) => {
             thread.lastHeard = performance.now()
             for (let i = 0; i + 1 < answers.length; i += 2) {
-              settle(answers[i] as number, answers[i + 1] as readonly Outcome[])
+              settle(answers[i] as number, answers[i + 1] as readonly Outcome[] | typeof CLEAN)
             }
           })
         }
@@ -370,10 +375,10 @@ function createThreads(wanted: number, data: ClassifierWorkerData, onError: (e: 
       text: string,
       direction: Direction,
       timeoutMs: number,
-    ): Promise<readonly Outcome[] | Error> {
+    ): Promise<readonly Outcome[] | typeof CLEAN | Error> {
       const id = nextId++
       const deadline = performance.now() + timeoutMs
-      const answer = new Promise<readonly Outcome[] | Error>((resolve) => {
+      const answer = new Promise<readonly Outcome[] | typeof CLEAN | Error>((resolve) => {
         waiting.set(id, { resolve, deadline, thread })
       })
       thread.waiting += 1
