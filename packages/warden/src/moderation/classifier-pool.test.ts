@@ -138,6 +138,40 @@ describe('classifiers in a worker thread', () => {
     expect(set.stats()).toMatchObject({ inline: 1, offloaded: 1 })
   })
 
+  it.each([
+    [5, 'worker'],
+    [1, 'event loop'],
+  ])(
+    'with %i request(s) in flight on a busy event loop, judge in the %s',
+    async (inFlight, where) => {
+      const set = await createPooledClassifierSet([entry('pii')], classifierKinds, deps, {
+        workers: 1,
+        offload: 'when-busy',
+        inFlight: () => inFlight,
+        onError: (error) => {
+          throw error
+        },
+      })
+      open.push(set)
+      await set.ready()
+      // The first check starts the sampling of the loop; then the loop is kept busy a while.
+      await set.classify('Say hello', 'input', signal)
+      const until = performance.now() + 400
+      while (performance.now() < until) {
+        await new Promise((resolve) => setImmediate(resolve))
+        const spin = performance.now()
+        while (performance.now() - spin < 20) {
+          // busy, as a gateway at saturation is
+        }
+      }
+      const result = await set.classify('mail ada.lovelace@gmail.com', 'input', signal)
+      expect(result.findings.map((f) => f.label)).toEqual(['email'])
+      expect(set.stats()).toMatchObject(
+        where === 'worker' ? { inline: 1, offloaded: 1 } : { inline: 2, offloaded: 0 },
+      )
+    },
+  )
+
   it('judge everything in the event loop with no workers', async () => {
     const set = await pooled([entry('pii')], { offload: 'always', workers: 0 })
     const long = `${'word '.repeat(4_000)} mail ada.lovelace@gmail.com`
