@@ -162,7 +162,9 @@ describe('Prometheus metrics on their own listener', () => {
   })
 
   it('reads the write queues when scraped, and has the process metrics', async () => {
-    await h.services.usage.flush()
+    // Each queue writes on its own timer: a scrape taken before a flush may find a batch still
+    // queued, so both are written out first.
+    await Promise.all([h.services.usage.flush(), h.services.findings.flush()])
     const now = await scrape(metricsUrl)
     expect(sampleValue(now, 'warden_queue_written_total', { queue: 'usage' })).toBe(7)
     expect(sampleValue(now, 'warden_queue_dropped_total', { queue: 'usage' })).toBe(0)
