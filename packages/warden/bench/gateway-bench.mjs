@@ -25,6 +25,7 @@ import {
   responsesBody,
   runScenario,
   usePrompt,
+  usageQueueOf,
 } from './measure.mjs'
 import { CLK_TCK } from './process-stats.mjs'
 import { evaluateGoals, formatProfile, formatReport, ratiosOf } from './report.mjs'
@@ -437,6 +438,26 @@ async function main() {
         micro,
       })
       results.goals.push(...results.limits.goals)
+    }
+
+    // Every request of the load, the failed ones included, is a usage event: none may be lost.
+    if (gateway.child && gateway.metricsUrl) {
+      const queue = await usageQueueOf(gateway.metricsUrl)
+      results.usageQueue = queue
+      results.goals.push({
+        name: 'usage events dropped under the load',
+        value: queue?.dropped ?? null,
+        limit: 0,
+        comparison: '<=',
+        unit: 'events',
+        floor: null,
+        pass: queue?.dropped == null ? null : queue.dropped === 0,
+      })
+      log(
+        queue === null
+          ? '  usage queue: /metrics could not be read'
+          : `  usage queue: ${queue.written} events written, ${queue.dropped} dropped, ${queue.queued} still queued`,
+      )
     }
 
     // The output filter's time to first token, on Wardens of its own once the load is over.

@@ -9,12 +9,15 @@
 //   --compare metrics  metrics on (the default listener, scraped every --scrape-every s) / off
 //   --compare tracing  tracing to a local OTLP sink (another process), every request sampled /
 //                      tracing off; both with metrics on
+//   --compare monitoring  metrics and the live detectors (the default) / neither: metrics
+//                      off, no detectors in the process and a policy with monitoring off (no
+//                      prompt signatures on usage events)
 //   --compare moderation  the default content filter on / off (no goal: it says what filtering
 //                      costs; use --prompt-bytes 1024 for the content filter's stated prompt)
 // Run after `npm run build`:
 //   node packages/warden/bench/limits-ab.mjs [--compare limits] [--rounds 8] [--duration 5]
 //     [--slices 1] [--warmup 2] [--scrape-every 1] [--prompt-bytes N]
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
@@ -27,7 +30,7 @@ import {
   stopAllChildren,
   stopChild,
 } from './children.mjs'
-import { median, preflight, prose, runScenario, usePrompt } from './measure.mjs'
+import { median, preflight, prose, runScenario, usageQueueOf, usePrompt } from './measure.mjs'
 import { startWarden } from './start-warden.mjs'
 
 const { values: flags } = parseArgs({
@@ -74,6 +77,16 @@ const COMPARISONS = {
     off: () => ({}),
     goal: 0.95,
   },
+  monitoring: {
+    title: 'Metrics and detectors (the default) / neither',
+    on: () => ({}),
+    off: () => ({
+      WARDEN_METRICS_EXPOSE: 'off',
+      WARDEN_MONITORING_ENABLED: 'false',
+      WARDEN_POLICY_FILE: policyWithoutMonitoring(),
+    }),
+    goal: 0.95,
+  },
   moderation: {
     title: 'Content filter on (the default classifiers) / off',
     on: () => ({}),
@@ -81,6 +94,18 @@ const COMPARISONS = {
     goal: 0,
   },
 }
+/** The default policy with its `monitoring` section switched off, written once to the temp dir. */
+function policyWithoutMonitoring() {
+  const file = path.join(tempDir, 'policy-without-monitoring.yaml')
+  if (!existsSync(file)) {
+    const text = readFileSync(path.join(benchDir, '..', 'policies', 'default.yaml'), 'utf8')
+    if (!/^monitoring:\n/m.test(text))
+      throw new Error('the default policy has no monitoring section')
+    writeFileSync(file, text.replace(/^monitoring:\n/m, 'monitoring:\n  enabled: false\n'))
+  }
+  return file
+}
+
 const comparison = COMPARISONS[flags.compare]
 if (comparison === undefined) {
   throw new Error(`--compare takes ${Object.keys(COMPARISONS).join(', ')}`)
@@ -161,6 +186,7 @@ async function main() {
     peaks: new Map(),
   }
   const perRound = []
+  let dropped = 0
   for (let round = 0; round < rounds; round += 1) {
     const names = [ON, OFF]
     const startOrder = round % 2 === 0 ? names : [...names].reverse()
@@ -177,6 +203,13 @@ async function main() {
       plan,
     )
     stopScraping()
+    for (const target of Object.values(started)) {
+      if (target.metricsUrl === null) continue
+      const queue = await usageQueueOf(target.metricsUrl)
+      if (queue === null) continue
+      dropped += queue.dropped ?? 0
+      log(`  ${target.name}: ${queue.written} usage events written, ${queue.dropped} dropped`)
+    }
     for (const target of Object.values(started)) await stopChild(target.child)
     // With slices, each slice of one process is paired with the adjacent slice of the other.
     const pairs = run.rounds ?? [
@@ -214,6 +247,7 @@ async function main() {
       `  req/s ratio by slice: ${rps.map((v) => v.toFixed(3)).join(' ')}`,
       `  req/s ratio: median x${median(rps).toFixed(3)}, geometric mean x${geomean(rps).toFixed(3)}  (goal >= ${comparison.goal})`,
       `  CPU per request ratio: median x${median(cpu).toFixed(3)}, geometric mean x${geomean(cpu).toFixed(3)}`,
+      `  usage events dropped, every round of the Wardens with metrics: ${dropped}`,
       '',
     ].join('\n'),
   )

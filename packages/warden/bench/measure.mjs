@@ -307,3 +307,36 @@ export function problemsOf(runs) {
   }
   return problems
 }
+
+/**
+ * A Warden's usage write queue as its `/metrics` reports it: events written, dropped (the queue
+ * was full) and still queued. Waits up to `settleMs` for the queue to empty, so that `written`
+ * counts every event the load produced. Null when the metrics cannot be read.
+ */
+export async function usageQueueOf(metricsUrl, { settleMs = 5_000 } = {}) {
+  const read = async () => {
+    const text = await (await fetch(metricsUrl)).text()
+    const value = (name) => {
+      const line = text
+        .split('\n')
+        .find((l) => l.startsWith(`${name}{`) && l.includes('queue="usage"'))
+      return line === undefined ? null : Number(line.slice(line.lastIndexOf(' ') + 1))
+    }
+    return {
+      written: value('warden_queue_written_total'),
+      dropped: value('warden_queue_dropped_total'),
+      queued: value('warden_queue_items'),
+    }
+  }
+  try {
+    const until = Date.now() + settleMs
+    let figures = await read()
+    while ((figures.queued ?? 0) > 0 && Date.now() < until) {
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      figures = await read()
+    }
+    return figures
+  } catch {
+    return null
+  }
+}

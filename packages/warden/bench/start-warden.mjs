@@ -55,7 +55,7 @@ export async function startWarden({
     WARDEN_PORT: String(port),
     WARDEN_HOST: '127.0.0.1',
     // Metrics stay on (the default) on a free port: several Wardens may run side by side.
-    WARDEN_METRICS_PORT: '0',
+    WARDEN_METRICS_PORT: String(await freePort()),
     WARDEN_SQLITE_PATH: path.join(tempDir, 'warden.db'),
     // The default level: the one log line per request is part of what is measured.
     WARDEN_LOG_LEVEL: logLevel,
@@ -111,5 +111,10 @@ export async function startWarden({
   )
   const origin = `http://127.0.0.1:${port}`
   await waitForHttp(`${origin}/healthz`, child)
-  return { child, url: `${origin}/v1`, pid: child.pid, apiKey }
+  // Where the bench reads Warden's own counters (its write queues): null with metrics off.
+  const metricsUrl =
+    env.WARDEN_METRICS_EXPOSE === 'off' || env.WARDEN_METRICS_EXPOSE === 'main'
+      ? null
+      : `http://127.0.0.1:${env.WARDEN_METRICS_PORT}/metrics`
+  return { child, url: `${origin}/v1`, pid: child.pid, apiKey, metricsUrl }
 }

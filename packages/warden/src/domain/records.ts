@@ -53,6 +53,12 @@ export interface UsageEvent {
   readonly sandbox: boolean
   /** The strongest thing the content filter did to the request or its answer. */
   readonly contentAction: ContentOutcome
+  /**
+   * The strongest action the content filter took on a finding of harm: every category but
+   * personal data and credentials (`pii`, `payment_card`, `secrets`), which an application that
+   * handles customers' records carries routinely and which say nothing about misuse.
+   */
+  readonly harmAction: ContentOutcome
   /** Whether a prompt-injection (jailbreak) finding reached its threshold. */
   readonly injection: boolean
   /** A 64-bit SimHash (16 hex digits) of the newest prompt text; never the text itself. */

@@ -90,6 +90,7 @@ describe('the usage event a request leaves', () => {
       tier: 'sandbox',
       sandbox: true,
       contentAction: 'flag',
+      harmAction: 'flag',
       injection: true,
     })
     expect(event?.promptSignature).toMatch(/^[0-9a-f]{16}$/)
@@ -97,6 +98,35 @@ describe('the usage event a request leaves', () => {
     // The answer is the prompt's text: the same signature.
     expect(event?.completionSignature).toBe(event?.promptSignature)
     expect(JSON.stringify(event)).not.toContain('premium watches')
+  })
+
+  it('keeps flags of personal data and credentials out of the harm action, not out of the content action', async () => {
+    const dataOnly = await settle((x) => {
+      x.principal = principal
+      x.content.push({
+        direction: 'input',
+        texts: [SPAM],
+        verdict: verdict([
+          { category: 'pii', action: 'flag' },
+          { category: 'secrets', action: 'flag' },
+          { category: 'hate', action: 'allow' },
+        ]),
+      })
+    })
+    expect(dataOnly).toMatchObject({ contentAction: 'flag', harmAction: 'none', injection: false })
+    const withHarm = await settle((x) => {
+      x.principal = principal
+      x.content.push({ direction: 'input', texts: [SPAM], verdict: verdict([]) })
+      x.content.push({
+        direction: 'output',
+        texts: [SPAM],
+        verdict: verdict([
+          { category: 'pii', action: 'flag' },
+          { category: 'harassment', action: 'flag' },
+        ]),
+      })
+    })
+    expect(withHarm).toMatchObject({ contentAction: 'flag', harmAction: 'flag' })
   })
 
   it('signs no text when the policy turns the near-duplicate detector off', async () => {

@@ -11,9 +11,16 @@ const MAX_USER_AGENT = 128
 /** The category whose findings make a request a jailbreak attempt in monitoring's eyes. */
 const INJECTION_CATEGORY = 'prompt_injection'
 
+/**
+ * The categories of personal data and credentials: findings of them are routine for an
+ * application that handles customers' records, so they do not make its `harmAction`.
+ */
+const DATA_CATEGORIES: ReadonlySet<string> = new Set(['pii', 'payment_card', 'secrets'])
+
 /** What the content filter did to a request, in monitoring's terms. */
 interface ContentSummary {
   action: ContentOutcome
+  harmAction: ContentOutcome
   injection: boolean
   promptSignature: string | null
   completionSignature: string | null
@@ -56,11 +63,13 @@ function summarize(x: Exchange, sign: Signing): Readonly<ContentSummary> {
   if (x.content.length === 0) return NO_CONTENT
   const summary: ContentSummary = {
     action: 'none',
+    harmAction: 'none',
     injection: false,
     promptSignature: null,
     completionSignature: null,
   }
   let rank = 0
+  let harmRank = 0
   let answer = ''
   for (const entry of x.content) {
     // A stream's verdict is a getter: read it once.
@@ -68,7 +77,9 @@ function summarize(x: Exchange, sign: Signing): Readonly<ContentSummary> {
     const action = RANK[verdict.action]
     if (action > rank) rank = action
     for (const f of verdict.findings) {
-      if (f.category === INJECTION_CATEGORY && f.action !== 'allow') summary.injection = true
+      if (f.action === 'allow') continue
+      if (f.category === INJECTION_CATEGORY) summary.injection = true
+      if (!DATA_CATEGORIES.has(f.category) && RANK[f.action] > harmRank) harmRank = RANK[f.action]
     }
     const { texts } = entry
     if (entry.direction === 'input') {
@@ -79,12 +90,14 @@ function summarize(x: Exchange, sign: Signing): Readonly<ContentSummary> {
     }
   }
   summary.action = OUTCOMES[rank] ?? 'none'
+  summary.harmAction = OUTCOMES[harmRank] ?? 'none'
   if (answer !== '') summary.completionSignature = textSignature(answer)
   return summary
 }
 
 const NO_CONTENT: Readonly<ContentSummary> = {
   action: 'none',
+  harmAction: 'none',
   injection: false,
   promptSignature: null,
   completionSignature: null,
@@ -127,6 +140,7 @@ export function recordUsage(deps: {
       tier: tier === null ? null : tier.id,
       sandbox: tier !== null && policy !== null && tier === policy.defaultTier,
       contentAction: content.action,
+      harmAction: content.harmAction,
       injection: content.injection,
       promptSignature: content.promptSignature,
       completionSignature: content.completionSignature,

@@ -125,6 +125,16 @@ export interface Population {
   addKeys(app: number, count: number, window: { start: number; end: number }, random: Random): void
 }
 
+/**
+ * How often an application's prompts carry someone's e-mail address or phone number, which the
+ * default policy flags: a support desk whose tickets arrive with the customer's contact details
+ * does on most requests, and that must not read as probing the filters.
+ */
+function personalShareOf(useCase: UseCase, random: Random): number {
+  if (useCase !== 'support') return random.between(0, 0.01)
+  return random.chance(0.5) ? random.between(0.4, 0.9) : random.between(0.03, 0.1)
+}
+
 export function createPopulation(): Population {
   const orgs: SimOrg[] = []
   const apps: SimApp[] = []
@@ -158,7 +168,7 @@ export function createPopulation(): Population {
         planted: draw.planted,
         utcOffsetHours: random.pick([-8, -7, -5, -3, 0, 1, 2, 3, 5.5, 8, 9, 10]),
         rhythm: consumer || random.chance(0.2) ? 'consumer' : 'business',
-        personalShare: useCase === 'support' ? random.between(0.03, 0.1) : random.between(0, 0.01),
+        personalShare: personalShareOf(useCase, random),
         streamShare: random.chance(0.5) ? random.between(0.5, 1) : random.between(0, 0.2),
         sessionExtra: draw.tier === 'sandbox' ? random.between(1, 4) : random.between(0.5, 3),
         gapSeconds: random.between(8, 45),

@@ -112,6 +112,8 @@ export interface UsageEventTable {
   sandbox: number
   /** The strongest content-filter action: `none`, `flag`, `redact` or `block`. */
   content_action: string
+  /** The same, of the findings of harm only (not personal data or credentials); migration 009. */
+  harm_action: string
   /** 1 when a prompt-injection finding reached its threshold. */
   injection: number
   /** 64-bit SimHashes, 16 hex digits, of the newest prompt text and of the answer. */

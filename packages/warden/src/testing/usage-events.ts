@@ -31,6 +31,7 @@ export function usageEventOf(fields: Partial<UsageEvent> = {}): UsageEvent {
     tier: 'production',
     sandbox: false,
     contentAction: 'none',
+    harmAction: 'none',
     injection: false,
     promptSignature: null,
     completionSignature: null,

@@ -40,13 +40,13 @@ interface Probe {
   samples: string[]
 }
 
-/** Whether the content filter blocked or flagged the request (a redaction is routine). */
+/**
+ * Whether the content filter blocked or flagged the request for harm. A redaction is routine, and
+ * so is personal data: a support desk's prompts carry customers' e-mail addresses all day, which
+ * the default policy flags, and that is not probing.
+ */
 function isHit(event: Readonly<UsageEvent>): boolean {
-  return (
-    event.contentAction === 'block' ||
-    event.contentAction === 'flag' ||
-    event.errorCode === 'content_policy_violation'
-  )
+  return event.harmAction === 'block' || event.harmAction === 'flag'
 }
 
 /**

@@ -7,6 +7,7 @@ import { moderationMigration } from './005-moderation.js'
 import { retentionMigration } from './006-retention.js'
 import { usageSignalsMigration } from './007-usage-signals.js'
 import { incidentsMigration } from './008-incidents.js'
+import { harmActionMigration } from './009-harm-action.js'
 
 /** Every migration, in order; names sort the same way they run. */
 export const migrations: Readonly<Record<string, Migration>> = {
@@ -18,4 +19,5 @@ export const migrations: Readonly<Record<string, Migration>> = {
   '006-retention': retentionMigration,
   '007-usage-signals': usageSignalsMigration,
   '008-incidents': incidentsMigration,
+  '009-harm-action': harmActionMigration,
 }
