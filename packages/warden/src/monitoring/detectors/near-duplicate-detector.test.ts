@@ -91,4 +91,52 @@ describe('near-duplicate detector', () => {
     }
     expect(detector.size()).toBe(50)
   })
+  it('joins two clusters of one campaign that no band links once a copy lies near both', () => {
+    // Two halves of a campaign, 4 bits apart (one in each 16-bit band, so they share none), then
+    // a copy 2 bits from each: before it, neither half is big enough to be a burst.
+    const first = '0123456789abcdef'
+    const second = '1123556799abddef'
+    const bridge = '0123456799abddef'
+    const copy = (signature: string, i: number) =>
+      usageEventOf({
+        at: START + i * 5_000,
+        requestId: `req_${i}`,
+        keyId: `key_${i % 3}`,
+        appId: 'app_c',
+        promptSignature: signature,
+      })
+    const halves = Array.from({ length: 16 }, (_, i) => copy(i % 2 === 0 ? first : second, i))
+    const detector = createNearDuplicateDetector(nearDuplicateOptions.parse({}))
+    expect(halves.flatMap((e) => detector.observe(e))).toEqual([])
+    const found = detector.observe(copy(bridge, 16))
+    expect(found).toHaveLength(1)
+    expect(found[0]?.evidence.counts).toMatchObject({ requests: 17, keys: 3 })
+    // The next copy of either half counts in the one cluster (a minute on: it alarms again).
+    const after = detector.observe(copy(second, 25))
+    expect(after).toHaveLength(1)
+    expect(after[0]?.subject.id).toBe(found[0]?.subject.id)
+    expect(after[0]?.evidence.counts.requests).toBe(18)
+  })
+  it("does not count one key's copies beyond the next busiest key's as a burst across keys", () => {
+    // One key sends its template hundreds of times; two other keys send a few look-alikes.
+    const copy = (keyId: string, i: number, n: number) =>
+      usageEventOf({
+        at: START + i * 1_000,
+        requestId: `req_${keyId}_${i}`,
+        keyId,
+        appId: `app_${keyId}`,
+        promptSignature: textSignature(SPAM.replace('SAVE50', `CODE${n}`)),
+      })
+    const busy = Array.from({ length: 120 }, (_, i) => copy('key_busy', i, i))
+    const strays = [3, 40, 80].flatMap((i) => [
+      copy('key_a', i, 1000 + i),
+      copy('key_b', i, 2000 + i),
+    ])
+    const detector = createNearDuplicateDetector(nearDuplicateOptions.parse({}))
+    expect(mergeEvents(busy, strays).flatMap((e) => detector.observe(e))).toEqual([])
+    // Spread over three keys, the same copies are a campaign.
+    const spread = createNearDuplicateDetector(nearDuplicateOptions.parse({}))
+    const campaign = Array.from({ length: 60 }, (_, i) => copy(`key_${i % 3}`, i, i))
+    expect(campaign.flatMap((e) => spread.observe(e)).length).toBeGreaterThan(0)
+  })
 })

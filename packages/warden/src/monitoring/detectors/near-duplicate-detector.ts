@@ -56,7 +56,25 @@ interface Cluster {
   first: number
   readonly alarm: AlarmState
   samples: string[]
+  /** The cluster this one was merged into, if it was: see {@link rootOf}. */
+  into: Cluster | null
 }
+
+/** Where a cluster's entries now count: itself, or the cluster it was merged into, in turn. */
+function rootOf(cluster: Cluster): Cluster {
+  let root = cluster
+  while (root.into !== null) root = root.into
+  // Shorten the path for the next look-up.
+  for (let c = cluster; c.into !== null && c.into !== root;) {
+    const up: Cluster = c.into
+    c.into = root
+    c = up
+  }
+  return root
+}
+
+/** Most clusters an entry is found near and merges: more is a sign of a band gone hot. */
+const MAX_MERGE = 8
 
 function popcount(v: number): number {
   v -= (v >>> 1) & 0x55555555
@@ -153,32 +171,61 @@ export function createNearDuplicateDetector(options: NearDuplicateOptions): Dete
     const p = tail
     unlink(p)
     const cluster = clusterOf[p]
-    if (cluster) leave(cluster, p)
+    if (cluster) leave(rootOf(cluster), p)
     clusterOf[p] = null
     keyIds[p] = appIds[p] = orgIds[p] = requestIds[p] = null
     tail = (tail + 1) % capacity
     size -= 1
   }
 
-  /** The nearest entry within `max_distance` of the signature, or -1. */
+  /** The clusters of the entries found near the newest signature (see {@link nearest}). */
+  const nearClusters: Cluster[] = []
+
+  /**
+   * The nearest entry within `max_distance` of the signature, or -1; and in `nearClusters`, the
+   * distinct clusters of every entry within it. A campaign whose copies differ in a few words
+   * can start as two clusters that no band links; the copy near both joins them.
+   */
   function nearest(d: number, hi: number, lo: number): number {
     let best = -1
     let bestDistance = options.max_distance + 1
+    nearClusters.length = 0
     for (let k = 0; k < BANDS; k += 1) {
       let p = heads[bucketOf(d, k, hi, lo)] as number
       for (let scanned = 0; p !== -1 && scanned < MAX_SCAN; scanned += 1) {
         const distance =
           popcount(((high[p] as number) ^ hi) >>> 0) + popcount(((low[p] as number) ^ lo) >>> 0)
-        if (distance < bestDistance) {
-          bestDistance = distance
-          best = p
-          // As near as it gets (the same text again): no need to look further.
-          if (distance === 0) return best
+        if (distance <= options.max_distance) {
+          const cluster = clusterOf[p]
+          if (cluster && nearClusters.length < MAX_MERGE) {
+            const root = rootOf(cluster)
+            if (!nearClusters.includes(root)) nearClusters.push(root)
+          }
+          if (distance < bestDistance) {
+            bestDistance = distance
+            best = p
+          }
         }
         p = next[p * BANDS + k] as number
       }
     }
     return best
+  }
+
+  /** Moves `from`'s counts into `to`; `from`'s entries count in `to` from then on. */
+  function merge(from: Cluster, to: Cluster): void {
+    to.count += from.count
+    for (const [id, n] of from.keys) bump(to.keys, id, n)
+    for (const [id, n] of from.apps) bump(to.apps, id, n)
+    for (const [id, n] of from.orgs) bump(to.orgs, id, n)
+    to.first = Math.min(to.first, from.first)
+    for (const id of from.samples) addSample(to.samples, id)
+    if (from.alarm.rank > to.alarm.rank) Object.assign(to.alarm, from.alarm)
+    from.into = to
+    from.keys.clear()
+    from.apps.clear()
+    from.orgs.clear()
+    from.samples = []
   }
 
   function add(
@@ -207,7 +254,7 @@ export function createNearDuplicateDetector(options: NearDuplicateOptions): Dete
     link(p, d, hi, lo)
     if (match === -1) return null
     const kind = DIRECTIONS[d] as Direction
-    let cluster = clusterOf[match]
+    let cluster = nearClusters.length > 0 ? largest(nearClusters) : null
     if (!cluster) {
       // The first pair: the cluster is named after its first signature.
       cluster = {
@@ -220,9 +267,15 @@ export function createNearDuplicateDetector(options: NearDuplicateOptions): Dete
         first: at[match] as number,
         alarm: { ...NO_ALARM },
         samples: [],
+        into: null,
       }
       join(cluster, match)
     }
+    // The largest cluster found near takes in the others (its id, and any open incident on it,
+    // stay); then the new entry.
+    for (const other of nearClusters) if (other !== cluster) merge(other, cluster)
+    // The nearest entry comes along when it was alone, as it would have made a pair with this one.
+    if (!clusterOf[match]) join(cluster, match)
     join(cluster, p)
 
     if (
@@ -231,7 +284,9 @@ export function createNearDuplicateDetector(options: NearDuplicateOptions): Dete
     ) {
       return null
     }
-    const severity = cluster.count >= options.min_cluster * options.high_factor ? 'high' : 'medium'
+    const counted = cluster.count - excessOfOne(cluster.keys)
+    if (counted < options.min_cluster) return null
+    const severity = counted >= options.min_cluster * options.high_factor ? 'high' : 'medium'
     if (!alarmDue(cluster.alarm, event.at, severity)) return null
     const top = (map: ReadonlyMap<string, number>) =>
       [...map.entries()]
@@ -277,6 +332,31 @@ export function createNearDuplicateDetector(options: NearDuplicateOptions): Dete
     },
     size: () => size,
   }
+}
+
+/**
+ * How many more entries the busiest key has than the next: those do not make a burst across
+ * keys. One key sending hundreds of templated prompts a minute (a volume spike, a nightly job)
+ * gathers the few look-alikes other keys send into its cluster, and that is one key's business,
+ * not a campaign; a campaign spreads its copies over its keys.
+ */
+function excessOfOne(keys: ReadonlyMap<string, number>): number {
+  let top = 0
+  let second = 0
+  for (const n of keys.values()) {
+    if (n > top) {
+      second = top
+      top = n
+    } else if (n > second) second = n
+  }
+  return top - second
+}
+
+/** The cluster with the most entries; the first of them on a tie. */
+function largest(clusters: readonly Cluster[]): Cluster {
+  let found = clusters[0] as Cluster
+  for (const c of clusters) if (c.count > found.count) found = c
+  return found
 }
 
 export const nearDuplicateDetectorKind: DetectorKind<NearDuplicateOptions> = {
