@@ -51,6 +51,7 @@ const stage = endpointStages({
   contentFilter: null,
   outputWindow: { holdBackChars: 64, checkEveryChars: 96, contextChars: 128, maxHoldChars: 4096 },
   createRedactor: () => null,
+  observers: [],
 }).chat[1]
 const verdict = { action: 'allow', findings: [], failures: [], blockedBy: null, truncated: false }
 const principal = { keyId: 'key_1', keyPrefix: 'wdn_x', appId: 'app_1', orgId: 'org_1', tier: null }
@@ -194,6 +195,7 @@ while (Date.now() - started < seconds * 1000) {
       tier: 'production',
       sandbox: false,
       contentAction: 'none',
+      harmAction: 'none',
       injection: false,
       promptSignature: sent.toString(16).padStart(16, 'a'),
       completionSignature: null,

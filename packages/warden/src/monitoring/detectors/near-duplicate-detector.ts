@@ -190,6 +190,8 @@ export function createNearDuplicateDetector(options: NearDuplicateOptions): Dete
     let best = -1
     let bestDistance = options.max_distance + 1
     nearClusters.length = 0
+    // The cluster of the last near entry: in a busy bucket most entries share one.
+    let seen: Cluster | null = null
     for (let k = 0; k < BANDS; k += 1) {
       let p = heads[bucketOf(d, k, hi, lo)] as number
       for (let scanned = 0; p !== -1 && scanned < MAX_SCAN; scanned += 1) {
@@ -197,13 +199,17 @@ export function createNearDuplicateDetector(options: NearDuplicateOptions): Dete
           popcount(((high[p] as number) ^ hi) >>> 0) + popcount(((low[p] as number) ^ lo) >>> 0)
         if (distance <= options.max_distance) {
           const cluster = clusterOf[p]
-          if (cluster && nearClusters.length < MAX_MERGE) {
+          if (cluster && cluster !== seen && nearClusters.length < MAX_MERGE) {
+            seen = cluster
             const root = rootOf(cluster)
             if (!nearClusters.includes(root)) nearClusters.push(root)
           }
           if (distance < bestDistance) {
             bestDistance = distance
             best = p
+            // The same text again: whatever is near it was near that entry when it came, and
+            // merged then. Gateways see one text many times; scanning on costs every time.
+            if (distance === 0) return best
           }
         }
         p = next[p * BANDS + k] as number
