@@ -440,6 +440,7 @@ describe('the warden command and server process', () => {
         '006-retention',
         '007-usage-signals',
         '008-incidents',
+        '009-harm-action',
       ],
     })
     expect(again.stdout).toMatch(/already up to date/)

@@ -37,6 +37,7 @@ describe.each(testDatabaseKinds(process.env.WARDEN_TEST_DATABASE_URL))(
           '006-retention',
           '007-usage-signals',
           '008-incidents',
+          '009-harm-action',
         ])
 
         for (const table of STORE_TABLES) {
@@ -79,6 +80,7 @@ describe.each(testDatabaseKinds(process.env.WARDEN_TEST_DATABASE_URL))(
             '006-retention',
             '007-usage-signals',
             '008-incidents',
+            '009-harm-action',
           ])
           expect(await fx.store.db.selectFrom('audit_head').select('seq').execute()).toEqual([
             { seq: 0 },
@@ -102,6 +104,7 @@ describe.each(testDatabaseKinds(process.env.WARDEN_TEST_DATABASE_URL))(
           '006-retention',
           '007-usage-signals',
           '008-incidents',
+          '009-harm-action',
         ])
         const executed = await sql<{
           name: string
@@ -115,6 +118,7 @@ describe.each(testDatabaseKinds(process.env.WARDEN_TEST_DATABASE_URL))(
           '006-retention',
           '007-usage-signals',
           '008-incidents',
+          '009-harm-action',
         ])
         expect(await fx.store.db.selectFrom('audit_head').select('seq').execute()).toEqual([
           { seq: 0 },
